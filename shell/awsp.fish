@@ -1,0 +1,31 @@
+# awsp shell integration for fish. Load it with:  awsp init fish | source
+
+# `__CMD__ NAME`, `__CMD__ -`, `__CMD__ off` and bare `__CMD__` switch this shell; every
+# other subcommand runs the binary as it is. The binary prints shell code on stdout and
+# talks to the person on the terminal; the code is evaluated only when it exits 0.
+function __CMD__ --description 'Switch AWS profiles'
+    switch "$argv[1]"
+        case init list current prompt login status exec doctor demo help __complete -h --help -V --version
+            command awsp $argv
+            return $status
+        case off
+            set argv clear $argv[2..-1]
+        case use clear
+        case '*'
+            set argv use $argv
+    end
+    set -l __awsp_code (command awsp $argv[1] --shell fish $argv[2..-1] | string collect)
+    set -l __awsp_status $pipestatus[1]
+    if test $__awsp_status -eq 0
+        printf '%s\n' $__awsp_code | source
+        __awsp_prompt_reset
+    end
+    return $__awsp_status
+end
+
+# Completion: the binary completes profile names, subcommands and flags.
+complete -c __CMD__ -f -a '(command awsp __complete fish -- (commandline -opc) (commandline -ct))'
+
+# Prompt segment.
+function __awsp_prompt_reset
+end

@@ -1,0 +1,47 @@
+# awsp shell integration for PowerShell. Load it with:
+#   Invoke-Expression (& awsp init powershell | Out-String)
+
+# `__CMD__ NAME`, `__CMD__ -`, `__CMD__ off` and bare `__CMD__` switch this session; every
+# other subcommand runs the binary as it is. The binary prints PowerShell code on stdout
+# and talks to the person on the terminal; the code is evaluated only when it exits 0.
+function global:__CMD__ {
+    $bin = Get-Command -CommandType Application -Name awsp -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $bin) {
+        Write-Error 'awsp: the awsp binary is not on PATH'
+        return
+    }
+    $first = if ($args.Count -gt 0) { [string]$args[0] } else { '' }
+    $rest = @(if ($args.Count -gt 1) { $args[1..($args.Count - 1)] })
+    $passThrough = 'init', 'list', 'current', 'prompt', 'login', 'status', 'exec', 'doctor', 'demo', 'help', '__complete', '-h', '--help', '-V', '--version'
+    if ($passThrough -ccontains $first) {
+        & $bin @args
+        return
+    }
+    switch -CaseSensitive ($first) {
+        'off' { $sub = 'clear' }
+        'use' { $sub = 'use' }
+        'clear' { $sub = 'clear' }
+        default { $sub = 'use'; $rest = @($args) }
+    }
+    $code = & $bin $sub --shell powershell @rest
+    if ($LASTEXITCODE -eq 0) {
+        Invoke-Expression (@($code) -join "`n")
+        __awsp_prompt_reset
+    }
+}
+
+# Completion: the binary completes profile names, subcommands and flags.
+Register-ArgumentCompleter -Native -CommandName '__CMD__' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    $bin = Get-Command -CommandType Application -Name awsp -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $bin) { return }
+    $line = $commandAst.Extent.Text
+    $upto = $cursorPosition - $commandAst.Extent.StartOffset
+    if ($upto -lt $line.Length) { $line = $line.Substring(0, [Math]::Max(0, $upto)) }
+    & $bin __complete powershell -- $line 2>$null | ForEach-Object {
+        [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+    }
+}
+
+# Prompt segment.
+function global:__awsp_prompt_reset { }

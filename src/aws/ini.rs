@@ -1,0 +1,389 @@
+//! The shared config/credentials grammar, exactly as the cross-SDK parser suite
+//! (`config-file-parser-tests.json`) defines it. rust-ini cannot express it: it has no
+//! sub-property blocks, strips comments that are adjacent to a value, treats `:` as `=`,
+//! and has no `[profile default]`-beats-`[default]` rule.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Config,
+    Credentials,
+}
+
+/// Where a section or property was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loc {
+    pub file: Arc<PathBuf>,
+    pub line: usize,
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    /// `key =` followed by indented `sub = value` lines.
+    Sub(BTreeMap<String, String>),
+}
+
+impl Value {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            Value::Sub(_) => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Property {
+    pub value: Value,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Section {
+    pub props: BTreeMap<String, Property>,
+    /// Every header line that opened this section (duplicates merge).
+    pub locs: Vec<Loc>,
+}
+
+impl Section {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.props.get(key).and_then(|p| p.value.as_text())
+    }
+
+    fn merge(&mut self, other: Section) {
+        self.props.extend(other.props);
+        self.locs.extend(other.locs);
+    }
+}
+
+/// Something the rules ignore rather than reject; kept for `doctor`.
+#[derive(Clone, Debug)]
+pub struct Warning {
+    pub loc: Loc,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ParseError {
+    pub loc: Loc,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.loc, self.message)
+    }
+}
+
+/// One parsed file.
+#[derive(Clone, Debug, Default)]
+pub struct ParsedFile {
+    pub profiles: BTreeMap<String, Section>,
+    pub sso_sessions: BTreeMap<String, Section>,
+    pub warnings: Vec<Warning>,
+    /// Facts where the AWS CLI (botocore) reads this file differently; for `doctor`.
+    pub cli_differences: Vec<Warning>,
+}
+
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b))
+}
+
+enum Target {
+    Profile(String),
+    /// A bare `[default]` in the config file; loses to `[profile default]`.
+    BareDefault,
+    Session(String),
+    Ignored,
+}
+
+/// What an indented line continues.
+enum Open {
+    Nothing,
+    Property(String),
+    /// A property whose name was invalid: its continuation lines are skipped too.
+    IgnoredProperty,
+}
+
+pub fn parse(text: &str, kind: FileKind, file: Arc<PathBuf>) -> Result<ParsedFile, ParseError> {
+    let mut out = ParsedFile::default();
+    let mut bare_default: Option<Section> = None;
+    let mut target: Option<Target> = None;
+    let mut section = Section::default();
+    let mut open = Open::Nothing;
+    let loc = |line: usize| Loc {
+        file: file.clone(),
+        line,
+    };
+    let err = |line: usize, message: &str| ParseError {
+        loc: Loc {
+            file: file.clone(),
+            line,
+        },
+        message: message.to_string(),
+    };
+
+    let mut flush = |target: Option<Target>, section: Section, out: &mut ParsedFile| {
+        let slot = match target {
+            Some(Target::Profile(n)) => out.profiles.entry(n).or_default(),
+            Some(Target::Session(n)) => out.sso_sessions.entry(n).or_default(),
+            Some(Target::BareDefault) => bare_default.get_or_insert_with(Section::default),
+            Some(Target::Ignored) | None => return,
+        };
+        slot.merge(section);
+    };
+
+    for (idx, raw) in text.split('\n').enumerate() {
+        let n = idx + 1;
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if line.starts_with('[') {
+            // A section header: comments may follow `]` directly.
+            let cut = line.find(['#', ';']).unwrap_or(line.len());
+            let head = line[..cut].trim_end();
+            let Some(inner) = head.strip_suffix(']') else {
+                return Err(err(n, "Section definition must end with ']'"));
+            };
+            let name = inner[1..].trim();
+            flush(target.take(), std::mem::take(&mut section), &mut out);
+            section.locs.push(loc(n));
+            open = Open::Nothing;
+            target = Some(section_target(name, kind, &loc(n), &mut out));
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            // A continuation or a sub-property line.
+            let Some(t) = &target else {
+                return Err(err(n, "Expected a section definition"));
+            };
+            let key = match &open {
+                Open::Nothing => {
+                    return Err(err(n, "Expected a property definition, found continuation"));
+                }
+                Open::IgnoredProperty => continue,
+                Open::Property(k) => k,
+            };
+            if matches!(t, Target::Ignored) {
+                continue;
+            }
+            let prop = section.props.get_mut(key).expect("open property exists");
+            match &mut prop.value {
+                Value::Text(v) if !v.is_empty() => {
+                    v.push('\n');
+                    v.push_str(trimmed);
+                }
+                value => {
+                    let Some((k, v)) = trimmed.split_once('=') else {
+                        return Err(err(
+                            n,
+                            "Expected an '=' sign defining a property in sub-property",
+                        ));
+                    };
+                    let k = k.trim();
+                    if k.is_empty() {
+                        return Err(err(n, "Property did not have a name in sub-property"));
+                    }
+                    if !matches!(value, Value::Sub(_)) {
+                        *value = Value::Sub(BTreeMap::new());
+                    }
+                    let Value::Sub(map) = value else {
+                        unreachable!()
+                    };
+                    if is_valid_name(k) {
+                        map.insert(k.to_ascii_lowercase(), v.trim().to_string());
+                    } else {
+                        out.warnings.push(Warning {
+                            loc: loc(n),
+                            message: format!(
+                                "sub-property `{k}` has an invalid name and is ignored"
+                            ),
+                        });
+                    }
+                }
+            }
+            continue;
+        }
+        // A property line.
+        let Some(t) = &target else {
+            return Err(err(n, "Expected a section definition"));
+        };
+        let Some((k, v)) = line.split_once('=') else {
+            if line.contains(':') {
+                out.cli_differences.push(Warning {
+                    loc: loc(n),
+                    message:
+                        "`key: value` is accepted by the AWS CLI but rejected by the SDKs; use `=`"
+                            .into(),
+                });
+            }
+            return Err(err(n, "Expected an '=' sign defining a property"));
+        };
+        let key = k.trim();
+        if key.is_empty() {
+            return Err(err(n, "Property did not have a name"));
+        }
+        let (value, had_comment) = strip_value_comment(v.trim());
+        if had_comment {
+            out.cli_differences.push(Warning {
+                loc: loc(n),
+                message: format!(
+                    "the AWS CLI keeps the comment as part of `{key}`'s value; the SDKs strip it"
+                ),
+            });
+        }
+        if matches!(t, Target::Ignored) {
+            open = Open::IgnoredProperty;
+            continue;
+        }
+        if !is_valid_name(key) {
+            out.warnings.push(Warning {
+                loc: loc(n),
+                message: format!("property `{key}` has an invalid name and is ignored"),
+            });
+            open = Open::IgnoredProperty;
+            continue;
+        }
+        let key = key.to_ascii_lowercase();
+        if section.props.contains_key(&key) {
+            out.cli_differences.push(Warning {
+                loc: loc(n),
+                message: format!("`{key}` is set twice in one section: the SDKs keep the last one, the AWS CLI fails"),
+            });
+        }
+        section.props.insert(
+            key.clone(),
+            Property {
+                value: Value::Text(value.to_string()),
+                loc: loc(n),
+            },
+        );
+        open = Open::Property(key);
+    }
+    flush(target.take(), section, &mut out);
+
+    if let Some(bare) = bare_default {
+        if out.profiles.contains_key("default") {
+            out.cli_differences.push(Warning {
+                loc: bare.locs[0].clone(),
+                message: "both `[default]` and `[profile default]` exist: the SDKs use `[profile default]`, the AWS CLI the later one".into(),
+            });
+        } else {
+            out.profiles.insert("default".into(), bare);
+        }
+    }
+    Ok(out)
+}
+
+fn section_target(name: &str, kind: FileKind, loc: &Loc, out: &mut ParsedFile) -> Target {
+    let mut ignore = |why: String| {
+        out.warnings.push(Warning {
+            loc: loc.clone(),
+            message: why,
+        });
+        Target::Ignored
+    };
+    let (target, bare): (fn(String) -> Target, &str) = match kind {
+        FileKind::Credentials => (Target::Profile, name),
+        FileKind::Config => {
+            if name == "default" {
+                return Target::BareDefault;
+            }
+            let split = |prefix: &str| {
+                name.strip_prefix(prefix)
+                    .filter(|rest| rest.starts_with([' ', '\t']))
+                    .map(str::trim)
+            };
+            if let Some(rest) = split("profile") {
+                (Target::Profile, rest)
+            } else if let Some(rest) = split("sso-session") {
+                (Target::Session, rest)
+            } else if name == "profile" || name == "sso-session" {
+                return ignore(format!("section `[{name}]` has no name and is ignored"));
+            } else {
+                return ignore(format!(
+                    "section `[{name}]` is ignored: in the config file write `[profile {name}]`"
+                ));
+            }
+        }
+    };
+    if is_valid_name(bare) {
+        target(bare.to_string())
+    } else {
+        let hint = if kind == FileKind::Credentials && name.starts_with("profile ") {
+            " (the credentials file uses bare `[NAME]`, without `profile`)"
+        } else {
+            " (allowed: A-Z a-z 0-9 _ - / . % @ : +)"
+        };
+        ignore(format!(
+            "section `[{name}]` has an invalid name and is ignored{hint}"
+        ))
+    }
+}
+
+/// `#` and `;` start a comment in a value only after whitespace.
+fn strip_value_comment(v: &str) -> (&str, bool) {
+    let bytes = v.as_bytes();
+    for i in 1..bytes.len() {
+        if (bytes[i] == b'#' || bytes[i] == b';') && (bytes[i - 1] == b' ' || bytes[i - 1] == b'\t')
+        {
+            return (v[..i].trim_end(), true);
+        }
+    }
+    (v, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> ParsedFile {
+        parse(text, FileKind::Config, Arc::new("cfg".into())).unwrap()
+    }
+
+    #[test]
+    fn keeps_line_numbers() {
+        let f = p("# c\n[profile a]\n\nregion = eu-west-1\n");
+        assert_eq!(f.profiles["a"].props["region"].loc.line, 4);
+        assert_eq!(f.profiles["a"].locs[0].line, 2);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = parse("[profile a]\nx\n", FileKind::Config, Arc::new("cfg".into())).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cfg:2: Expected an '=' sign defining a property"
+        );
+    }
+
+    #[test]
+    fn records_cli_differences() {
+        let f = p("[profile a]\nregion = us-east-1 # note\n");
+        assert_eq!(f.profiles["a"].get("region"), Some("us-east-1"));
+        assert_eq!(f.cli_differences.len(), 1);
+    }
+
+    #[test]
+    fn ignored_sections_warn() {
+        let f = p("[foo]\nx = 1\n[profile a b]\n");
+        assert!(f.profiles.is_empty());
+        assert_eq!(f.warnings.len(), 2);
+    }
+}

@@ -1,0 +1,9 @@
+//! AWS's files: the config grammar, the merged profile model, and the SSO token cache.
+
+pub mod ini;
+pub mod model;
+pub mod sha1;
+pub mod sso;
+
+pub use model::{Config, Kind, Profile, TokenCache};
+pub use sso::{TokenKey, TokenState};

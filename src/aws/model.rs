@@ -1,0 +1,412 @@
+//! The merged view of the config and credentials files, and profiles resolved from it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::ini::{self, FileKind, Loc, ParsedFile, Property, Section, Warning};
+use super::sso::{self, TokenKey, TokenState};
+use crate::env::Env;
+use crate::error::{Error, Result};
+
+/// Real configs are a few MB even with 10,000 profiles; refuse what cannot be one.
+pub const MAX_FILE_BYTES: u64 = 32 << 20;
+
+#[derive(Clone, Debug, Default)]
+pub struct RawProfile {
+    pub props: BTreeMap<String, Property>,
+    pub in_config: bool,
+    pub in_credentials: bool,
+    pub locs: Vec<Loc>,
+}
+
+impl RawProfile {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.props.get(key).and_then(|p| p.value.as_text())
+    }
+}
+
+/// Both files, parsed and merged by the cross-SDK rules.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub config_path: PathBuf,
+    pub credentials_path: PathBuf,
+    pub profiles: BTreeMap<String, RawProfile>,
+    pub sso_sessions: BTreeMap<String, Section>,
+    pub warnings: Vec<Warning>,
+    pub cli_differences: Vec<Warning>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Sso,
+    SsoLegacy,
+    Static,
+    AssumeRole,
+    Process,
+    WebIdentity,
+    Unknown,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Sso => "sso",
+            Kind::SsoLegacy => "sso-legacy",
+            Kind::Static => "static",
+            Kind::AssumeRole => "assume-role",
+            Kind::Process => "process",
+            Kind::WebIdentity => "web-identity",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+/// A profile with everything awsp shows or needs worked out.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub name: String,
+    pub kind: Kind,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub role_name: Option<String>,
+    pub region: Option<String>,
+    pub sso_session: Option<String>,
+    pub sso_start_url: Option<String>,
+    pub sso_region: Option<String>,
+    pub source_profile: Option<String>,
+    /// This profile, then each `source_profile` in turn.
+    pub chain: Vec<String>,
+    /// A broken chain: a cycle or a missing `source_profile`.
+    pub chain_error: Option<String>,
+    /// The SSO token this profile (or the end of its chain) depends on.
+    pub token_key: Option<TokenKey>,
+}
+
+/// Keys profile generators use for a human account name.
+const ACCOUNT_NAME_KEYS: [&str; 4] = [
+    "sso_account_name",
+    "account_name",
+    "granted_sso_account_name",
+    "aws_account_name",
+];
+
+/// Reads a file for parsing; a missing file is an empty one.
+fn read_text(path: &Path) -> Result<Option<String>> {
+    let shown = path.display();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::runtime(format!("cannot read {shown}: {e}"))),
+    };
+    if meta.is_dir() {
+        bail!("{shown} is a directory, not a file; point the variable at the file");
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        bail!(
+            "{shown} is {} MB, too large to be an AWS config file (limit {} MB)",
+            meta.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        );
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::runtime(format!("cannot read {shown}: {e}"))),
+    };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        bail!(
+            "{shown} grew past {} MB while being read",
+            MAX_FILE_BYTES >> 20
+        );
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            bail!("{shown}:{line}: not valid UTF-8; save the file as UTF-8")
+        }
+    }
+}
+
+impl Config {
+    pub fn load(env: &Env) -> Result<Config> {
+        let config_path = env.config_file();
+        let credentials_path = env.credentials_file();
+        let parse = |path: &Path, kind| -> Result<ParsedFile> {
+            match read_text(path)? {
+                None => Ok(ParsedFile::default()),
+                Some(text) => ini::parse(&text, kind, Arc::new(path.to_path_buf()))
+                    .map_err(|e| Error::runtime(e.to_string())),
+            }
+        };
+        let config = parse(&config_path, FileKind::Config)?;
+        let credentials = parse(&credentials_path, FileKind::Credentials)?;
+        let mut merged = Config::merge(config, credentials);
+        merged.config_path = config_path;
+        merged.credentials_path = credentials_path;
+        Ok(merged)
+    }
+
+    /// Config first, then the credentials file wins per key.
+    pub fn merge(config: ParsedFile, credentials: ParsedFile) -> Config {
+        let mut out = Config {
+            sso_sessions: config.sso_sessions,
+            ..Config::default()
+        };
+        for (file, is_config) in [(config.profiles, true), (credentials.profiles, false)] {
+            for (name, section) in file {
+                let entry = out.profiles.entry(name).or_default();
+                entry.props.extend(section.props);
+                entry.locs.extend(section.locs);
+                entry.in_config |= is_config;
+                entry.in_credentials |= !is_config;
+            }
+        }
+        out.warnings = config.warnings;
+        out.warnings.extend(credentials.warnings);
+        out.cli_differences = config.cli_differences;
+        out.cli_differences.extend(credentials.cli_differences);
+        out
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.profiles.keys().map(String::as_str)
+    }
+
+    pub fn resolve_all(&self) -> Vec<Profile> {
+        self.profiles
+            .keys()
+            .filter_map(|n| self.resolve(n))
+            .collect()
+    }
+
+    /// Resolves one profile, following its `source_profile` chain.
+    pub fn resolve(&self, name: &str) -> Option<Profile> {
+        let raw = self.profiles.get(name)?;
+        let get = |k: &str| raw.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+        let role_arn = get("role_arn");
+        let sso_session = get("sso_session");
+        let kind = if role_arn.is_some() && get("web_identity_token_file").is_some() {
+            Kind::WebIdentity
+        } else if role_arn.is_some() {
+            Kind::AssumeRole
+        } else if sso_session.is_some() {
+            Kind::Sso
+        } else if get("sso_start_url").is_some() || get("sso_account_id").is_some() {
+            Kind::SsoLegacy
+        } else if get("credential_process").is_some() {
+            Kind::Process
+        } else if get("aws_access_key_id").is_some() {
+            Kind::Static
+        } else {
+            Kind::Unknown
+        };
+        let session = sso_session
+            .as_deref()
+            .and_then(|s| self.sso_sessions.get(s));
+        let session_get = |k: &str| {
+            session
+                .and_then(|s| s.get(k))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let (arn_account, arn_role) = role_arn.as_deref().map(parse_role_arn).unwrap_or_default();
+        let mut p = Profile {
+            name: name.to_string(),
+            kind,
+            account_id: get("sso_account_id").or(arn_account),
+            account_name: ACCOUNT_NAME_KEYS.iter().find_map(|k| get(k)),
+            role_name: get("sso_role_name").or(arn_role),
+            region: get("region"),
+            sso_start_url: session_get("sso_start_url").or_else(|| get("sso_start_url")),
+            sso_region: session_get("sso_region").or_else(|| get("sso_region")),
+            sso_session,
+            source_profile: get("source_profile"),
+            chain: vec![name.to_string()],
+            chain_error: None,
+            token_key: None,
+        };
+        if kind == Kind::AssumeRole
+            && p.source_profile.is_none()
+            && get("credential_source").is_none()
+        {
+            p.chain_error = Some("role_arn needs source_profile or credential_source".into());
+        }
+        p.token_key = self.follow_chain(&mut p);
+        Some(p)
+    }
+
+    /// Walks `source_profile` links; returns the token key of the profile the chain ends in.
+    fn follow_chain(&self, p: &mut Profile) -> Option<TokenKey> {
+        let mut current = p.name.clone();
+        loop {
+            let raw = &self.profiles[&current];
+            if let Some(s) = raw.get("sso_session").filter(|s| !s.is_empty()) {
+                return Some(TokenKey::Session(s.to_string()));
+            }
+            let has_role = raw.get("role_arn").is_some_and(|v| !v.is_empty());
+            let source = raw.get("source_profile").filter(|s| !s.is_empty());
+            if let (true, Some(next)) = (has_role, source) {
+                // A profile may name itself to use its own static keys for the role.
+                if next == current && raw.get("aws_access_key_id").is_some() {
+                    return None;
+                }
+                if p.chain.iter().any(|c| c == next) {
+                    p.chain_error = Some(format!(
+                        "source_profile cycle: {} -> {next}",
+                        p.chain.join(" -> ")
+                    ));
+                    return None;
+                }
+                if !self.profiles.contains_key(next) {
+                    p.chain_error = Some(format!("source_profile `{next}` does not exist"));
+                    return None;
+                }
+                p.chain.push(next.to_string());
+                current = next.to_string();
+                continue;
+            }
+            return raw
+                .get("sso_start_url")
+                .filter(|u| !u.is_empty())
+                .map(|u| TokenKey::StartUrl(u.to_string()));
+        }
+    }
+
+    /// Where a profile's property was written, for `current` and the preview.
+    pub fn loc(&self, profile: &str, key: &str) -> Option<&Loc> {
+        self.profiles.get(profile)?.props.get(key).map(|p| &p.loc)
+    }
+}
+
+/// `arn:aws:iam::123456789012:role/path/Name` → (account, role name).
+pub fn parse_role_arn(arn: &str) -> (Option<String>, Option<String>) {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" {
+        return (None, None);
+    }
+    let account = Some(parts[4].to_string()).filter(|a| !a.is_empty());
+    let role = parts[5]
+        .strip_prefix("role/")
+        .and_then(|r| r.rsplit('/').next())
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    (account, role)
+}
+
+/// Reads each token file once, however many profiles share it.
+pub struct TokenCache {
+    dir: PathBuf,
+    now: DateTime<Utc>,
+    seen: HashMap<TokenKey, TokenState>,
+}
+
+impl TokenCache {
+    pub fn new(env: &Env) -> TokenCache {
+        TokenCache {
+            dir: env.sso_cache_dir(),
+            now: env.now,
+            seen: HashMap::new(),
+        }
+    }
+
+    pub fn state(&mut self, key: &TokenKey) -> TokenState {
+        if let Some(s) = self.seen.get(key) {
+            return s.clone();
+        }
+        let s = sso::read_state(key, &self.dir, self.now);
+        self.seen.insert(key.clone(), s.clone());
+        s
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(config: &str, credentials: &str) -> Config {
+        let f = |t: &str, k| ini::parse(t, k, Arc::new("f".into())).unwrap();
+        Config::merge(
+            f(config, FileKind::Config),
+            f(credentials, FileKind::Credentials),
+        )
+    }
+
+    #[test]
+    fn resolves_kinds() {
+        let c = cfg(
+            "[sso-session co]\nsso_start_url = https://x/start\nsso_region = eu-west-1\n\
+             [profile a]\nsso_session = co\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = us-east-1\n\
+             [profile old]\nsso_start_url = https://old/start\nsso_account_id = 2\nsso_role_name = R\n\
+             [profile role]\nrole_arn = arn:aws:iam::333333333333:role/ops/Deploy\nsource_profile = a\n\
+             [profile proc]\ncredential_process = x\n\
+             [profile web]\nrole_arn = arn:aws:iam::4:role/W\nweb_identity_token_file = /t\n\
+             [profile empty]\n",
+            "[keys]\naws_access_key_id = AKIA\naws_secret_access_key = s\n",
+        );
+        let k = |n: &str| c.resolve(n).unwrap().kind;
+        assert_eq!(k("a"), Kind::Sso);
+        assert_eq!(k("old"), Kind::SsoLegacy);
+        assert_eq!(k("role"), Kind::AssumeRole);
+        assert_eq!(k("proc"), Kind::Process);
+        assert_eq!(k("web"), Kind::WebIdentity);
+        assert_eq!(k("keys"), Kind::Static);
+        assert_eq!(k("empty"), Kind::Unknown);
+        let a = c.resolve("a").unwrap();
+        assert_eq!(a.sso_start_url.as_deref(), Some("https://x/start"));
+        assert_eq!(a.token_key, Some(TokenKey::Session("co".into())));
+        let role = c.resolve("role").unwrap();
+        assert_eq!(role.account_id.as_deref(), Some("333333333333"));
+        assert_eq!(role.role_name.as_deref(), Some("Deploy"));
+        assert_eq!(role.chain, ["role", "a"]);
+        assert_eq!(role.token_key, Some(TokenKey::Session("co".into())));
+        let old = c.resolve("old").unwrap();
+        assert_eq!(
+            old.token_key,
+            Some(TokenKey::StartUrl("https://old/start".into()))
+        );
+    }
+
+    #[test]
+    fn detects_broken_chains() {
+        let c = cfg(
+            "[profile x]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = y\n\
+             [profile y]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = x\n\
+             [profile z]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = nope\n\
+             [profile self]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = self\naws_access_key_id = A\n",
+            "",
+        );
+        assert!(
+            c.resolve("x")
+                .unwrap()
+                .chain_error
+                .unwrap()
+                .contains("cycle")
+        );
+        assert!(
+            c.resolve("z")
+                .unwrap()
+                .chain_error
+                .unwrap()
+                .contains("does not exist")
+        );
+        assert_eq!(c.resolve("self").unwrap().chain_error, None);
+    }
+
+    #[test]
+    fn role_arn_parts() {
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/a/b/Name"),
+            (Some("123456789012".into()), Some("Name".into()))
+        );
+        assert_eq!(parse_role_arn("garbage"), (None, None));
+    }
+}

@@ -1,0 +1,179 @@
+//! The command line, as clap definitions only (no logic here).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "awsp",
+    version,
+    about = "Switch AWS profiles fast, in bash, zsh, fish and PowerShell",
+    after_help = "Set-up (once, in your shell's start-up file):
+  bash:       eval \"$(awsp init bash)\"
+  zsh:        eval \"$(awsp init zsh)\"
+  fish:       awsp init fish | source
+  PowerShell: Invoke-Expression (& awsp init powershell | Out-String)
+
+Then, through the shell function:
+  awsp               pick a profile (fuzzy)
+  awsp prod-admin    switch by name, or by a query that matches one profile
+  awsp -             back to the previous profile
+  awsp off           clear everything awsp set
+  awsp demo          try it all in a sandbox, no AWS account needed"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the shell hook: the `awsp` function, completions and prompt helper
+    #[command(
+        after_help = "Examples:\n  eval \"$(awsp init zsh)\"\n  awsp init fish | source\n  eval \"$(awsp init bash --cmd ap)\"   # call the function `ap` instead"
+    )]
+    Init(InitArgs),
+    /// Print shell code that switches to a profile (the shell function evaluates it)
+    #[command(
+        after_help = "Examples:\n  awsp use prod --shell bash\n  awsp use 123456789012 --shell fish   # a query: name, account, role…\n  awsp use - --shell zsh               # the previous profile"
+    )]
+    Use(UseArgs),
+    /// Print shell code that undoes a switch
+    Clear(ShellArg),
+    /// List every profile with its kind, account, role, region and token state
+    #[command(
+        after_help = "Examples:\n  awsp list\n  awsp list --json | jq '.[] | select(.token_state == \"expired\")'\n  awsp list --names"
+    )]
+    List(ListArgs),
+    /// Show which profile the environment selects now, and why
+    Current(JsonArg),
+    /// Print the prompt segment (never fails, never writes stderr)
+    #[command(
+        after_help = "Format variables: {profile} {account} {account_id} {account_name} {role} {region} {left} {state}\nExample:\n  awsp prompt --shell zsh --format '{account}:{role} {left}'"
+    )]
+    Prompt(PromptArgs),
+    /// Log in to a profile's SSO session (default: the active profile)
+    Login(LoginArgs),
+    /// Show every SSO session, its time left and the profiles that use it
+    Status(JsonArg),
+    /// Run one command under a profile without touching the shell
+    #[command(after_help = "Example:\n  awsp exec prod -- aws s3 ls")]
+    Exec(ExecArgs),
+    /// Explain what is wrong with the setup and how to fix it
+    Doctor(JsonArg),
+    /// Start a sandbox shell with example profiles (no AWS account needed)
+    Demo(DemoArgs),
+    /// Completion candidates for the shell hooks
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    pub shell: Shell,
+    /// Name of the shell function to define
+    #[arg(long, default_value = "awsp", value_name = "NAME")]
+    pub cmd: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ShellArg {
+    /// The shell the printed code is for
+    #[arg(long, value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct UseArgs {
+    /// Profile name, `-` for the previous one, or a query (empty: pick)
+    pub query: Option<String>,
+    #[command(flatten)]
+    pub shell: ShellArg,
+    /// Keep the shell's AWS_REGION / AWS_DEFAULT_REGION (also: AWSP_KEEP_REGION=1)
+    #[arg(long)]
+    pub keep_region: bool,
+    #[command(flatten)]
+    pub login: LoginOpts,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct LoginOpts {
+    /// Never run a login, even when the SSO token has expired
+    #[arg(long, conflicts_with = "login")]
+    pub no_login: bool,
+    /// Log in even without a terminal (a browser must be reachable)
+    #[arg(long)]
+    pub login: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Print JSON (schema in the README)
+    #[arg(long, conflicts_with = "names")]
+    pub json: bool,
+    /// Print profile names only, one per line
+    #[arg(long)]
+    pub names: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct JsonArg {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PromptArgs {
+    /// Wrap colour codes for this shell's prompt (raw ANSI when absent)
+    #[arg(long, value_enum)]
+    pub shell: Option<Shell>,
+    /// Segment format (see the variables below)
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Print the segment, then on a second line the Unix time it needs redrawing at
+    #[arg(long, hide = true)]
+    pub cache: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// Profile to log in (default: the active profile)
+    pub profile: Option<String>,
+    /// Log in even when the token is still valid
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    pub profile: String,
+    #[command(flatten)]
+    pub login: LoginOpts,
+    /// The command and its arguments
+    #[arg(last = true, required = true, num_args = 1..)]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Create the sandbox, print its path and exit instead of starting a shell
+    #[arg(long)]
+    pub print_home: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompleteArgs {
+    pub shell: Shell,
+    /// The command line words up to the cursor; the last is the word being completed
+    #[arg(last = true)]
+    pub words: Vec<String>,
+}

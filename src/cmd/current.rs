@@ -1,0 +1,110 @@
+//! `awsp current`: what the environment points at now, and why.
+
+use serde_json::json;
+
+use crate::aws::{Config, TokenCache};
+use crate::cli::JsonArg;
+use crate::env::Env;
+use crate::error::Result;
+
+pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
+    let config = Config::load(env)?;
+    let (name, var) = env.selected_profile();
+    let reason = match var {
+        Some(v) => format!("{v} is set"),
+        None => "neither AWS_PROFILE nor AWS_DEFAULT_PROFILE is set".into(),
+    };
+    let profile = config.resolve(&name);
+    let token = profile
+        .as_ref()
+        .and_then(|p| p.token_key.as_ref())
+        .map(|k| TokenCache::new(env).state(k));
+    let overridden = env.static_keys_set();
+    let settings: Vec<(String, String, String)> = config
+        .profiles
+        .get(&name)
+        .map(|raw| {
+            raw.props
+                .iter()
+                .map(|(k, p)| {
+                    let v = match &p.value {
+                        crate::aws::ini::Value::Text(t) => redact(k, t),
+                        crate::aws::ini::Value::Sub(m) => format!("({} sub-properties)", m.len()),
+                    };
+                    (k.clone(), v, p.loc.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    if args.json {
+        let v = json!({
+            "profile": name,
+            "selected_by": var,
+            "exists": profile.is_some(),
+            "kind": profile.as_ref().map(|p| p.kind.name()),
+            "account_id": profile.as_ref().and_then(|p| p.account_id.clone()),
+            "role_name": profile.as_ref().and_then(|p| p.role_name.clone()),
+            "region": profile.as_ref().and_then(|p| p.region.clone()),
+            "token_state": token.as_ref().map(|t| t.name()),
+            "token_expires_at": token.as_ref().and_then(|t| t.expires_at()).map(|t| t.to_rfc3339()),
+            "static_keys_override": overridden,
+            "settings": settings.iter().map(|(k, v, l)| json!({"key": k, "value": v, "location": l})).collect::<Vec<_>>(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(std::io::Error::from)?
+        );
+        return Ok(());
+    }
+    println!("profile: {name} ({reason})");
+    match &profile {
+        None if var.is_some() => println!(
+            "warning: no profile `{name}` in {} or {}",
+            config.config_path.display(),
+            config.credentials_path.display()
+        ),
+        None => println!("no `default` profile exists; pick one with `awsp`"),
+        Some(p) => {
+            println!("kind:    {}", p.kind.name());
+            if p.chain.len() > 1 {
+                println!("chain:   {}", p.chain.join(" -> "));
+            }
+            if let Some(e) = &p.chain_error {
+                println!("problem: {e}");
+            }
+            if let Some(t) = &token {
+                println!("token:   {}", t.describe(env.now));
+            }
+            let w = settings.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
+            for (k, v, l) in &settings {
+                println!("  {k:w$} = {v:30}  {l}");
+            }
+        }
+    }
+    if overridden {
+        println!(
+            "warning: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set and override the profile; run `awsp {name}` to clear them"
+        );
+    }
+    Ok(())
+}
+
+/// Secrets are never printed; their presence is.
+pub fn redact(key: &str, value: &str) -> String {
+    const SECRET: [&str; 3] = [
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_security_token",
+    ];
+    if SECRET.contains(&key) {
+        "(hidden)".into()
+    } else if key == "aws_access_key_id" && value.len() > 4 {
+        format!(
+            "{}…",
+            &value[..value.char_indices().nth(4).map_or(value.len(), |(i, _)| i)]
+        )
+    } else {
+        value.to_string()
+    }
+}

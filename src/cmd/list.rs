@@ -1,0 +1,164 @@
+//! `awsp list`: every profile, as a table, JSON, or names.
+
+use std::io::Write;
+
+use chrono::SecondsFormat;
+use serde_json::{Value, json};
+
+use crate::aws::{Config, Kind, Profile, TokenCache, TokenState};
+use crate::cli::ListArgs;
+use crate::env::Env;
+use crate::error::Result;
+use crate::style::{self, Style};
+
+/// A resolved profile with its token state, as list, the picker and status show it.
+pub struct Entry {
+    pub profile: Profile,
+    pub token: Option<TokenState>,
+    pub active: bool,
+}
+
+impl Entry {
+    /// `valid 3h12m`, `expired`, `static keys`, …
+    pub fn token_text(&self, env: &Env) -> String {
+        match (&self.token, self.profile.kind) {
+            (Some(t), _) => t.describe(env.now),
+            (None, Kind::Static) => "static keys".into(),
+            (None, Kind::Process) => "process".into(),
+            (None, _) => "-".into(),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let p = &self.profile;
+        json!({
+            "name": p.name,
+            "kind": p.kind.name(),
+            "account_id": p.account_id,
+            "account_name": p.account_name,
+            "role_name": p.role_name,
+            "region": p.region,
+            "sso_session": p.sso_session,
+            "sso_start_url": p.sso_start_url,
+            "source_profile": p.source_profile,
+            "token_state": self.token.as_ref().map(|t| t.name()),
+            "token_expires_at": self.token.as_ref().and_then(|t| t.expires_at())
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            "active": self.active,
+        })
+    }
+}
+
+pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
+    let (active, _) = env.selected_profile();
+    let mut tokens = TokenCache::new(env);
+    config
+        .resolve_all()
+        .into_iter()
+        .map(|profile| Entry {
+            token: profile.token_key.as_ref().map(|k| tokens.state(k)),
+            active: profile.name == active,
+            profile,
+        })
+        .collect()
+}
+
+pub fn token_color(t: Option<&TokenState>) -> &'static str {
+    match t {
+        Some(TokenState::Valid { .. }) => style::GREEN,
+        Some(TokenState::Refreshable { .. }) => style::CYAN,
+        Some(TokenState::Expired { .. } | TokenState::Missing) => style::YELLOW,
+        Some(TokenState::Unreadable { .. }) => style::RED,
+        None => style::DIM,
+    }
+}
+
+pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
+    let config = Config::load(env)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.names {
+        // The completion and hot path: no resolving, no token files.
+        for name in config.names() {
+            writeln!(out, "{name}")?;
+        }
+        return Ok(out.flush()?);
+    }
+    let entries = entries(&config, env);
+    if args.json {
+        let arr: Vec<Value> = entries.iter().map(Entry::to_json).collect();
+        serde_json::to_writer_pretty(&mut out, &arr).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(out.flush()?);
+    }
+    if entries.is_empty() {
+        eprintln!(
+            "awsp: no profiles in {} or {}; create one with `aws configure sso`",
+            config.config_path.display(),
+            config.credentials_path.display()
+        );
+        return Ok(());
+    }
+    let st = Style::stdout(env);
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let rows: Vec<[String; 7]> = entries
+        .iter()
+        .map(|e| {
+            let p = &e.profile;
+            let account = match (&p.account_id, &p.account_name) {
+                (Some(id), Some(n)) => format!("{id} ({n})"),
+                (id, n) => dash(if id.is_some() { id } else { n }),
+            };
+            [
+                format!("{} {}", if e.active { "*" } else { " " }, p.name),
+                p.kind.name().into(),
+                account,
+                dash(&p.role_name),
+                dash(&p.region),
+                dash(&p.sso_session),
+                e.token_text(env),
+            ]
+        })
+        .collect();
+    let header = [
+        "  NAME",
+        "KIND",
+        "ACCOUNT",
+        "ROLE",
+        "REGION",
+        "SSO-SESSION",
+        "TOKEN",
+    ];
+    let mut widths = header.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line: Vec<String> = header
+        .iter()
+        .zip(widths)
+        .map(|(h, w)| style::pad(h, st.paint(style::BOLD, h), w))
+        .collect();
+    writeln!(out, "{}", line.join("  ").trim_end())?;
+    for (r, e) in rows.iter().zip(&entries) {
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let code = match i {
+                    0 if e.active => style::BOLD,
+                    6 => token_color(e.token.as_ref()),
+                    _ => "",
+                };
+                let painted = if code.is_empty() {
+                    c.clone()
+                } else {
+                    st.paint(code, c)
+                };
+                style::pad(c, painted, widths[i])
+            })
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    Ok(out.flush()?)
+}

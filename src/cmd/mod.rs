@@ -1,0 +1,35 @@
+//! One file per subcommand.
+
+mod clear;
+mod current;
+mod demo;
+mod doctor;
+mod exec;
+mod init;
+pub mod list;
+mod login;
+mod prompt;
+mod status;
+pub mod use_;
+
+use crate::cli::Command;
+use crate::env::Env;
+use crate::error::Result;
+
+pub fn run(command: Command) -> Result<()> {
+    let env = Env::from_process();
+    match command {
+        Command::Init(a) => init::run(&a),
+        Command::Use(a) => use_::run(&a, &env),
+        Command::Clear(a) => clear::run(&a, &env),
+        Command::List(a) => list::run(&a, &env),
+        Command::Current(a) => current::run(&a, &env),
+        Command::Prompt(a) => prompt::run(&a, &env),
+        Command::Login(a) => login::run(&a, &env),
+        Command::Status(a) => status::run(&a, &env),
+        Command::Exec(a) => exec::run(&a, &env),
+        Command::Doctor(a) => doctor::run(&a, &env),
+        Command::Demo(a) => demo::run(&a, &env),
+        Command::Complete(a) => crate::complete::run(&a, &env),
+    }
+}

@@ -1,0 +1,133 @@
+//! `awsp use`: resolve a profile, make sure its session is alive, print the switch.
+
+use crate::aws::Config;
+use crate::cli::UseArgs;
+use crate::cmd::list;
+use crate::env::Env;
+use crate::error::Result;
+use crate::{history, login, picker, shell, switch};
+
+pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
+    let config = Config::load(env)?;
+    let name = resolve_target(&config, args.query.as_deref(), env)?;
+    let profile = config.resolve(&name).expect("resolved names exist");
+    let token = login::ensure(&config, &profile, env, &args.login)?;
+    let keep = switch::keep_region(env, args.keep_region);
+    let code = shell::render(
+        args.shell.shell,
+        &switch::use_changes(&profile, env, keep, token.as_ref()),
+    )?;
+    history::record(env, &name);
+    print!("{code}");
+    Ok(())
+}
+
+/// The profile a `use` argument means: `-`, an exact name, a query with one match, or a
+/// choice in the picker.
+pub fn resolve_target(config: &Config, query: Option<&str>, env: &Env) -> Result<String> {
+    let query = query.unwrap_or("").trim();
+    if query == "-" {
+        return match env.get("AWSP_PREVIOUS") {
+            Some(prev) if config.profiles.contains_key(prev) => Ok(prev.to_string()),
+            Some(prev) => bail!("the previous profile `{prev}` no longer exists"),
+            None => bail!("no previous profile yet; switch with `awsp NAME` first"),
+        };
+    }
+    if config.profiles.contains_key(query) {
+        return Ok(query.to_string());
+    }
+    if config.profiles.is_empty() {
+        bail!(
+            "no profiles in {} or {}; create one with `aws configure sso`",
+            config.config_path.display(),
+            config.credentials_path.display()
+        );
+    }
+    let entries = list::entries(config, env);
+    let matching: Vec<&str> = entries
+        .iter()
+        .filter(|e| {
+            picker::row_text(e, env)
+                .to_lowercase()
+                .contains(&query.to_lowercase())
+        })
+        .map(|e| e.profile.name.as_str())
+        .collect();
+    if !query.is_empty() {
+        match matching.as_slice() {
+            [one] => return Ok(one.to_string()),
+            [] => {
+                let near = suggestions(config, query);
+                if near.is_empty() {
+                    bail!("no profile matches `{query}`; see `awsp list`");
+                }
+                bail!(
+                    "no profile matches `{query}`; did you mean: {}?",
+                    near.join(", ")
+                );
+            }
+            _ => {}
+        }
+    }
+    if !env.interactive {
+        if query.is_empty() {
+            bail!(
+                "no terminal for the picker; name a profile: `awsp NAME` (see `awsp list --names`)"
+            );
+        }
+        let shown: Vec<&str> = matching.iter().take(8).copied().collect();
+        bail!(
+            "`{query}` matches {} profiles ({}{}); name one exactly",
+            matching.len(),
+            shown.join(", "),
+            if matching.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
+        );
+    }
+    picker::pick(entries, query, env)
+}
+
+/// Up to three names close to `query` (edit distance, or containing it).
+pub fn suggestions(config: &Config, query: &str) -> Vec<String> {
+    let q = query.to_lowercase();
+    let mut scored: Vec<(usize, &str)> = config
+        .names()
+        .filter_map(|n| {
+            let d = edit_distance(&q, &n.to_lowercase());
+            (d <= 2 + q.len() / 4).then_some((d, n))
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn edit_distance() {
+        assert_eq!(super::edit_distance("prod", "prd"), 1);
+        assert_eq!(super::edit_distance("", "abc"), 3);
+    }
+}

@@ -1,0 +1,177 @@
+//! Every read of the process environment goes through `Env`, so tests can inject a fake
+//! environment and a fake HOME and nothing ever falls back to the developer's real `~/.aws`.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+#[derive(Clone, Debug)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+    /// The language-specific home (getpwuid), used only when `$HOME` is unset.
+    fallback_home: Option<PathBuf>,
+    pub now: DateTime<Utc>,
+    /// Whether a person is at a terminal (stdin and stderr are both ttys).
+    pub interactive: bool,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        let vars = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Env {
+            vars,
+            fallback_home: dirs::home_dir(),
+            now: Utc::now(),
+            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// A fixed environment for tests: only what is given, no fallback home.
+    pub fn fake<I, K, V>(vars: I) -> Env
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Env {
+            vars: vars
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            fallback_home: None,
+            now: Utc::now(),
+            interactive: false,
+        }
+    }
+
+    pub fn with_fallback_home(mut self, home: Option<PathBuf>) -> Env {
+        self.fallback_home = home;
+        self
+    }
+
+    /// A variable's value; an empty value counts as unset, as in the AWS SDKs.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn is_set(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn home(&self) -> Option<PathBuf> {
+        self.get("HOME")
+            .map(PathBuf::from)
+            .or_else(|| self.fallback_home.clone())
+    }
+
+    /// `~` and `~/…` expand to the home directory, as the SDKs do for the file variables.
+    pub fn expand_tilde(&self, path: &str) -> PathBuf {
+        let rest = if path == "~" {
+            Some("")
+        } else {
+            path.strip_prefix("~/")
+        };
+        match (rest, self.home()) {
+            (Some(rest), Some(home)) => home.join(rest),
+            _ => PathBuf::from(path),
+        }
+    }
+
+    fn aws_file(&self, var: &str, name: &str) -> PathBuf {
+        match self.get(var) {
+            Some(p) => self.expand_tilde(p),
+            None => self.home_or_root().join(".aws").join(name),
+        }
+    }
+
+    fn home_or_root(&self) -> PathBuf {
+        self.home().unwrap_or_else(|| PathBuf::from("/"))
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.aws_file("AWS_CONFIG_FILE", "config")
+    }
+
+    pub fn credentials_file(&self) -> PathBuf {
+        self.aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+    }
+
+    /// The SSO token cache is always under HOME; `AWS_CONFIG_FILE` does not move it.
+    pub fn sso_cache_dir(&self) -> PathBuf {
+        self.home_or_root().join(".aws").join("sso").join("cache")
+    }
+
+    pub fn cli_cache_dir(&self) -> PathBuf {
+        self.home_or_root().join(".aws").join("cli").join("cache")
+    }
+
+    /// `$XDG_STATE_HOME/awsp`, default `~/.local/state/awsp`.
+    pub fn state_dir(&self) -> PathBuf {
+        match self
+            .get("XDG_STATE_HOME")
+            .filter(|p| Path::new(p).is_absolute())
+        {
+            Some(p) => PathBuf::from(p).join("awsp"),
+            None => self.home_or_root().join(".local/state/awsp"),
+        }
+    }
+
+    /// The profile the environment selects, and the variable that selected it.
+    /// CLI v2 order: `AWS_PROFILE`, then `AWS_DEFAULT_PROFILE`, then `default`.
+    pub fn selected_profile(&self) -> (String, Option<&'static str>) {
+        for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
+            if let Some(p) = self.get(var) {
+                return (p.to_string(), Some(var));
+            }
+        }
+        ("default".to_string(), None)
+    }
+
+    pub fn no_color(&self) -> bool {
+        self.vars.contains_key("NO_COLOR")
+    }
+
+    /// Static keys in the environment beat `AWS_PROFILE` in every SDK.
+    pub fn static_keys_set(&self) -> bool {
+        self.is_set("AWS_ACCESS_KEY_ID") && self.is_set("AWS_SECRET_ACCESS_KEY")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_follow_home_and_overrides() {
+        let env = Env::fake([("HOME", "/h"), ("AWS_CONFIG_FILE", "~/cfg")]);
+        assert_eq!(env.config_file(), PathBuf::from("/h/cfg"));
+        assert_eq!(env.credentials_file(), PathBuf::from("/h/.aws/credentials"));
+        assert_eq!(env.sso_cache_dir(), PathBuf::from("/h/.aws/sso/cache"));
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let env = Env::fake([
+            ("HOME", "/h"),
+            ("AWS_PROFILE", ""),
+            ("AWS_DEFAULT_PROFILE", "x"),
+        ]);
+        assert_eq!(
+            env.selected_profile(),
+            ("x".into(), Some("AWS_DEFAULT_PROFILE"))
+        );
+    }
+
+    #[test]
+    fn state_dir_ignores_relative_xdg() {
+        let env = Env::fake([("HOME", "/h"), ("XDG_STATE_HOME", "rel")]);
+        assert_eq!(env.state_dir(), PathBuf::from("/h/.local/state/awsp"));
+    }
+}

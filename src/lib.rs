@@ -1,0 +1,46 @@
+//! awsp: a fast AWS profile switcher. The binary (`main.rs`) only calls [`main`].
+
+#[macro_use]
+pub mod error;
+pub mod aws;
+pub mod cli;
+pub mod cmd;
+pub mod complete;
+pub mod env;
+pub mod history;
+pub mod login;
+pub mod picker;
+pub mod quote;
+pub mod shell;
+pub mod style;
+pub mod switch;
+
+use clap::Parser;
+
+/// Parses the command line, runs it, and returns the process exit code (GUIDE §5).
+pub fn main() -> i32 {
+    // A panic must never print a backtrace at a user; report it as one line instead.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("awsp: internal error: {info}; please report it");
+    }));
+    match cli::Cli::try_parse() {
+        Ok(cli) => match cmd::run(cli.command) {
+            Ok(()) => 0,
+            Err(e) => {
+                let msg = e.to_string();
+                if !msg.is_empty() {
+                    eprintln!("awsp: {msg}");
+                }
+                e.code()
+            }
+        },
+        Err(e) => {
+            // clap prints help/version on stdout and usage errors on stderr.
+            let _ = e.print();
+            match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Quoting values into shell code, one function per shell family. Control characters are
+//! refused rather than escaped: no shell has one quoting that survives all of them intact.
+
+use crate::error::{Error, Result};
+
+fn check(value: &str) -> Result<()> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => Err(Error::runtime(format!(
+            "refusing a value with a control character (U+{:04X}): {:?}",
+            c as u32,
+            value.chars().take(40).collect::<String>()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// POSIX sh (bash, zsh): single quotes, each `'` written as `'\''`.
+pub fn posix(value: &str) -> Result<String> {
+    check(value)?;
+    Ok(format!("'{}'", value.replace('\'', r"'\''")))
+}
+
+/// fish: single quotes, where only `\\` and `\'` are escapes.
+pub fn fish(value: &str) -> Result<String> {
+    check(value)?;
+    Ok(format!(
+        "'{}'",
+        value.replace('\\', r"\\").replace('\'', r"\'")
+    ))
+}
+
+/// PowerShell: single quotes with `''`. PowerShell also ends a single-quoted string at the
+/// typographic quotes U+2018..U+201B, so those are doubled too.
+pub fn powershell(value: &str) -> Result<String> {
+    check(value)?;
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    Ok(out)
+}
+
+/// Values the quoting tests (unit and real-shell) run over.
+pub const NASTY: &[&str] = &[
+    "plain",
+    "",
+    "x'; touch /tmp/p #",
+    "it's",
+    "''",
+    "\"double\"",
+    "back\\slash",
+    "trailing\\",
+    "\\'",
+    "$(touch canary)",
+    "`touch canary`",
+    "${HOME}",
+    "%PATH% %s %%",
+    "!! !$ !-1",
+    "* ? [a-z]",
+    "  spaced  out  ",
+    "ünïcödé 😂 日本",
+    "‘curly’ ‚low‛",
+    "a;b|c&d>e<f",
+    "-n",
+    "--",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posix_quotes() {
+        assert_eq!(posix("a'b").unwrap(), r"'a'\''b'");
+        assert_eq!(posix("").unwrap(), "''");
+    }
+
+    #[test]
+    fn fish_quotes() {
+        assert_eq!(fish(r"a'b\").unwrap(), r"'a\'b\\'");
+    }
+
+    #[test]
+    fn powershell_quotes() {
+        assert_eq!(powershell("a'b\u{2019}").unwrap(), "'a''b\u{2019}\u{2019}'");
+    }
+
+    #[test]
+    fn refuses_control_characters() {
+        for bad in ["a\nb", "\x1b[31m", "nul\0", "\r", "tab\t", "\u{85}"] {
+            assert!(posix(bad).is_err(), "{bad:?}");
+            assert!(fish(bad).is_err(), "{bad:?}");
+            assert!(powershell(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn long_values_round_trip_in_form() {
+        let long = "x'\\".repeat(3500);
+        let q = posix(&long).unwrap();
+        assert!(q.starts_with('\'') && q.ends_with('\''));
+        assert_eq!(fish(&long).unwrap().len(), 2 + 3500 * 5);
+    }
+}

@@ -1,0 +1,44 @@
+//! Terminal colour, only when it is wanted.
+
+use std::io::IsTerminal;
+
+use crate::env::Env;
+
+pub const BOLD: &str = "1";
+pub const DIM: &str = "2";
+pub const RED: &str = "31";
+pub const GREEN: &str = "32";
+pub const YELLOW: &str = "33";
+pub const CYAN: &str = "36";
+
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub enabled: bool,
+}
+
+impl Style {
+    /// Colour on stdout only when it is a terminal and `NO_COLOR` is unset.
+    pub fn stdout(env: &Env) -> Style {
+        Style {
+            enabled: !env.no_color() && std::io::stdout().is_terminal(),
+        }
+    }
+    pub fn stderr(env: &Env) -> Style {
+        Style {
+            enabled: !env.no_color() && std::io::stderr().is_terminal(),
+        }
+    }
+    pub fn paint(self, code: &str, text: &str) -> String {
+        if self.enabled && !text.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Pads to a width in characters, which `format!` cannot do around colour codes.
+pub fn pad(text: &str, painted: String, width: usize) -> String {
+    let n = text.chars().count();
+    format!("{painted}{}", " ".repeat(width.saturating_sub(n)))
+}

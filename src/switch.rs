@@ -1,0 +1,91 @@
+//! What the environment must look like after `use` and after `clear` (GUIDE §3).
+
+use crate::aws::{Profile, TokenState};
+use crate::env::Env;
+use crate::shell::Change;
+
+/// Variables that override or contradict a profile and so are removed on every switch.
+pub const OVERRIDING: [&str; 6] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_DEFAULT_PROFILE",
+];
+
+/// Everything awsp itself keeps in the environment.
+pub const AWSP_VARS: [&str; 7] = [
+    "AWSP_PROFILE",
+    "AWSP_PREVIOUS",
+    "AWSP_ACCOUNT",
+    "AWSP_ACCOUNT_NAME",
+    "AWSP_ROLE",
+    "AWSP_REGION",
+    "AWSP_EXPIRES",
+];
+
+fn set_or_unset(key: &'static str, value: Option<&str>) -> Change {
+    match value {
+        Some(v) => Change::Set(key, v.to_string()),
+        None => Change::Unset(key),
+    }
+}
+
+pub fn keep_region(env: &Env, flag: bool) -> bool {
+    flag || env
+        .get("AWSP_KEEP_REGION")
+        .is_some_and(|v| v != "0" && v != "false")
+}
+
+/// The changes that switch to `p`.
+pub fn use_changes(
+    p: &Profile,
+    env: &Env,
+    keep_region: bool,
+    token: Option<&TokenState>,
+) -> Vec<Change> {
+    let mut ch = vec![Change::Set("AWS_PROFILE", p.name.clone())];
+    ch.extend(OVERRIDING.iter().map(|k| Change::Unset(k)));
+    if keep_region {
+        ch.push(Change::Unset("AWSP_REGION"));
+    } else {
+        let r = p.region.as_deref();
+        ch.extend([
+            set_or_unset("AWS_REGION", r),
+            set_or_unset("AWS_DEFAULT_REGION", r),
+            set_or_unset("AWSP_REGION", r),
+        ]);
+    }
+    ch.push(Change::Set("AWSP_PROFILE", p.name.clone()));
+    // `awsp -` goes back to whatever the shell pointed at before this switch.
+    if let Some(prev) = env.get("AWS_PROFILE").filter(|prev| *prev != p.name) {
+        ch.push(Change::Set("AWSP_PREVIOUS", prev.to_string()));
+    }
+    ch.extend([
+        set_or_unset("AWSP_ACCOUNT", p.account_id.as_deref()),
+        set_or_unset("AWSP_ACCOUNT_NAME", p.account_name.as_deref()),
+        set_or_unset("AWSP_ROLE", p.role_name.as_deref()),
+        set_or_unset(
+            "AWSP_EXPIRES",
+            token
+                .and_then(|t| t.expires_at())
+                .map(|t| t.timestamp().to_string())
+                .as_deref(),
+        ),
+    ]);
+    ch
+}
+
+/// The changes that undo every switch: the profile, the region awsp set, and its own variables.
+pub fn clear_changes(env: &Env) -> Vec<Change> {
+    let mut ch = vec![Change::Unset("AWS_PROFILE")];
+    if env.is_set("AWSP_REGION") {
+        ch.extend([
+            Change::Unset("AWS_REGION"),
+            Change::Unset("AWS_DEFAULT_REGION"),
+        ]);
+    }
+    ch.extend(AWSP_VARS.iter().map(|k| Change::Unset(k)));
+    ch
+}
