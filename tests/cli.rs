@@ -1,0 +1,194 @@
+//! `list`, `current`, and bad input, through the real binary.
+
+mod common;
+use common::*;
+
+#[test]
+fn list_json_has_exactly_the_profiles() {
+    let h = Home::new();
+    h.config(SSO_CONFIG).credentials(STATIC_CREDENTIALS);
+    h.token("acme", 120, false);
+    h.token("https://legacy.awsapps.com/start", -5, false);
+    let r = h
+        .run(&["list", "--json"], &[("AWS_PROFILE", "prod-readonly")])
+        .expect(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let arr = v.as_array().unwrap();
+    let names: Vec<&str> = arr.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "default",
+            "deploy",
+            "dev-admin",
+            "keys",
+            "legacy",
+            "prod-readonly"
+        ]
+    );
+    let by = |n: &str| arr.iter().find(|p| p["name"] == n).unwrap();
+    let keys: Vec<&String> = by("dev-admin").as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 12);
+    assert_eq!(by("dev-admin")["kind"], "sso");
+    assert_eq!(by("dev-admin")["account_id"], "111111111111");
+    assert_eq!(by("dev-admin")["role_name"], "AdministratorAccess");
+    assert_eq!(by("dev-admin")["region"], "eu-west-1");
+    assert_eq!(by("dev-admin")["sso_session"], "acme");
+    assert_eq!(by("dev-admin")["token_state"], "valid");
+    assert_eq!(by("prod-readonly")["active"], true);
+    assert_eq!(by("dev-admin")["active"], false);
+    assert_eq!(by("legacy")["kind"], "sso-legacy");
+    assert_eq!(by("legacy")["token_state"], "expired");
+    assert_eq!(by("deploy")["kind"], "assume-role");
+    assert_eq!(by("deploy")["account_id"], "444444444444");
+    assert_eq!(
+        by("deploy")["token_state"],
+        "valid",
+        "the chain ends in dev-admin's session"
+    );
+    assert_eq!(by("keys")["kind"], "static");
+    assert_eq!(by("keys")["token_state"], serde_json::Value::Null);
+    assert!(!r.stdout.contains("SECRET"));
+}
+
+#[test]
+fn list_table_and_names() {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    let r = h.run(&["list"], &[("AWS_PROFILE", "legacy")]).expect(0);
+    assert!(r.stdout.lines().next().unwrap().contains("NAME"));
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("* legacy")),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('\x1b'), "no colour when not a terminal");
+    let r = h.run(&["list", "--names"], &[]).expect(0);
+    assert_eq!(
+        r.stdout,
+        "default\ndeploy\ndev-admin\nlegacy\nprod-readonly\n"
+    );
+}
+
+#[test]
+fn files_move_with_variables() {
+    let h = Home::new();
+    h.write("elsewhere/cfg", "[profile moved]\n")
+        .write("elsewhere/creds", "[fromcreds]\n");
+    let cfg = h.path("elsewhere/cfg");
+    let creds = h.path("elsewhere/creds");
+    let r = h
+        .run(
+            &["list", "--names"],
+            &[
+                ("AWS_CONFIG_FILE", cfg.to_str().unwrap()),
+                ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
+            ],
+        )
+        .expect(0);
+    assert_eq!(r.stdout, "fromcreds\nmoved\n");
+    // `~` expands to HOME.
+    let r = h
+        .run(
+            &["list", "--names"],
+            &[("AWS_CONFIG_FILE", "~/elsewhere/cfg")],
+        )
+        .expect(0);
+    assert_eq!(r.stdout, "moved\n");
+}
+
+#[test]
+fn current_says_why() {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    let r = h
+        .run(&["current", "--json"], &[("AWS_DEFAULT_PROFILE", "legacy")])
+        .expect(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["profile"], "legacy");
+    assert_eq!(v["selected_by"], "AWS_DEFAULT_PROFILE");
+    assert_eq!(v["static_keys_override"], false);
+    let region = v["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "region")
+        .unwrap();
+    assert!(
+        region["location"]
+            .as_str()
+            .unwrap()
+            .ends_with(".aws/config:27"),
+        "{region}"
+    );
+    let r = h
+        .run(
+            &["current"],
+            &[
+                ("AWS_PROFILE", "dev-admin"),
+                ("AWS_ACCESS_KEY_ID", "A"),
+                ("AWS_SECRET_ACCESS_KEY", "B"),
+            ],
+        )
+        .expect(0);
+    assert!(r.stdout.contains("override"), "{}", r.stdout);
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_1() {
+    let h = Home::new();
+    let check = |r: Run, want: &str| {
+        let r = r.expect(1);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with("awsp: ") && r.stderr.contains(want),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"));
+    };
+    h.config("region = x\n");
+    check(
+        h.run(&["list"], &[]),
+        ".aws/config:1: Expected a section definition",
+    );
+    std::fs::write(h.path(".aws/config"), b"[profile ok]\nregion = a\n\xff\n").unwrap();
+    check(h.run(&["list"], &[]), ".aws/config:3: not valid UTF-8");
+    std::fs::remove_file(h.path(".aws/config")).unwrap();
+    std::fs::create_dir(h.path(".aws/config")).unwrap();
+    check(h.run(&["list"], &[]), "is a directory");
+    std::fs::remove_dir(h.path(".aws/config")).unwrap();
+    let big = "# padding\n".repeat(5 * 1024 * 1024 + 1);
+    h.config(&big);
+    check(h.run(&["list"], &[]), "too large");
+    h.config(SSO_CONFIG);
+    h.write(".aws/sso/cache/x", "");
+    // A cache file that is a directory, or not JSON, is a token state, not a failure.
+    std::fs::create_dir(h.path(&format!(
+        ".aws/sso/cache/{}.json",
+        awsp::aws::sha1::hex(b"acme")
+    )))
+    .unwrap();
+    std::fs::write(
+        h.path(&format!(
+            ".aws/sso/cache/{}.json",
+            awsp::aws::sha1::hex(b"https://legacy.awsapps.com/start")
+        )),
+        "{nope",
+    )
+    .unwrap();
+    let r = h.run(&["list", "--json"], &[]).expect(0);
+    assert_eq!(
+        r.stdout.matches("\"unreadable\"").count(),
+        4,
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn missing_files_are_normal() {
+    let h = Home::new();
+    let r = h.run(&["list", "--json"], &[]).expect(0);
+    assert_eq!(r.stdout.trim(), "[]");
+}

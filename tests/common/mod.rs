@@ -1,0 +1,244 @@
+//! The test harness: a temp HOME with fixture files, the built binary run with a cleared
+//! environment, and real shells with the hook loaded. Nothing here reads the real HOME.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_awsp");
+
+/// A temporary HOME, removed on drop.
+pub struct Home {
+    pub dir: PathBuf,
+    /// A directory on PATH holding `awsp` (a link to the built binary) and test stand-ins.
+    pub bin: PathBuf,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Home {
+    pub fn new() -> Home {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("awsp-test-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(".aws/sso/cache")).unwrap();
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::os::unix::fs::symlink(BIN, bin.join("awsp")).unwrap();
+        Home { dir, bin }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Home {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+        self
+    }
+
+    pub fn config(&self, text: &str) -> &Home {
+        self.write(".aws/config", text)
+    }
+
+    pub fn credentials(&self, text: &str) -> &Home {
+        self.write(".aws/credentials", text)
+    }
+
+    /// Writes a token cache file for an sso-session name (or legacy start URL) that expires
+    /// `minutes` from now (negative: already expired).
+    pub fn token(&self, key: &str, minutes: i64, refreshable: bool) -> PathBuf {
+        let exp = chrono::Utc::now() + chrono::Duration::minutes(minutes);
+        let mut tok = serde_json::json!({
+            "accessToken": "SECRET-ACCESS-TOKEN",
+            "expiresAt": exp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "region": "us-east-1",
+            "startUrl": "https://example.awsapps.com/start",
+        });
+        if refreshable {
+            tok["refreshToken"] = "SECRET-REFRESH".into();
+            tok["clientId"] = "cid".into();
+            tok["clientSecret"] = "SECRET-CLIENT".into();
+            tok["registrationExpiresAt"] = "2999-01-01T00:00:00Z".into();
+        }
+        let path = self.path(&format!(
+            ".aws/sso/cache/{}.json",
+            awsp::aws::sha1::hex(key.as_bytes())
+        ));
+        std::fs::write(&path, tok.to_string()).unwrap();
+        path
+    }
+
+    /// The environment every test process starts from: nothing but these.
+    pub fn base_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("HOME".into(), self.dir.to_string_lossy().into()),
+            (
+                "PATH".into(),
+                format!("{}:/usr/local/bin:/usr/bin:/bin", self.bin.display()),
+            ),
+            ("LANG".into(), "C.UTF-8".into()),
+            ("TERM".into(), "xterm-256color".into()),
+        ]
+    }
+
+    /// The binary with a cleared environment plus `vars`.
+    pub fn cmd(&self, args: &[&str], vars: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env_clear()
+            .current_dir(&self.dir)
+            .stdin(Stdio::null());
+        c.envs(self.base_env());
+        c.envs(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        c
+    }
+
+    pub fn run(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        Run::from(self.cmd(args, vars).output().unwrap())
+    }
+
+    /// Runs `script` in a real shell (`bash`, `zsh`, `fish`, `pwsh`) with the awsp hook
+    /// loaded, non-interactively, in this HOME.
+    pub fn shell(&self, shell: &str, script: &str, vars: &[(&str, &str)]) -> Run {
+        let load = match shell {
+            "bash" | "zsh" => "eval \"$(awsp init SHELL)\"\n".replace("SHELL", shell),
+            "fish" => "awsp init fish | source\n".into(),
+            "pwsh" => "Invoke-Expression (& awsp init powershell | Out-String)\n".into(),
+            _ => panic!("unknown shell {shell}"),
+        };
+        let full = format!("{load}{script}");
+        let mut c = Command::new(shell);
+        match shell {
+            "bash" => c.args(["--norc", "--noprofile", "-c", &full]),
+            "zsh" => c.args(["-f", "-c", &full]),
+            "fish" => c.args(["--no-config", "-c", &full]),
+            _ => c.args(["-NoProfile", "-NonInteractive", "-Command", &full]),
+        };
+        c.env_clear()
+            .envs(self.base_env())
+            .current_dir(&self.dir)
+            .stdin(Stdio::null());
+        c.envs(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Run::from(
+            c.output()
+                .unwrap_or_else(|e| panic!("cannot start {shell}: {e}")),
+        )
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Panics with everything the process said when the exit code differs.
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Whether a shell can be tested here. In CI every shell but pwsh must exist; elsewhere a
+/// missing one is skipped with the reason printed.
+pub fn have_shell(shell: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {shell}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        if std::env::var("CI").is_ok_and(|v| v == "true") && shell != "pwsh" {
+            panic!("{shell} is not installed; .ci/run must install it");
+        }
+        eprintln!("SKIP: {shell} is not on PATH; its scenarios did not run");
+    }
+    found
+}
+
+/// The shells the scenario suites run in.
+pub const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
+
+/// Reads variables back from a shell: a line that prints `NAME=<value>|` for each, or
+/// `NAME unset`, in any of the shells.
+pub fn dump_vars(shell: &str, names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| match shell {
+            "fish" => format!("if set -q {n}; printf '%s=%s|\\n' {n} \"${n}\"; else; echo '{n} unset'; end\n"),
+            "pwsh" => format!("if (Test-Path Env:{n}) {{ Write-Output (\"{n}=\" + $env:{n} + '|') }} else {{ Write-Output '{n} unset' }}\n"),
+            _ => format!("if [ -n \"${{{n}+x}}\" ]; then printf '%s=%s|\\n' {n} \"${n}\"; else echo '{n} unset'; fi\n"),
+        })
+        .collect()
+}
+
+/// A config as `aws configure sso` writes it for two accounts sharing one session, a legacy
+/// SSO profile, a static-key profile and a role chain.
+pub const SSO_CONFIG: &str = "\
+[default]
+region = us-east-1
+
+[profile dev-admin]
+sso_session = acme
+sso_account_id = 111111111111
+sso_role_name = AdministratorAccess
+region = eu-west-1
+output = json
+
+[profile prod-readonly]
+sso_session = acme
+sso_account_id = 222222222222
+sso_role_name = ReadOnly
+region = us-west-2
+
+[sso-session acme]
+sso_start_url = https://acme.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile legacy]
+sso_start_url = https://legacy.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 333333333333
+sso_role_name = PowerUser
+region = ap-southeast-2
+
+[profile deploy]
+role_arn = arn:aws:iam::444444444444:role/Deploy
+source_profile = dev-admin
+";
+
+pub const STATIC_CREDENTIALS: &str = "\
+[keys]
+aws_access_key_id = AKIAEXAMPLEKEY123456
+aws_secret_access_key = SECRET-KEY-wJalrXUtnFEMI
+";
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}
