@@ -5,7 +5,6 @@
 use std::ffi::OsString;
 
 use clap::CommandFactory;
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::aws::Config;
 use crate::cli::{Cli, CompleteArgs, Shell};
@@ -63,39 +62,42 @@ pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
     Ok(())
 }
 
-/// Later words: rewrite the function's routing (`awsp NAME …` means `awsp use NAME …`) and
-/// ask clap_complete.
+/// Later words: rewrite the function's routing (`awsp NAME …` means `awsp use NAME …`), ask
+/// clap_complete for subcommand flags, and offer profile names where a profile goes.
 fn engine(words: &[String], names: Vec<String>) -> Vec<String> {
     let mut cmd = Cli::command();
-    let subcommands: Vec<String> = cmd
-        .get_subcommands()
-        .map(|c| c.get_name().to_string())
-        .collect();
+    let is_sub = |w: &str| cmd.get_subcommands().any(|c| c.get_name() == w);
     let mut args: Vec<OsString> = vec!["awsp".into()];
     match words[1].as_str() {
         "off" => args.push("clear".into()),
-        w if subcommands.iter().any(|s| s == w) => args.push(w.into()),
+        w if is_sub(w) => args.push(w.into()),
         _ => {
             args.push("use".into());
             args.push(words[1].clone().into());
         }
     }
     args.extend(words[2..].iter().map(OsString::from));
-    let candidates = move || {
-        names
+    let current = words.last().map(String::as_str).unwrap_or("");
+    // The first positional of these subcommands is a profile name.
+    let wants_profile = matches!(args[1].to_str(), Some("use" | "login" | "exec"))
+        && !current.starts_with('-')
+        && args[2..args.len() - 1]
             .iter()
-            .map(CompletionCandidate::new)
-            .collect::<Vec<_>>()
+            .all(|a| a.to_string_lossy().starts_with('-'));
+    let mut out: Vec<String> = if wants_profile {
+        names
+            .into_iter()
+            .filter(|n| n.starts_with(current))
+            .collect()
+    } else {
+        Vec::new()
     };
-    let profiles = ArgValueCandidates::new(candidates);
-    for (sub, arg) in [("use", "query"), ("login", "profile"), ("exec", "profile")] {
-        let p = profiles.clone();
-        cmd = cmd.mut_subcommand(sub, |c| c.mut_arg(arg, |a| a.add(p)));
-    }
     let index = args.len() - 1;
-    clap_complete::engine::complete(&mut cmd, args, index, None)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| c.get_value().to_string_lossy().into_owned())
-        .collect()
+    let flags = clap_complete::engine::complete(&mut cmd, args, index, None).unwrap_or_default();
+    out.extend(
+        flags
+            .into_iter()
+            .map(|c| c.get_value().to_string_lossy().into_owned()),
+    );
+    out
 }

@@ -1,0 +1,544 @@
+//! The shell integration in real bash, zsh and fish (and pwsh where it exists): switching,
+//! `-`, `off`, quoting of hostile values, strict sourcing, completion.
+
+mod common;
+use common::*;
+
+const VARS: [&str; 12] = [
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_DEFAULT_PROFILE",
+    "AWSP_PREVIOUS",
+    "AWSP_ACCOUNT",
+    "AWSP_ROLE",
+];
+
+fn shells() -> Vec<&'static str> {
+    let mut v: Vec<&str> = SHELLS.into_iter().filter(|s| have_shell(s)).collect();
+    if have_shell("pwsh") {
+        v.push("pwsh");
+    }
+    v
+}
+
+/// The stale state a user's shell often has before a switch.
+fn stale() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "AKIASTALE"),
+        ("AWS_SECRET_ACCESS_KEY", "stale-secret"),
+        ("AWS_SESSION_TOKEN", "stale-token"),
+        ("AWS_SECURITY_TOKEN", "stale-token"),
+        ("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z"),
+        ("AWS_DEFAULT_PROFILE", "old"),
+        ("AWS_REGION", "sa-east-1"),
+        ("AWS_DEFAULT_REGION", "sa-east-1"),
+    ]
+}
+
+fn status_line(shell: &str) -> &'static str {
+    match shell {
+        "fish" => "echo \"status=$status\"\n",
+        "pwsh" => "Write-Output \"status=$LASTEXITCODE\"\n",
+        _ => "echo \"status=$?\"\n",
+    }
+}
+
+#[test]
+fn switch_sets_and_unsets_exactly() {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    h.token("acme", 300, false);
+    for sh in shells() {
+        let script = format!(
+            "awsp dev-admin\n{}{}",
+            status_line(sh),
+            dump_vars(sh, &VARS)
+        );
+        let r = h.shell(sh, &script, &stale()).expect(0);
+        let out = &r.stdout;
+        for want in [
+            "status=0",
+            "AWS_PROFILE=dev-admin|",
+            "AWS_REGION=eu-west-1|",
+            "AWS_DEFAULT_REGION=eu-west-1|",
+            "AWS_ACCESS_KEY_ID unset",
+            "AWS_SECRET_ACCESS_KEY unset",
+            "AWS_SESSION_TOKEN unset",
+            "AWS_SECURITY_TOKEN unset",
+            "AWS_CREDENTIAL_EXPIRATION unset",
+            "AWS_DEFAULT_PROFILE unset",
+            "AWSP_ACCOUNT=111111111111|",
+            "AWSP_ROLE=AdministratorAccess|",
+        ] {
+            assert!(
+                out.contains(want),
+                "{sh}: missing {want}\n{out}\n{}",
+                r.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn region_follows_the_profile_unless_kept() {
+    let h = Home::new();
+    h.config(SSO_CONFIG).credentials(STATIC_CREDENTIALS);
+    for sh in shells() {
+        // `keys` has no region: the previous one must not leak.
+        let r = h
+            .shell(
+                sh,
+                &format!(
+                    "awsp keys\n{}",
+                    dump_vars(sh, &["AWS_REGION", "AWS_DEFAULT_REGION"])
+                ),
+                &stale(),
+            )
+            .expect(0);
+        assert!(
+            r.stdout.contains("AWS_REGION unset") && r.stdout.contains("AWS_DEFAULT_REGION unset"),
+            "{sh}: {}",
+            r.stdout
+        );
+        // The opt-out keeps the user's own region, by variable and by flag.
+        let mut vars = stale();
+        vars.push(("AWSP_KEEP_REGION", "1"));
+        let r = h
+            .shell(
+                sh,
+                &format!("awsp dev-admin\n{}", dump_vars(sh, &["AWS_REGION"])),
+                &vars,
+            )
+            .expect(0);
+        assert!(
+            r.stdout.contains("AWS_REGION=sa-east-1|"),
+            "{sh}: {}",
+            r.stdout
+        );
+        let r = h
+            .shell(
+                sh,
+                &format!(
+                    "awsp use dev-admin --keep-region\n{}",
+                    dump_vars(sh, &["AWS_REGION"])
+                ),
+                &stale(),
+            )
+            .expect(0);
+        assert!(
+            r.stdout.contains("AWS_REGION=sa-east-1|"),
+            "{sh}: {}",
+            r.stdout
+        );
+        // After a kept region, `off` leaves the user's region alone.
+        let r = h
+            .shell(
+                sh,
+                &format!(
+                    "awsp use dev-admin --keep-region\nawsp off\n{}",
+                    dump_vars(sh, &["AWS_REGION", "AWS_PROFILE"])
+                ),
+                &stale(),
+            )
+            .expect(0);
+        assert!(
+            r.stdout.contains("AWS_REGION=sa-east-1|") && r.stdout.contains("AWS_PROFILE unset"),
+            "{sh}: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn previous_and_off() {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    for sh in shells() {
+        let p = |tag: &str| match sh {
+            "fish" => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
+            "pwsh" => format!("Write-Output \"{tag}=$env:AWS_PROFILE\"\n"),
+            _ => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
+        };
+        let script = format!(
+            "awsp dev-admin\nawsp legacy\n{}awsp -\n{}awsp -\n{}awsp -\n{}awsp off\n{}{}",
+            p("a"),
+            p("b"),
+            p("c"),
+            p("d"),
+            status_line(sh),
+            dump_vars(
+                sh,
+                &[
+                    "AWS_PROFILE",
+                    "AWS_REGION",
+                    "AWS_DEFAULT_REGION",
+                    "AWSP_PROFILE",
+                    "AWSP_PREVIOUS",
+                    "AWSP_ACCOUNT",
+                    "AWSP_ROLE",
+                    "AWSP_REGION",
+                    "AWSP_EXPIRES",
+                    "AWSP_ACCOUNT_NAME"
+                ]
+            )
+        );
+        let r = h.shell(sh, &script, &[]).expect(0);
+        let o = &r.stdout;
+        for want in [
+            "a=legacy",
+            "b=dev-admin",
+            "c=legacy",
+            "d=dev-admin",
+            "status=0",
+        ] {
+            assert!(o.contains(want), "{sh}: missing {want}\n{o}{}", r.stderr);
+        }
+        for v in [
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWSP_PROFILE",
+            "AWSP_PREVIOUS",
+            "AWSP_ACCOUNT",
+            "AWSP_ROLE",
+            "AWSP_REGION",
+            "AWSP_EXPIRES",
+        ] {
+            assert!(
+                o.contains(&format!("{v} unset")),
+                "{sh}: {v} survived off\n{o}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unknown_profile_changes_nothing() {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    for sh in shells() {
+        let script = format!("awsp dev-admn\n{}{}", status_line(sh), dump_vars(sh, &VARS));
+        let r = h.shell(sh, &script, &stale()).expect(0);
+        assert!(r.stdout.contains("status=1"), "{sh}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("did you mean: dev-admin"),
+            "{sh}: {}",
+            r.stderr
+        );
+        for (k, v) in stale() {
+            assert!(
+                r.stdout.contains(&format!("{k}={v}|")),
+                "{sh}: {k} changed\n{}",
+                r.stdout
+            );
+        }
+        assert!(r.stdout.contains("AWS_PROFILE unset"));
+    }
+}
+
+#[test]
+fn exit_status_passes_through_for_subcommands() {
+    let h = Home::new();
+    h.config("[profile a]\n");
+    for sh in shells() {
+        let script = format!("awsp list --bogus\n{}", status_line(sh));
+        let r = h.shell(sh, &script, &[]).expect(0);
+        assert!(r.stdout.contains("status=2"), "{sh}: {}", r.stdout);
+    }
+}
+
+/// Hostile values from config files arrive byte-exact and run nothing.
+#[test]
+fn nasty_values_arrive_exactly() {
+    let h = Home::new();
+    let mut values: Vec<String> = awsp::quote::NASTY.iter().map(|s| s.to_string()).collect();
+    values.push("z".repeat(10_000));
+    values.push("q'\\".repeat(3000));
+    let canary = h.path("canary");
+    let mut cfg = String::new();
+    for (i, v) in values.iter().enumerate() {
+        let v = v
+            .replace("canary", &canary.to_string_lossy())
+            .replace("/tmp/p", &canary.to_string_lossy());
+        // Leading/trailing blanks are trimmed by the config grammar itself.
+        cfg.push_str(&format!(
+            "[profile n{i}]\nregion = {v}\nsso_account_name = {v}\nsso_account_id = 1\n"
+        ));
+    }
+    h.config(&cfg);
+    let parsed = awsp::aws::ini::parse(
+        &cfg,
+        awsp::aws::ini::FileKind::Config,
+        std::sync::Arc::new("c".into()),
+    )
+    .unwrap();
+    for sh in shells() {
+        let mut script = String::new();
+        for i in 0..values.len() {
+            script.push_str(&format!("awsp n{i}\n"));
+            script.push_str(&match sh {
+                "fish" => "printf '%s\\x1f%s\\x1e' \"$AWS_REGION\" \"$AWSP_ACCOUNT_NAME\"\n".to_string(),
+                "pwsh" => "[Console]::Out.Write($env:AWS_REGION + [char]0x1f + $env:AWSP_ACCOUNT_NAME + [char]0x1e)\n".to_string(),
+                _ => "printf '%s\\x1f%s\\x1e' \"$AWS_REGION\" \"$AWSP_ACCOUNT_NAME\"\n".to_string(),
+            });
+        }
+        let r = h.shell(sh, &script, &[]).expect(0);
+        let got: Vec<&str> = r.stdout.split('\x1e').filter(|s| !s.is_empty()).collect();
+        assert_eq!(got.len(), values.len(), "{sh}: {}", r.stderr);
+        for (i, g) in got.iter().enumerate() {
+            let want = parsed.profiles[&format!("n{i}")].get("region").unwrap();
+            assert_eq!(*g, format!("{want}\x1f{want}"), "{sh}: value #{i}");
+        }
+        assert!(!canary.exists(), "{sh}: a value ran code");
+    }
+}
+
+#[test]
+fn control_characters_are_refused() {
+    let h = Home::new();
+    h.config("[profile esc]\nregion = a\x1b[31mb\n");
+    for sh in shells() {
+        let script = format!(
+            "awsp esc\n{}{}",
+            status_line(sh),
+            dump_vars(sh, &["AWS_PROFILE"])
+        );
+        let r = h.shell(sh, &script, &[]).expect(0);
+        assert!(
+            r.stdout.contains("status=1") && r.stdout.contains("AWS_PROFILE unset"),
+            "{sh}: {}",
+            r.stdout
+        );
+        assert!(r.stderr.contains("control character"), "{sh}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn sourcing_under_strict_settings_prints_nothing() {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    for sh in shells() {
+        let strict = match sh {
+            "bash" => "set -euo pipefail\n",
+            "zsh" => "setopt no_unset warn_create_global err_exit pipe_fail\n",
+            "pwsh" => "Set-StrictMode -Version Latest\n",
+            _ => "",
+        };
+        // Load the hook again under strict settings, then use it under them too.
+        let load = match sh {
+            "fish" => "awsp init fish | source\n",
+            "pwsh" => "Invoke-Expression (& awsp init powershell | Out-String)\n",
+            _ => "eval \"$(awsp init SH)\"\n",
+        }
+        .replace("SH", sh);
+        let script = format!("{strict}{load}awsp dev-admin\nawsp off\necho done\n");
+        let r = h.shell(sh, &script, &[]).expect(0);
+        assert_eq!(
+            r.stdout, "done\n",
+            "{sh}: sourcing or using printed something"
+        );
+        assert_eq!(r.stderr, "", "{sh}");
+        // A renamed function works the same.
+        let renamed = load
+            .replace("init fish", "init fish --cmd ap")
+            .replace("init powershell", "init powershell --cmd ap")
+            .replace(&format!("init {sh})"), &format!("init {sh} --cmd ap)"));
+        let r = h
+            .shell(
+                sh,
+                &format!("{strict}{renamed}ap dev-admin\necho \"$AWS_PROFILE\"\n").replace(
+                    "\"$AWS_PROFILE\"",
+                    if sh == "pwsh" {
+                        "$env:AWS_PROFILE"
+                    } else {
+                        "\"$AWS_PROFILE\""
+                    },
+                ),
+                &[],
+            )
+            .expect(0);
+        assert!(r.stdout.ends_with("dev-admin\n"), "{sh}: {}", r.stdout);
+    }
+}
+
+#[test]
+fn hook_survives_a_missing_binary() {
+    let h = Home::new();
+    for sh in shells().into_iter().filter(|s| *s != "pwsh") {
+        // Render the hook, then remove the binary from PATH: start-up must still succeed.
+        let init = h
+            .run(&["init", if sh == "pwsh" { "powershell" } else { sh }], &[])
+            .expect(0)
+            .stdout;
+        h.write("hook", &init);
+        let script = match sh {
+            "fish" => "source ~/hook; set PATH /usr/bin /bin; echo loaded\n".to_string(),
+            _ => "source ~/hook; PATH=/usr/bin:/bin; echo loaded\n".to_string(),
+        };
+        let mut c = std::process::Command::new(sh);
+        let args: &[&str] = match sh {
+            "bash" => &["--norc", "-c"],
+            "zsh" => &["-f", "-c"],
+            _ => &["--no-config", "-c"],
+        };
+        c.args(args).arg(&script).env_clear().envs(h.base_env());
+        let r = Run::from(c.output().unwrap()).expect(0);
+        assert_eq!(r.stdout, "loaded\n", "{sh}");
+    }
+}
+
+#[test]
+fn bash_hook_passes_shellcheck() {
+    let h = Home::new();
+    if !have_shell("shellcheck") {
+        return;
+    }
+    let init = h.run(&["init", "bash"], &[]).expect(0).stdout;
+    h.write("hook.bash", &init);
+    let r = Run::from(
+        std::process::Command::new("shellcheck")
+            .args(["--shell=bash", "--severity=style"])
+            .arg(h.path("hook.bash"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "shellcheck:\n{}", r.stdout);
+}
+
+#[test]
+fn init_rejects_bad_function_names() {
+    let h = Home::new();
+    for bad in ["", "1x", "a b", "x;rm", "-x", "$(x)"] {
+        let r = h.run(&["init", "bash", "--cmd", bad], &[]);
+        assert_eq!(r.code, 2, "{bad:?}");
+        assert_eq!(r.stdout, "", "{bad:?}");
+    }
+}
+
+#[test]
+fn bash_completion_offers_profiles_and_flags() {
+    if !have_shell("bash") {
+        return;
+    }
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    let script = r#"
+complete -p awsp >/dev/null && echo registered
+__complete_line() { COMP_LINE="$1"; COMP_POINT=${#1}; read -ra COMP_WORDS <<<"$1"; [[ "$1" == *" " ]] && COMP_WORDS+=(""); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); __awsp_complete awsp "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; echo "${COMPREPLY[*]}"; }
+__complete_line "awsp d"
+__complete_line "awsp "
+__complete_line "awsp dev-admin --n"
+__complete_line "awsp login p"
+__complete_line "awsp list --"
+"#;
+    let r = h.shell("bash", script, &[]).expect(0);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "registered");
+    assert_eq!(lines[1], "default deploy dev-admin doctor demo");
+    assert!(
+        lines[2].contains("prod-readonly") && lines[2].contains("off") && lines[2].contains("list"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[3], "--no-login");
+    assert_eq!(lines[4], "prod-readonly");
+    assert!(
+        lines[5].contains("--json") && lines[5].contains("--names"),
+        "{}",
+        lines[5]
+    );
+}
+
+#[test]
+fn fish_completion_offers_profiles_and_flags() {
+    if !have_shell("fish") {
+        return;
+    }
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    let r = h.shell("fish", "complete -C 'awsp pro'\necho ---\ncomplete -C 'awsp exec '\necho ---\ncomplete -C 'awsp use legacy --k'\n", &[]).expect(0);
+    let parts: Vec<&str> = r.stdout.split("---\n").collect();
+    assert!(
+        parts[0].lines().any(|l| l.starts_with("prod-readonly")),
+        "{}",
+        parts[0]
+    );
+    assert!(
+        parts[0].lines().any(|l| l.starts_with("prompt")),
+        "{}",
+        parts[0]
+    );
+    assert!(
+        parts[1].lines().any(|l| l.starts_with("legacy")),
+        "{}",
+        parts[1]
+    );
+    assert!(
+        parts[2].lines().any(|l| l.starts_with("--keep-region")),
+        "{}",
+        parts[2]
+    );
+}
+
+/// zsh completion through its own machinery: an interactive zsh in tmux, compinit, TAB.
+#[test]
+fn zsh_completion_offers_profiles() {
+    if !have_shell("zsh") || !have_shell("tmux") {
+        return;
+    }
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    h.write(".zshrc", "autoload -Uz compinit && compinit -u -d ~/.zcompdump\neval \"$(awsp init zsh)\"\nPS1='> '\n");
+    let sock = format!("awsp-zsh-{}", std::process::id());
+    let env: Vec<String> = h
+        .base_env()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let mut start = std::process::Command::new("tmux");
+    start
+        .args([
+            "-L",
+            &sock,
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "30",
+            "env",
+            "-i",
+        ])
+        .args(&env)
+        .args(["zsh", "-i"]);
+    assert!(start.status().unwrap().success());
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(["-L", &sock])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
+    let wait_for = |want: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let s = screen();
+            if s.contains(want) || std::time::Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    wait_for("> ");
+    tmux(&["send-keys", "awsp prod-r", "Tab"]);
+    let s = wait_for("awsp prod-readonly");
+    tmux(&["kill-server"]);
+    assert!(s.contains("awsp prod-readonly"), "screen:\n{s}");
+}
