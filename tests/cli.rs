@@ -192,3 +192,70 @@ fn missing_files_are_normal() {
     let r = h.run(&["list", "--json"], &[]).expect(0);
     assert_eq!(r.stdout.trim(), "[]");
 }
+
+#[test]
+fn demo_runs_a_sandbox_shell_and_removes_it() {
+    if !have_shell("bash") {
+        return;
+    }
+    let h = Home::new();
+    let mut c = h.cmd(&["demo"], &[("SHELL", "/bin/bash")]);
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"echo \"HOME=$HOME\"\nawsp dev-admin\necho \"P=$AWS_PROFILE R=$AWS_REGION\"\nawsp legacy-ops --login\necho \"L=$AWS_PROFILE\"\nawsp list --json\nexit\n")
+        .unwrap();
+    let r = Run::from(child.wait_with_output().unwrap()).expect(0);
+    assert!(
+        r.stderr.contains("awsp demo:"),
+        "the tour is printed: {}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains("P=dev-admin R=eu-west-1"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let home = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("HOME="))
+        .unwrap()
+        .to_string();
+    assert!(home.contains("awsp-demo-"));
+    assert!(
+        !std::path::Path::new(&home).exists(),
+        "the sandbox is removed"
+    );
+    let json_start = r.stdout.find('[').unwrap();
+    let json_end = r.stdout.rfind(']').unwrap();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout[json_start..=json_end]).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"prod-admin")
+            && names.contains(&"sandbox-keys")
+            && names.contains(&"deploy")
+    );
+    assert!(!names.contains(&"acme"), "an sso-session is not a profile");
+    let state = |n: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap()["token_state"]
+            .clone()
+    };
+    assert_eq!(state("dev-admin"), "valid");
+}

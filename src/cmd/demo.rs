@@ -1,9 +1,251 @@
-//! `awsp demo`: a sandbox shell with example profiles.
+//! `awsp demo`: a sandbox HOME with an IAM Identity Center setup, token caches and a
+//! stand-in `aws` that "approves" a login, then an interactive subshell using it.
 
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{Duration, SecondsFormat, Utc};
+
+use crate::aws::TokenKey;
 use crate::cli::DemoArgs;
 use crate::env::Env;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-pub fn run(_args: &DemoArgs, _env: &Env) -> Result<()> {
-    bail!("`awsp demo` is not built yet")
+const START_URL: &str = "https://acme-demo.awsapps.com/start";
+const LEGACY_URL: &str = "https://legacy-demo.awsapps.com/start";
+
+/// As `aws configure sso` writes it: one sso-session shared by several accounts and roles.
+const CONFIG: &str = "\
+[default]
+region = us-east-1
+
+[sso-session acme]
+sso_start_url = https://acme-demo.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile dev-admin]
+sso_session = acme
+sso_account_id = 111111111111
+sso_role_name = AdministratorAccess
+sso_account_name = acme-dev
+region = eu-west-1
+output = json
+
+[profile dev-readonly]
+sso_session = acme
+sso_account_id = 111111111111
+sso_role_name = ReadOnlyAccess
+sso_account_name = acme-dev
+region = eu-west-1
+
+[profile prod-admin]
+sso_session = acme
+sso_account_id = 222222222222
+sso_role_name = AdministratorAccess
+sso_account_name = acme-prod
+region = us-east-1
+
+[profile prod-readonly]
+sso_session = acme
+sso_account_id = 222222222222
+sso_role_name = ReadOnlyAccess
+sso_account_name = acme-prod
+region = us-east-1
+
+[profile data-analyst]
+sso_session = acme
+sso_account_id = 333333333333
+sso_role_name = DataAnalyst
+sso_account_name = acme-data
+region = eu-central-1
+
+[profile legacy-ops]
+sso_start_url = https://legacy-demo.awsapps.com/start
+sso_region = us-west-2
+sso_account_id = 444444444444
+sso_role_name = PowerUserAccess
+region = us-west-2
+
+[profile deploy]
+role_arn = arn:aws:iam::555555555555:role/Deployer
+source_profile = prod-admin
+region = us-east-1
+";
+
+const CREDENTIALS: &str = "\
+[sandbox-keys]
+aws_access_key_id = AKIADEMOEXAMPLE00000
+aws_secret_access_key = demo/secret/not-a-real-key
+region = ap-southeast-2
+";
+
+const TOUR: &str = "\
+awsp demo: a sandbox with an IAM Identity Center setup (no AWS account needed).
+  awsp list          every profile, its account, role and token state
+  awsp               pick one with the fuzzy picker (type part of a name, account or role)
+  awsp dev-admin     switch by name; `echo $AWS_PROFILE` shows it
+  awsp legacy-ops    its session has expired: watch awsp log in first (a stand-in `aws`)
+  awsp -             back to the previous profile;  awsp off  clears everything
+  awsp current       what the environment points at, and why
+Type `exit` to leave; the sandbox is removed.
+";
+
+fn token_json(url: &str, expires_in: Duration) -> String {
+    let exp = (Utc::now() + expires_in).to_rfc3339_opts(SecondsFormat::Secs, true);
+    format!(
+        "{{\"startUrl\": \"{url}\", \"region\": \"us-east-1\", \"accessToken\": \"demo-access-token\", \"expiresAt\": \"{exp}\"}}\n"
+    )
+}
+
+/// The stand-in `aws`: answers `--version` as CLI v2 and `sso login` by writing a fresh token
+/// where the real CLI would, after a short "approval".
+fn stand_in(cache: &Path) -> String {
+    let acme = TokenKey::Session("acme".into()).cache_file(cache);
+    let legacy = TokenKey::StartUrl(LEGACY_URL.into()).cache_file(cache);
+    format!(
+        r#"#!/bin/sh
+# awsp demo stand-in for the AWS CLI: only `aws --version` and `aws sso login` work.
+case "$1" in
+  --version) echo "aws-cli/2.99.0 (awsp demo stand-in)"; exit 0 ;;
+  sso) [ "$2" = login ] || {{ echo "demo: only 'aws sso login' works here" >&2; exit 1; }} ;;
+  *) echo "demo: this is a stand-in; only 'aws sso login' works here" >&2; exit 1 ;;
+esac
+profile=
+while [ $# -gt 0 ]; do [ "$1" = --profile ] && profile=$2; shift; done
+case "$profile" in
+  legacy-ops) file='{legacy}'; url='{LEGACY_URL}' ;;
+  *) file='{acme}'; url='{START_URL}' ;;
+esac
+echo "Attempting to open the SSO authorization page for $url (demo)..."
+sleep 1
+echo "Request approved in the (pretend) browser."
+exp=$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -v+8H +%Y-%m-%dT%H:%M:%SZ)
+printf '{{"startUrl": "%s", "region": "us-east-1", "accessToken": "demo-access-token", "expiresAt": "%s"}}\n' "$url" "$exp" > "$file.tmp" && mv "$file.tmp" "$file"
+echo "Successfully logged into Start URL: $url"
+"#,
+        legacy = legacy.display(),
+        acme = acme.display(),
+    )
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::create_dir_all(path.parent().expect("sandbox paths have parents"))?;
+    std::fs::write(path, text)
+        .map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Builds the sandbox and returns its HOME.
+pub fn create(root: &Path) -> Result<PathBuf> {
+    let home = root.to_path_buf();
+    let cache = home.join(".aws/sso/cache");
+    write(&home.join(".aws/config"), CONFIG)?;
+    write(&home.join(".aws/credentials"), CREDENTIALS)?;
+    std::fs::set_permissions(
+        home.join(".aws/credentials"),
+        std::fs::Permissions::from_mode(0o600),
+    )?;
+    // One valid session (acme), one expired (legacy), as after a day's work.
+    write(
+        &TokenKey::Session("acme".into()).cache_file(&cache),
+        &token_json(START_URL, Duration::hours(5)),
+    )?;
+    write(
+        &TokenKey::StartUrl(LEGACY_URL.into()).cache_file(&cache),
+        &token_json(LEGACY_URL, Duration::hours(-2)),
+    )?;
+    let bin = home.join("bin");
+    write(&bin.join("aws"), &stand_in(&cache))?;
+    std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755))?;
+    let exe = std::env::current_exe()?;
+    std::os::unix::fs::symlink(&exe, bin.join("awsp"))?;
+    // Shell start-up files that load the hook.
+    write(
+        &home.join(".bashrc"),
+        "PS1='(awsp demo) \\w \\$ '\neval \"$(awsp init bash)\"\n",
+    )?;
+    write(
+        &home.join(".zshrc"),
+        "PS1='(awsp demo) %~ %# '\nautoload -Uz compinit && compinit -u\neval \"$(awsp init zsh)\"\n",
+    )?;
+    write(
+        &home.join(".config/fish/config.fish"),
+        "awsp init fish | source\n",
+    )?;
+    Ok(home)
+}
+
+pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
+    let root = std::env::temp_dir().join(format!("awsp-demo-{}", std::process::id()));
+    if root.exists() {
+        std::fs::remove_dir_all(&root)?;
+    }
+    let home = create(&root)?;
+    if args.print_home {
+        println!("{}", home.display());
+        return Ok(());
+    }
+    let shell = env
+        .get("SHELL")
+        .and_then(|s| Path::new(s).file_name()?.to_str().map(str::to_string));
+    let mut cmd = match shell.as_deref() {
+        Some("zsh") => {
+            let mut c = Command::new("zsh");
+            c.arg("-i").env("ZDOTDIR", &home);
+            c
+        }
+        Some("fish") => {
+            let mut c = Command::new("fish");
+            c.arg("-i");
+            c
+        }
+        Some("pwsh") => {
+            let mut c = Command::new("pwsh");
+            c.args([
+                "-NoLogo",
+                "-NoExit",
+                "-Command",
+                "Invoke-Expression (& awsp init powershell | Out-String)",
+            ]);
+            c
+        }
+        _ => {
+            let mut c = Command::new("bash");
+            c.arg("--rcfile").arg(home.join(".bashrc")).arg("-i");
+            c
+        }
+    };
+    let path = format!(
+        "{}:{}",
+        home.join("bin").display(),
+        env.get("PATH").unwrap_or("/usr/bin:/bin")
+    );
+    cmd.env("HOME", &home)
+        .env("PATH", path)
+        .env("XDG_STATE_HOME", home.join(".local/state"));
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWSP_PREVIOUS",
+        "AWSP_PROFILE",
+        "AWSP_LOGIN_COMMAND",
+    ] {
+        cmd.env_remove(var);
+    }
+    eprint!("{TOUR}");
+    let status = cmd.status();
+    let _ = std::fs::remove_dir_all(&root);
+    match status {
+        Ok(_) => Ok(()),
+        Err(e) => bail!("cannot start the demo shell: {e}"),
+    }
 }

@@ -1,15 +1,15 @@
 //! One file per subcommand.
 
-mod clear;
-mod current;
-mod demo;
-mod doctor;
-mod exec;
-mod init;
+pub mod clear;
+pub mod current;
+pub mod demo;
+pub mod doctor;
+pub mod exec;
+pub mod init;
 pub mod list;
-mod login;
-mod prompt;
-mod status;
+pub mod login;
+pub mod prompt;
+pub mod status;
 pub mod use_;
 
 use crate::cli::Command;
