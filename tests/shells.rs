@@ -542,3 +542,41 @@ fn zsh_completion_offers_profiles() {
     tmux(&["kill-server"]);
     assert!(s.contains("awsp prod-readonly"), "screen:\n{s}");
 }
+
+/// PowerShell without pwsh: the exact code `use` and `clear` print, against golden files.
+#[test]
+fn powershell_code_matches_golden_files() {
+    let h = Home::new();
+    h.config("[profile its-ok]\nregion = x'; touch /tmp/p #\nsso_account_id = 1\nsso_account_name = ‘curly’ $(x) `y`\n");
+    let vars = [("AWS_PROFILE", "before")];
+    let used = h
+        .run(&["use", "its-ok", "--shell", "powershell"], &vars)
+        .expect(0)
+        .stdout;
+    let cleared = h
+        .run(&["clear", "--shell", "powershell"], &[("AWSP_REGION", "x")])
+        .expect(0)
+        .stdout;
+    let golden = |name: &str, got: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(name);
+        if std::env::var("AWSP_BLESS").is_ok() {
+            std::fs::write(&path, got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            got, want,
+            "{name} differs (AWSP_BLESS=1 rewrites it after review)"
+        );
+    };
+    golden("use.ps1", &used);
+    golden("clear.ps1", &cleared);
+    let init = h
+        .run(&["init", "powershell", "--cmd", "ap"], &[])
+        .expect(0)
+        .stdout;
+    assert!(init.contains("function global:ap {"));
+    assert!(init.contains("Register-ArgumentCompleter -Native -CommandName 'ap'"));
+    assert!(!init.contains("__CMD__"));
+}
