@@ -34,6 +34,15 @@ pub fn main() -> i32 {
                 e.code()
             }
         },
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
+            // `awsp prod` reached the binary: the shell function is not loaded.
+            let word = std::env::args().nth(1).unwrap_or_default();
+            eprintln!(
+                "awsp: `{word}` is not a subcommand; to switch profiles load the shell hook \
+                 (eval \"$(awsp init bash)\", see `awsp init --help`), or run `awsp use {word} --shell bash`"
+            );
+            2
+        }
         Err(e) => {
             // clap prints help/version on stdout and usage errors on stderr.
             let _ = e.print();
