@@ -1,19 +1,578 @@
-//! Making sure a profile's SSO session is alive before a switch.
+//! Making sure a profile's SSO session is alive before a switch, and logging in when not.
+//!
+//! The login child gets the terminal: its stdin is the tty, and both its stdout and stderr go
+//! to our stderr, because our stdout is the shell code the `awsp` function evaluates. One
+//! login per token: a lock file per token key makes a second awsp wait, then reuse the token.
 
-use crate::aws::{Config, Profile, TokenCache, TokenState};
+use std::fs::File;
+use std::io::IsTerminal;
+use std::os::fd::AsFd;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::aws::{Config, Profile, TokenKey, TokenState, sha1, sso};
 use crate::cli::LoginOpts;
 use crate::env::Env;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-/// Returns the token state the switch should record (None for profiles without SSO).
+/// How long before expiry a token that cannot refresh itself is renewed anyway.
+pub const DEFAULT_MARGIN_MINUTES: i64 = 10;
+/// Overrides the login command; `{profile}` stands for the profile name.
+pub const COMMAND_VAR: &str = "AWSP_LOGIN_COMMAND";
+/// Overrides the margin, in whole minutes.
+pub const MARGIN_VAR: &str = "AWSP_LOGIN_MARGIN";
+const INSTALL_URL: &str =
+    "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html";
+
+/// Returns the token state the switch should record (None for profiles without SSO),
+/// logging in first when the token will not carry the next few minutes.
 pub fn ensure(
     _config: &Config,
     profile: &Profile,
     env: &Env,
-    _opts: &LoginOpts,
+    opts: &LoginOpts,
 ) -> Result<Option<TokenState>> {
-    Ok(profile
-        .token_key
-        .as_ref()
-        .map(|k| TokenCache::new(env).state(k)))
+    let Some(key) = profile.token_key.as_ref() else {
+        return Ok(None);
+    };
+    let state = sso::read_state(key, &env.sso_cache_dir(), env.now);
+    if opts.no_login {
+        return Ok(Some(state));
+    }
+    let margin = margin(env);
+    if fresh_enough(&state, env.now, margin) {
+        return Ok(Some(state));
+    }
+    let target = Target::of(profile, key);
+    let why = reason(key, &state, env.now);
+    if !env.interactive && !opts.login {
+        // A script or CI: a browser login would hang, so say what to run instead.
+        bail!(
+            "{why} and there is no terminal to log in from; run `{}` (or pass --login to log in anyway, --no-login to skip)",
+            LoginCommand::for_profile(env, &target.profile)?.shown
+        );
+    }
+    login_locked(&target, env, margin, Some(why)).map(Some)
+}
+
+/// `awsp login`: logs in to the profile's session, unless its token is still good and
+/// `force` is false. Returns the token state afterwards.
+pub fn login(profile: &Profile, env: &Env, force: bool) -> Result<(TokenState, bool)> {
+    let Some(key) = profile.token_key.as_ref() else {
+        match &profile.chain_error {
+            Some(e) => bail!(
+                "profile `{}` has no SSO session to log in to: {e}",
+                profile.name
+            ),
+            None => bail!(
+                "profile `{}` does not use SSO ({}); there is nothing to log in to",
+                profile.name,
+                profile.kind.name()
+            ),
+        }
+    };
+    let margin = margin(env);
+    let state = sso::read_state(key, &env.sso_cache_dir(), env.now);
+    if !force && fresh_enough(&state, env.now, margin) {
+        return Ok((state, false));
+    }
+    let target = Target::of(profile, key);
+    let why = (!force).then(|| reason(key, &state, env.now));
+    Ok((login_locked(&target, env, margin, why)?, true))
+}
+
+/// Whether a token carries on without a login: refreshable, or valid beyond the margin.
+pub fn fresh_enough(state: &TokenState, now: DateTime<Utc>, margin: Duration) -> bool {
+    match state {
+        TokenState::Refreshable { .. } => true,
+        TokenState::Valid { expires_at } => *expires_at - now > margin,
+        _ => false,
+    }
+}
+
+/// The margin from `AWSP_LOGIN_MARGIN` (minutes), else 10 minutes.
+pub fn margin(env: &Env) -> Duration {
+    let minutes = match env.get(MARGIN_VAR) {
+        None => DEFAULT_MARGIN_MINUTES,
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(m) if (0..=7 * 24 * 60).contains(&m) => m,
+            _ => {
+                eprintln!(
+                    "awsp: {MARGIN_VAR}=`{v}` is not a number of minutes (0 to 10080); using {DEFAULT_MARGIN_MINUTES}"
+                );
+                DEFAULT_MARGIN_MINUTES
+            }
+        },
+    };
+    Duration::minutes(minutes)
+}
+
+/// Why a login is due, for the progress line and errors: `sso-session acme expired`.
+fn reason(key: &TokenKey, state: &TokenState, now: DateTime<Utc>) -> String {
+    let label = key.label();
+    match state {
+        TokenState::Missing => format!("{label} has no token yet"),
+        TokenState::Expired { .. } => format!("{label} expired"),
+        TokenState::Valid { expires_at } | TokenState::Refreshable { expires_at } => {
+            format!("{label} expires in {}", sso::format_left(*expires_at - now))
+        }
+        TokenState::Unreadable { reason } => format!("{label} has an unreadable token ({reason})"),
+    }
+}
+
+/// What to log in: the token key, and the profile `aws sso login --profile` needs — the end
+/// of a `source_profile` chain, where the SSO settings are.
+struct Target {
+    key: TokenKey,
+    profile: String,
+}
+
+impl Target {
+    fn of(profile: &Profile, key: &TokenKey) -> Target {
+        Target {
+            key: key.clone(),
+            profile: profile
+                .chain
+                .last()
+                .cloned()
+                .unwrap_or_else(|| profile.name.clone()),
+        }
+    }
+}
+
+/// The login program and its arguments, and how to show it to a person.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LoginCommand {
+    pub argv: Vec<String>,
+    pub shown: String,
+    /// The built-in `aws sso login`, which gets the AWS CLI checks.
+    pub default: bool,
+}
+
+impl LoginCommand {
+    /// `aws sso login --profile P`, or `AWSP_LOGIN_COMMAND` split into words (no shell is
+    /// involved) with `{profile}` replaced in each word.
+    pub fn for_profile(env: &Env, profile: &str) -> Result<LoginCommand> {
+        let (argv, default) = match env.get(COMMAND_VAR) {
+            Some(template) => {
+                let words = split_words(template)
+                    .map_err(|e| Error::runtime(format!("{COMMAND_VAR}: {e}")))?;
+                if words.is_empty() {
+                    bail!("{COMMAND_VAR} holds no command");
+                }
+                let argv = words
+                    .iter()
+                    .map(|w| w.replace("{profile}", profile))
+                    .collect();
+                (argv, false)
+            }
+            None => (
+                ["aws", "sso", "login", "--profile", profile]
+                    .map(String::from)
+                    .to_vec(),
+                true,
+            ),
+        };
+        let shown = argv
+            .iter()
+            .map(|w| shell_word(w))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(LoginCommand {
+            argv,
+            shown,
+            default,
+        })
+    }
+}
+
+/// A word as a person would type it into a POSIX shell.
+fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,{}".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        crate::quote::posix(w).unwrap_or_else(|_| format!("{w:?}"))
+    }
+}
+
+/// Splits a command line into words: blanks separate, `'…'` is literal, `"…"` allows `\"`
+/// and `\\`, and a backslash outside quotes takes the next character as it is.
+pub fn split_words(s: &str) -> std::result::Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => cur.push(c),
+                        None => return Err("unclosed single quote".into()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\')) => cur.push(c),
+                            Some(c) => {
+                                cur.push('\\');
+                                cur.push(c);
+                            }
+                            None => return Err("unclosed double quote".into()),
+                        },
+                        Some(c) => cur.push(c),
+                        None => return Err("unclosed double quote".into()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some(c) => cur.push(c),
+                    None => return Err("a trailing backslash".into()),
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// Takes the session's lock, then logs in unless another awsp just did.
+fn login_locked(
+    target: &Target,
+    env: &Env,
+    margin: Duration,
+    why: Option<String>,
+) -> Result<TokenState> {
+    let mut cmd = LoginCommand::for_profile(env, &target.profile)?;
+    if cmd.default {
+        cmd.argv[0] = check_aws_cli(env)?.to_string_lossy().into_owned();
+    }
+    let cache_dir = env.sso_cache_dir();
+    let label = target.key.label();
+    let (_lock, waited) = lock(env, &target.key, &label);
+    if why.is_some() || waited {
+        // Another awsp may have logged in while this one waited, or since it looked.
+        let now = Utc::now();
+        let state = sso::read_state(&target.key, &cache_dir, now);
+        if fresh_enough(&state, now, margin) || (waited && state.is_usable()) {
+            return Ok(state);
+        }
+    }
+    match &why {
+        Some(why) => eprintln!("awsp: {why}; running `{}`…", cmd.shown),
+        None => eprintln!("awsp: logging in to {label}: running `{}`…", cmd.shown),
+    }
+    run_child(&cmd, &target.profile)?;
+    let now = Utc::now();
+    let state = sso::read_state(&target.key, &cache_dir, now);
+    if !state.is_usable() {
+        let hint = match target.key {
+            TokenKey::Session(ref s) => {
+                format!("; check that the login is for sso-session `{s}`")
+            }
+            TokenKey::StartUrl(ref u) => format!("; check that the login is for {u}"),
+        };
+        bail!(
+            "`{}` finished, but {label} is still {}{hint}, then run it again",
+            cmd.shown,
+            match &state {
+                TokenState::Missing => "without a token".to_string(),
+                other => other.name().to_string(),
+            }
+        );
+    }
+    Ok(state)
+}
+
+/// Runs the login command with the terminal as stdin and our stderr as its stdout and stderr.
+fn run_child(cmd: &LoginCommand, profile: &str) -> Result<()> {
+    let err = std::io::stderr().as_fd().try_clone_to_owned()?;
+    let mut c = Command::new(&cmd.argv[0]);
+    c.args(&cmd.argv[1..])
+        .env("AWS_PROFILE", profile)
+        .stdin(terminal_stdin())
+        .stdout(Stdio::from(err.try_clone()?))
+        .stderr(Stdio::from(err));
+    // Ctrl-C reaches the child (same process group); this process survives it to report.
+    // Installed before the spawn so the child starts with the default action even when
+    // this process was started with SIGINT ignored (a background job).
+    let guard = SigintGuard::install();
+    let mut child = match c.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            let fix = if cmd.default {
+                format!("install AWS CLI v2: {INSTALL_URL}")
+            } else {
+                format!("fix {COMMAND_VAR}")
+            };
+            bail!("cannot run `{}`: {e}; {fix}", cmd.argv[0]);
+        }
+    };
+    let status = child.wait()?;
+    drop(guard);
+    if status.success() {
+        return Ok(());
+    }
+    if status.signal() == Some(libc::SIGINT) || status.code() == Some(130) {
+        bail!(
+            "login interrupted; nothing changed. Run `{}` to log in",
+            cmd.shown
+        );
+    }
+    let how = match (status.code(), status.signal()) {
+        (Some(c), _) => format!("exit status {c}"),
+        (None, Some(s)) => format!("signal {s}"),
+        _ => "an unknown status".into(),
+    };
+    bail!(
+        "login failed ({how}); nothing changed. Run `{}` to see why",
+        cmd.shown
+    )
+}
+
+/// The terminal for the login's prompts: our stdin when it is one, else `/dev/tty`, else
+/// nothing (a `--login` without any terminal).
+fn terminal_stdin() -> Stdio {
+    if std::io::stdin().is_terminal() {
+        return Stdio::inherit();
+    }
+    match File::options().read(true).write(true).open("/dev/tty") {
+        Ok(tty) => Stdio::from(tty),
+        Err(_) => Stdio::null(),
+    }
+}
+
+/// Finds `aws` on PATH and refuses AWS CLI v1, which has no `sso login`.
+fn check_aws_cli(env: &Env) -> Result<PathBuf> {
+    let Some(aws) = find_in_path(env.get("PATH").unwrap_or(""), "aws") else {
+        bail!(
+            "the AWS CLI (`aws`) is not on PATH; install AWS CLI v2 ({INSTALL_URL}), or set {COMMAND_VAR} to your login tool"
+        );
+    };
+    let out = Command::new(&aws)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output();
+    let text = match &out {
+        Ok(o) => format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => e.to_string(),
+    };
+    let first = text.lines().next().unwrap_or("").trim().to_string();
+    if text.contains("aws-cli/1.") {
+        bail!(
+            "{} is AWS CLI v1 ({first}), which cannot `sso login`; install AWS CLI v2 ({INSTALL_URL})",
+            aws.display()
+        );
+    }
+    if !out.as_ref().is_ok_and(|o| o.status.success()) {
+        bail!(
+            "`{} --version` failed ({first}); install AWS CLI v2 ({INSTALL_URL})",
+            aws.display()
+        );
+    }
+    Ok(aws)
+}
+
+fn find_in_path(path: &str, name: &str) -> Option<PathBuf> {
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// Takes `login-<sha1>.lock` in the state directory, waiting when another awsp holds it.
+/// Returns the held lock (None when the file cannot be made: logging in matters more)
+/// and whether this process had to wait.
+fn lock(env: &Env, key: &TokenKey, label: &str) -> (Option<File>, bool) {
+    let raw = match key {
+        TokenKey::Session(s) | TokenKey::StartUrl(s) => s,
+    };
+    let dir = env.state_dir();
+    let path = dir.join(format!("login-{}.lock", sha1::hex(raw.as_bytes())));
+    let file = std::fs::create_dir_all(&dir).and_then(|()| {
+        File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+    });
+    let file = match file {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!(
+                "awsp: cannot create the login lock {}: {e}; logging in without it",
+                path.display()
+            );
+            return (None, false);
+        }
+    };
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+    // SAFETY: flock on a descriptor this function owns.
+    if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return (Some(file), false);
+    }
+    eprintln!("awsp: waiting for another login to {label} to finish…");
+    loop {
+        // SAFETY: as above.
+        if unsafe { libc::flock(fd, libc::LOCK_EX) } == 0 {
+            return (Some(file), true);
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return (None, true);
+        }
+    }
+}
+
+extern "C" fn ignore_signal(_: libc::c_int) {}
+
+/// While alive, SIGINT runs a no-op handler in this process. Unlike SIG_IGN, a handler is
+/// reset to the default by exec, so the login child still stops on Ctrl-C.
+struct SigintGuard(Option<libc::sigaction>);
+
+impl SigintGuard {
+    fn install() -> SigintGuard {
+        // SAFETY: plain sigaction calls with zeroed, then filled, structs.
+        unsafe {
+            let mut new: libc::sigaction = std::mem::zeroed();
+            new.sa_sigaction = ignore_signal as *const () as libc::sighandler_t;
+            new.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut new.sa_mask);
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGINT, &new, &mut old) == 0 {
+                SigintGuard(Some(old))
+            } else {
+                SigintGuard(None)
+            }
+        }
+    }
+}
+
+impl Drop for SigintGuard {
+    fn drop(&mut self) {
+        if let Some(old) = self.0.take() {
+            // SAFETY: restores the disposition saved by `install`.
+            unsafe {
+                libc::sigaction(libc::SIGINT, &old, std::ptr::null_mut());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_a_shell_without_one() {
+        assert_eq!(
+            split_words(r#"  my-login --as "{profile}" 'a b' c\ d "x\"y" "#).unwrap(),
+            ["my-login", "--as", "{profile}", "a b", "c d", "x\"y"]
+        );
+        assert_eq!(split_words("''").unwrap(), [""]);
+        assert!(split_words("a 'b").is_err());
+        assert!(split_words("a \"b").is_err());
+        assert!(split_words("a\\").is_err());
+        assert!(split_words("   ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn command_from_template() {
+        let env = Env::fake([(COMMAND_VAR, "granted sso login --profile={profile} -x")]);
+        let c = LoginCommand::for_profile(&env, "dev").unwrap();
+        assert_eq!(c.argv, ["granted", "sso", "login", "--profile=dev", "-x"]);
+        assert!(!c.default);
+        // The name is one argument, never re-split or interpreted.
+        let c = LoginCommand::for_profile(&env, "a;b $(x)").unwrap();
+        assert_eq!(c.argv[3], "--profile=a;b $(x)");
+        assert_eq!(c.shown, "granted sso login '--profile=a;b $(x)' -x");
+        let c = LoginCommand::for_profile(&Env::fake([("HOME", "/h")]), "dev").unwrap();
+        assert_eq!(c.shown, "aws sso login --profile dev");
+        assert!(c.default);
+        assert!(LoginCommand::for_profile(&Env::fake([(COMMAND_VAR, "x 'y")]), "p").is_err());
+    }
+
+    #[test]
+    fn margin_and_freshness() {
+        let now = Utc::now();
+        let m = margin(&Env::fake([("HOME", "/h")]));
+        assert_eq!(m, Duration::minutes(10));
+        assert_eq!(
+            margin(&Env::fake([(MARGIN_VAR, "2")])),
+            Duration::minutes(2)
+        );
+        assert_eq!(
+            margin(&Env::fake([(MARGIN_VAR, "soon")])),
+            Duration::minutes(10)
+        );
+        let valid = |mins| TokenState::Valid {
+            expires_at: now + Duration::minutes(mins),
+        };
+        assert!(fresh_enough(&valid(60), now, m));
+        assert!(!fresh_enough(&valid(5), now, m));
+        assert!(fresh_enough(&valid(5), now, Duration::minutes(2)));
+        assert!(fresh_enough(
+            &TokenState::Refreshable {
+                expires_at: now - Duration::minutes(5)
+            },
+            now,
+            m
+        ));
+        assert!(!fresh_enough(&TokenState::Missing, now, m));
+        assert!(!fresh_enough(
+            &TokenState::Expired {
+                expires_at: now - Duration::minutes(1)
+            },
+            now,
+            m
+        ));
+    }
+
+    #[test]
+    fn finds_executables_only() {
+        let dir = std::env::temp_dir().join(format!("awsp-login-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("aws");
+        std::fs::write(&f, "#!/bin/sh\n").unwrap();
+        let p = dir.to_string_lossy().into_owned();
+        assert_eq!(find_in_path(&p, "aws"), None, "not executable yet");
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(find_in_path(&format!(":/nonexistent:{p}"), "aws"), Some(f));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -1,9 +1,48 @@
 //! `awsp exec`: run one command under a profile.
 
-use crate::cli::ExecArgs;
-use crate::env::Env;
-use crate::error::Result;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
 
-pub fn run(_args: &ExecArgs, _env: &Env) -> Result<()> {
-    bail!("`awsp exec` is not built yet")
+use crate::aws::Config;
+use crate::cli::ExecArgs;
+use crate::cmd::use_::resolve_target;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::shell::Change;
+use crate::{login, switch};
+
+pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
+    let config = Config::load(env)?;
+    let name = resolve_target(&config, Some(&args.profile), env)?;
+    let profile = config.resolve(&name).expect("resolved names exist");
+    let token = login::ensure(&config, &profile, env, &args.login)?;
+    let keep = switch::keep_region(env, false);
+    let Some((program, rest)) = args.command.split_first() else {
+        return Err(Error::usage(
+            "no command to run; usage: awsp exec PROFILE -- CMD ARGS…",
+        ));
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(rest);
+    // Exactly what `use` would do to the shell, done to the child's environment instead.
+    for change in switch::use_changes(&profile, env, keep, token.as_ref()) {
+        match change {
+            Change::Set(k, v) => cmd.env(k, v),
+            Change::Unset(k) => cmd.env_remove(k),
+        };
+    }
+    // Replacing this process passes the command's exit status and signals straight through.
+    let err = cmd.exec();
+    let code = match err.kind() {
+        std::io::ErrorKind::NotFound => 127,
+        _ => 126,
+    };
+    let why = match code {
+        127 => "command not found".to_string(),
+        _ => err.to_string(),
+    };
+    Err(Error::Msg {
+        code,
+        msg: format!("cannot run `{program}`: {why}"),
+    })
 }

@@ -1,9 +1,46 @@
 //! `awsp login`: log in explicitly.
 
+use crate::aws::Config;
 use crate::cli::LoginArgs;
+use crate::cmd::use_::resolve_target;
 use crate::env::Env;
 use crate::error::Result;
+use crate::login;
 
-pub fn run(_args: &LoginArgs, _env: &Env) -> Result<()> {
-    bail!("`awsp login` is not built yet")
+pub fn run(args: &LoginArgs, env: &Env) -> Result<()> {
+    let config = Config::load(env)?;
+    let name = match args.profile.as_deref() {
+        Some(query) => resolve_target(&config, Some(query), env)?,
+        None => {
+            let (name, var) = env.selected_profile();
+            if !config.profiles.contains_key(&name) {
+                match var {
+                    Some(var) => bail!(
+                        "{var} names `{name}`, which is not a profile; name one: `awsp login NAME`"
+                    ),
+                    None => bail!(
+                        "no profile is active and there is no `default`; name one: `awsp login NAME`"
+                    ),
+                }
+            }
+            name
+        }
+    };
+    let profile = config.resolve(&name).expect("resolved names exist");
+    let (state, logged_in) = login::login(&profile, env, args.force)?;
+    let label = profile
+        .token_key
+        .as_ref()
+        .map(|k| k.label())
+        .unwrap_or_default();
+    let now = chrono::Utc::now();
+    if logged_in {
+        eprintln!("awsp: logged in to {label} ({})", state.describe(now));
+    } else {
+        eprintln!(
+            "awsp: {label} is {}; nothing to do (--force logs in anyway)",
+            state.describe(now)
+        );
+    }
+    Ok(())
 }
