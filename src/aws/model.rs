@@ -111,14 +111,20 @@ fn read_text(path: &Path) -> Result<Option<String>> {
             MAX_FILE_BYTES >> 20
         );
     }
-    let bytes = match std::fs::read(path) {
+    // Bounded even when the size lies (a device such as /dev/zero, a file still growing).
+    let read = std::fs::File::open(path).and_then(|f| {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut b)?;
+        Ok(b)
+    });
+    let bytes = match read {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::runtime(format!("cannot read {shown}: {e}"))),
     };
     if bytes.len() as u64 > MAX_FILE_BYTES {
         bail!(
-            "{shown} grew past {} MB while being read",
+            "{shown} holds more than {} MB, too large to be an AWS config file",
             MAX_FILE_BYTES >> 20
         );
     }
