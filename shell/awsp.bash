@@ -30,5 +30,43 @@ __awsp_complete() {
 }
 complete -o nosort -F __awsp_complete __CMD__ 2>/dev/null || complete -F __awsp_complete __CMD__
 
-# Prompt segment.
-__awsp_prompt_reset() { :; }
+# Prompt segment. Show it with `${AWSP_SEGMENT}` inside single quotes:  PS1='${AWSP_SEGMENT} \$ '
+# PROMPT_COMMAND keeps it current and runs the binary only when the profile or region
+# changed, after a switch, when the time shown moves on, or every $AWSP_PROMPT_INTERVAL
+# seconds (60), to see a login made in another terminal; other prompts cost a comparison.
+AWSP_SEGMENT=
+__awsp_prompt_state=
+__awsp_prompt_next=0
+__awsp_prompt_reset() { __awsp_prompt_next=0; }
+__awsp_prompt_update() {
+    local __awsp_status=$? __awsp_now=${EPOCHSECONDS-} __awsp_state __awsp_out __awsp_next __awsp_every
+    [[ -n $__awsp_now ]] || printf -v __awsp_now '%(%s)T' -1
+    __awsp_state="${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_ACCESS_KEY_ID:+keys}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${AWSP_PROMPT_FORMAT-}|${NO_COLOR+nocolor}"
+    if [[ $__awsp_state != "$__awsp_prompt_state" ]] || ((__awsp_now >= __awsp_prompt_next)); then
+        __awsp_prompt_state=$__awsp_state
+        __awsp_out=
+        if [[ -n ${AWS_PROFILE-}${AWS_DEFAULT_PROFILE-} ]]; then
+            __awsp_out=$(command awsp prompt --shell bash --cache 2>/dev/null)
+        fi
+        # shellcheck disable=SC2034 # read by PS1
+        AWSP_SEGMENT=${__awsp_out%%$'\n'*}
+        __awsp_next=${__awsp_out#*$'\n'}
+        __awsp_every=${AWSP_PROMPT_INTERVAL-60}
+        [[ $__awsp_every =~ ^[0-9]+$ ]] || __awsp_every=60
+        __awsp_prompt_next=$((__awsp_now + __awsp_every))
+        if [[ $__awsp_next =~ ^[0-9]+$ ]] && ((__awsp_next > 0 && __awsp_next < __awsp_prompt_next)); then
+            __awsp_prompt_next=$__awsp_next
+        fi
+    fi
+    return "$__awsp_status"
+}
+# Appended, so that commands before it still see $? and PIPESTATUS; an array
+# PROMPT_COMMAND (bash 5.1) gets a new element.
+if [[ "${PROMPT_COMMAND[*]-}" != *__awsp_prompt_update* ]]; then
+    if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) && [[ "$(declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
+        PROMPT_COMMAND+=(__awsp_prompt_update)
+    else
+        # shellcheck disable=SC2128,SC2178 # before bash 5.1 only element 0 runs
+        PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}__awsp_prompt_update"
+    fi
+fi

@@ -26,6 +26,17 @@ end
 # Completion: the binary completes profile names, subcommands and flags.
 complete -c __CMD__ -f -a '(command awsp __complete fish -- (commandline -opc) (commandline -ct))'
 
-# Prompt segment.
+# Prompt segment. Call `awsp_prompt` from fish_prompt or fish_right_prompt:
+#   function fish_right_prompt; awsp_prompt; end
+# It prints the segment (nothing when no profile is active) and keeps $status.
+function awsp_prompt --description 'Print the awsp prompt segment'
+    set -l __awsp_status $status
+    if test -n "$AWS_PROFILE$AWS_DEFAULT_PROFILE"; and command -q awsp
+        printf '%s' (command awsp prompt --shell fish 2>/dev/null)
+    end
+    return $__awsp_status
+end
+
+# The segment is computed on every prompt: nothing to forget after a switch.
 function __awsp_prompt_reset
 end

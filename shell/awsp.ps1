@@ -43,5 +43,23 @@ Register-ArgumentCompleter -Native -CommandName '__CMD__' -ScriptBlock {
     }
 }
 
-# Prompt segment.
+# Prompt segment. Call `awsp_prompt` in your prompt function:
+#   function prompt { "$(awsp_prompt) PS $($executionContext.SessionState.Path.CurrentLocation)> " }
+# It returns the segment (empty when no profile is active) and keeps $LASTEXITCODE.
+function global:awsp_prompt {
+    if (-not ($env:AWS_PROFILE -or $env:AWS_DEFAULT_PROFILE)) { return '' }
+    $bin = Get-Command -CommandType Application -Name awsp -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $bin) { return '' }
+    $saved = $global:LASTEXITCODE
+    try {
+        $segment = & $bin prompt --shell powershell 2>$null
+    } catch {
+        $segment = ''
+    } finally {
+        $global:LASTEXITCODE = $saved
+    }
+    return (@($segment) -join '')
+}
+
+# The segment is computed on every prompt: nothing to forget after a switch.
 function global:__awsp_prompt_reset { }

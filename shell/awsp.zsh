@@ -32,5 +32,38 @@ if (( ${+functions[compdef]} )); then
     compdef __awsp_complete __CMD__
 fi
 
-# Prompt segment.
-__awsp_prompt_reset() { :; }
+# Prompt segment. Show it with `${AWSP_SEGMENT}` in single quotes and prompt_subst:
+#   setopt prompt_subst; RPROMPT='${AWSP_SEGMENT}'
+# A precmd hook keeps it current and runs the binary only when the profile or region
+# changed, after a switch, when the time shown moves on, or every $AWSP_PROMPT_INTERVAL
+# seconds (60), to see a login made in another terminal; other prompts cost a comparison.
+typeset -g AWSP_SEGMENT=
+typeset -g __awsp_prompt_state=
+typeset -gi __awsp_prompt_next=0
+zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
+__awsp_prompt_reset() { __awsp_prompt_next=0; }
+__awsp_prompt_update() {
+    emulate -L zsh
+    local now=${EPOCHSECONDS-} state out next every=${AWSP_PROMPT_INTERVAL-60}
+    [[ -n $now ]] || now=${(%):-%D{%s}}
+    state="${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_ACCESS_KEY_ID:+keys}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${AWSP_PROMPT_FORMAT-}|${NO_COLOR+nocolor}"
+    if [[ $state == "$__awsp_prompt_state" ]] && (( now < __awsp_prompt_next )); then
+        return 0
+    fi
+    __awsp_prompt_state=$state
+    if [[ -n ${AWS_PROFILE-}${AWS_DEFAULT_PROFILE-} ]]; then
+        out=$(command awsp prompt --shell zsh --cache 2>/dev/null)
+    fi
+    AWSP_SEGMENT=${out%%$'\n'*}
+    next=${out#*$'\n'}
+    [[ $every == <-> ]] || every=60
+    __awsp_prompt_next=$(( now + every ))
+    if [[ $next == <-> ]] && (( next > 0 && next < __awsp_prompt_next )); then
+        __awsp_prompt_next=$next
+    fi
+    return 0
+}
+typeset -ga precmd_functions
+if (( ! ${precmd_functions[(Ie)__awsp_prompt_update]} )); then
+    precmd_functions+=(__awsp_prompt_update)
+fi

@@ -109,6 +109,8 @@ enum Target {
     BareDefault,
     Session(String),
     Ignored,
+    /// A profile the caller did not ask for: its lines are skipped unread.
+    Skipped,
 }
 
 /// What an indented line continues.
@@ -120,6 +122,18 @@ enum Open {
 }
 
 pub fn parse(text: &str, kind: FileKind, file: Arc<PathBuf>) -> Result<ParsedFile, ParseError> {
+    parse_only(text, kind, file, &|_| true)
+}
+
+/// [`parse`], keeping only the profiles whose names `keep` accepts (sso-session blocks are
+/// always kept). The other profiles' lines are skipped unread, so their syntax errors and
+/// warnings go unseen: the fast path for a command that needs one profile out of 10,000.
+pub fn parse_only(
+    text: &str,
+    kind: FileKind,
+    file: Arc<PathBuf>,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<ParsedFile, ParseError> {
     let mut out = ParsedFile::default();
     let mut bare_default: Option<Section> = None;
     let mut target: Option<Target> = None;
@@ -142,13 +156,20 @@ pub fn parse(text: &str, kind: FileKind, file: Arc<PathBuf>) -> Result<ParsedFil
             Some(Target::Profile(n)) => out.profiles.entry(n).or_default(),
             Some(Target::Session(n)) => out.sso_sessions.entry(n).or_default(),
             Some(Target::BareDefault) => bare_default.get_or_insert_with(Section::default),
-            Some(Target::Ignored) | None => return,
+            Some(Target::Ignored | Target::Skipped) | None => return,
         };
         slot.merge(section);
     };
 
-    for (idx, raw) in text.split('\n').enumerate() {
-        let n = idx + 1;
+    // Lines as `text.split('\n')` gives them, with a cursor so that a skipped section can
+    // be jumped over in one search.
+    let mut pos = 0;
+    let mut n = 0;
+    while pos <= text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let raw = &text[pos..end];
+        n += 1;
+        pos = end + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
@@ -165,7 +186,28 @@ pub fn parse(text: &str, kind: FileKind, file: Arc<PathBuf>) -> Result<ParsedFil
             flush(target.take(), std::mem::take(&mut section), &mut out);
             section.locs.push(loc(n));
             open = Open::Nothing;
-            target = Some(section_target(name, kind, &loc(n), &mut out));
+            target = Some(match section_target(name, kind, &loc(n), &mut out) {
+                Target::Profile(p) if !keep(&p) => Target::Skipped,
+                Target::BareDefault if !keep("default") => Target::Skipped,
+                t => t,
+            });
+            if matches!(target, Some(Target::Skipped)) && pos < text.len() {
+                // Jump to the next line that opens a section, counting the lines passed.
+                let rest = &text[pos..];
+                let skip = if rest.starts_with('[') {
+                    0
+                } else {
+                    rest.find("\n[").map_or(rest.len(), |i| i + 1)
+                };
+                n += rest.as_bytes()[..skip]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                pos += skip;
+                if pos == text.len() {
+                    break;
+                }
+            }
             continue;
         }
         if line.starts_with([' ', '\t']) {
@@ -378,6 +420,22 @@ mod tests {
         let f = p("[profile a]\nregion = us-east-1 # note\n");
         assert_eq!(f.profiles["a"].get("region"), Some("us-east-1"));
         assert_eq!(f.cli_differences.len(), 1);
+    }
+
+    #[test]
+    fn parse_only_skips_other_profiles_and_keeps_line_numbers() {
+        let text = "[profile a]\nregion = x\n  broken continuation? = no\n[sso-session s]\nsso_region = r\n\
+                    [profile b]\nregion = eu-west-1\n[default]\nnot a property\n[profile b]\noutput = json\n";
+        let only_b = |n: &str| n == "b";
+        let f = parse_only(text, FileKind::Config, Arc::new("cfg".into()), &only_b).unwrap();
+        assert_eq!(f.profiles.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(f.profiles["b"].get("region"), Some("eu-west-1"));
+        assert_eq!(f.profiles["b"].get("output"), Some("json"));
+        assert_eq!(f.profiles["b"].props["region"].loc.line, 7);
+        assert_eq!(f.profiles["b"].props["output"].loc.line, 11);
+        assert_eq!(f.sso_sessions["s"].get("sso_region"), Some("r"));
+        // The full parse sees the errors the skipped sections hold.
+        assert!(parse(text, FileKind::Config, Arc::new("cfg".into())).is_err());
     }
 
     #[test]

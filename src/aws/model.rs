@@ -138,23 +138,88 @@ fn read_text(path: &Path) -> Result<Option<String>> {
     }
 }
 
-impl Config {
-    pub fn load(env: &Env) -> Result<Config> {
+/// Both files' text, read once.
+struct Files {
+    config_path: PathBuf,
+    credentials_path: PathBuf,
+    config: Option<String>,
+    credentials: Option<String>,
+}
+
+impl Files {
+    fn read(env: &Env) -> Result<Files> {
         let config_path = env.config_file();
         let credentials_path = env.credentials_file();
-        let parse = |path: &Path, kind| -> Result<ParsedFile> {
-            match read_text(path)? {
+        Ok(Files {
+            config: read_text(&config_path)?,
+            credentials: read_text(&credentials_path)?,
+            config_path,
+            credentials_path,
+        })
+    }
+
+    fn parse(&self, keep: &dyn Fn(&str) -> bool) -> Result<Config> {
+        let parse = |text: &Option<String>, path: &Path, kind| -> Result<ParsedFile> {
+            match text {
                 None => Ok(ParsedFile::default()),
-                Some(text) => ini::parse(&text, kind, Arc::new(path.to_path_buf()))
+                Some(text) => ini::parse_only(text, kind, Arc::new(path.to_path_buf()), keep)
                     .map_err(|e| Error::runtime(e.to_string())),
             }
         };
-        let config = parse(&config_path, FileKind::Config)?;
-        let credentials = parse(&credentials_path, FileKind::Credentials)?;
+        let config = parse(&self.config, &self.config_path, FileKind::Config)?;
+        let credentials = parse(
+            &self.credentials,
+            &self.credentials_path,
+            FileKind::Credentials,
+        )?;
         let mut merged = Config::merge(config, credentials);
-        merged.config_path = config_path;
-        merged.credentials_path = credentials_path;
+        merged.config_path = self.config_path.clone();
+        merged.credentials_path = self.credentials_path.clone();
         Ok(merged)
+    }
+}
+
+impl Config {
+    pub fn load(env: &Env) -> Result<Config> {
+        Files::read(env)?.parse(&|_| true)
+    }
+
+    /// Loads only profile `name` and the profiles its `source_profile` chain reaches (and
+    /// every sso-session), skipping the other profiles' lines unread: the prompt's fast
+    /// path. Syntax errors in the skipped sections go unseen; [`Config::load`] reports them.
+    pub fn load_profile(env: &Env, name: &str) -> Result<Config> {
+        let files = Files::read(env)?;
+        let mut wanted = vec![name.to_string()];
+        loop {
+            let config = files.parse(&|n| wanted.iter().any(|w| w == n))?;
+            match config.missing_link(name, &wanted) {
+                Some(next) => wanted.push(next),
+                None => return Ok(config),
+            }
+        }
+    }
+
+    /// The first profile on `name`'s `source_profile` chain that was not loaded yet.
+    fn missing_link(&self, name: &str, loaded: &[String]) -> Option<String> {
+        let mut seen = vec![name];
+        let mut current = name;
+        loop {
+            let raw = self.profiles.get(current)?;
+            if raw.get("sso_session").is_some_and(|s| !s.is_empty())
+                || raw.get("role_arn").is_none_or(str::is_empty)
+            {
+                return None;
+            }
+            let next = raw.get("source_profile").filter(|s| !s.is_empty())?;
+            if seen.contains(&next) {
+                return None;
+            }
+            if !self.profiles.contains_key(next) {
+                return (!loaded.iter().any(|l| l == next)).then(|| next.to_string());
+            }
+            seen.push(next);
+            current = next;
+        }
     }
 
     /// Config first, then the credentials file wins per key.

@@ -1,9 +1,612 @@
-//! `awsp prompt`: the prompt segment.
+//! `awsp prompt`: the prompt segment for the active profile.
+//!
+//! It runs on every prompt in fish and PowerShell (and about once a minute in bash and
+//! zsh, whose hooks keep the segment in a variable), so it reads only the active profile's
+//! sections of the config files and one token file. It never fails, never writes to stderr
+//! and never touches the network: whatever goes wrong, the prompt shows what is known.
+//!
+//! Format variables (`--format`, else `$AWSP_PROMPT_FORMAT`, else [`DEFAULT_FORMAT`]):
+//! `{profile}`, `{account}` (the account name when known, else the id), `{account_id}`,
+//! `{account_name}`, `{role}`, `{region}` (the environment's region, else the profile's),
+//! `{left}` (`3h12m`; `3h12m+` for a session the CLI refreshes silently; `refreshable`
+//! once it is due for that refresh; `expired`; `logged out` when there is no token; `bad
+//! token` when the cache file is unreadable) and `{state}` (`valid`, `refreshable`,
+//! `expired`, `missing`, `unreadable`, or empty when nothing expires). `( … )` is a group
+//! that is left out when no variable inside it has a value; `\` makes the next character
+//! literal. Text outside variables is passed through, so it may hold the shell's own
+//! prompt escapes.
+//!
+//! Colours (none under `NO_COLOR`): normal above `AWSP_PROMPT_WARN` minutes left (60),
+//! warning below it, alert below `AWSP_PROMPT_ALERT` minutes (10) and when expired or
+//! logged out; `AWSP_PROMPT_COLORS=normal:warning:alert` sets the SGR codes (`32:33:1;31`).
+//!
+//! `--cache` (for the bash and zsh hooks) prints a second line: the Unix time at which the
+//! segment changes by itself (the next minute of `{left}`, hence every threshold), or 0.
+//! For bash it then wraps colours in readline's `\001`/`\002`, which work inside a
+//! variable expanded in `PS1`; plain `--shell bash` uses `\[`/`\]` and escapes `\`, `$`
+//! and `` ` `` for text spliced into `PS1` itself.
 
-use crate::cli::PromptArgs;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::aws::sso::{self, TokenKey, TokenState};
+use crate::aws::{Config, Profile};
+use crate::cli::{PromptArgs, Shell};
 use crate::env::Env;
 use crate::error::Result;
 
-pub fn run(_args: &PromptArgs, _env: &Env) -> Result<()> {
+pub const DEFAULT_FORMAT: &str = "{profile}( {account}(/{role}))( {region})( {left})";
+
+const DEFAULT_COLORS: [&str; 3] = ["32", "33", "1;31"];
+
+pub fn run(args: &PromptArgs, env: &Env) -> Result<()> {
+    // Nothing may reach stderr, not even a panic message.
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| output(args, env)))
+        .unwrap_or_else(|_| {
+            if args.cache {
+                "\n0\n".into()
+            } else {
+                String::new()
+            }
+        });
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush());
     Ok(())
+}
+
+fn output(args: &PromptArgs, env: &Env) -> String {
+    let escape = match (args.shell, args.cache) {
+        (Some(Shell::Bash), true) => Escape::BashVar,
+        (Some(Shell::Bash), false) => Escape::Bash,
+        (Some(Shell::Zsh), _) => Escape::Zsh,
+        _ => Escape::Raw,
+    };
+    let format = args
+        .format
+        .as_deref()
+        .or_else(|| env.get("AWSP_PROMPT_FORMAT"))
+        .unwrap_or(DEFAULT_FORMAT);
+    let seg = gather(env)
+        .map(|info| render(&info, format, escape, &Options::from_env(env), env.now))
+        .unwrap_or_default();
+    match (args.cache, seg.text.is_empty()) {
+        (true, _) => format!("{}\n{}\n", seg.text, seg.next.unwrap_or(0)),
+        (false, true) => String::new(),
+        (false, false) => format!("{}\n", seg.text),
+    }
+}
+
+/// What the prompt knows about the active profile.
+#[derive(Clone, Debug, Default)]
+pub struct Info {
+    pub profile: String,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub role: Option<String>,
+    pub region: Option<String>,
+    pub expiry: Expiry,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Expiry {
+    /// Nothing awsp knows of expires (static keys, a process, …).
+    #[default]
+    None,
+    /// The SSO token the profile depends on; `renews` when the CLI refreshes it silently.
+    Token { state: TokenState, renews: bool },
+    /// Credentials with a known end (`AWS_CREDENTIAL_EXPIRATION`, or the expiry recorded at
+    /// the switch when the config cannot be read now).
+    At(DateTime<Utc>),
+    /// `AWS_PROFILE` names a profile that the config files do not have.
+    UnknownProfile,
+}
+
+/// Works out the segment's facts from the environment, the active profile's sections and
+/// its token file. `None` when no profile is active.
+pub fn gather(env: &Env) -> Option<Info> {
+    let (name, var) = env.selected_profile();
+    var?;
+    // What `awsp use` recorded, for when the config cannot be read now.
+    let switched = env.get("AWSP_PROFILE") == Some(name.as_str());
+    let recorded = |k: &str| env.get(k).filter(|_| switched).map(str::to_string);
+    let config = Config::load_profile(env, &name).ok();
+    let profile = config.as_ref().and_then(|c| c.resolve(&name));
+    let env_expiry = env
+        .get("AWS_CREDENTIAL_EXPIRATION")
+        .and_then(sso::parse_time);
+    let mut info = Info {
+        profile: name.clone(),
+        ..Info::default()
+    };
+    match (&config, &profile) {
+        (Some(config), Some(p)) => {
+            info.account_id = p.account_id.clone().or_else(|| {
+                let raw = config.profiles.get(&name)?;
+                raw.get("aws_account_id")
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            });
+            info.account_name = p.account_name.clone();
+            info.role = p.role_name.clone();
+            info.region = p.region.clone();
+            info.expiry = expiry(p, env, env_expiry);
+        }
+        (Some(_), None) => {
+            info.expiry = env_expiry.map_or(Expiry::UnknownProfile, Expiry::At);
+        }
+        (None, _) => {
+            info.account_id = recorded("AWSP_ACCOUNT");
+            info.account_name = recorded("AWSP_ACCOUNT_NAME");
+            info.role = recorded("AWSP_ROLE");
+            info.region = recorded("AWSP_REGION");
+            let at_switch = recorded("AWSP_EXPIRES")
+                .and_then(|t| t.parse::<i64>().ok())
+                .and_then(|t| DateTime::from_timestamp(t, 0));
+            info.expiry = env_expiry.or(at_switch).map_or(Expiry::None, Expiry::At);
+        }
+    }
+    // The region the SDKs will use: the environment's beats the profile's.
+    if let Some(r) = env
+        .get("AWS_REGION")
+        .or_else(|| env.get("AWS_DEFAULT_REGION"))
+    {
+        info.region = Some(r.to_string());
+    }
+    Some(info)
+}
+
+fn expiry(p: &Profile, env: &Env, env_expiry: Option<DateTime<Utc>>) -> Expiry {
+    // Keys in the environment beat the profile; their end is AWS_CREDENTIAL_EXPIRATION.
+    if let Some(t) = env_expiry.filter(|_| env.static_keys_set() || p.token_key.is_none()) {
+        return Expiry::At(t);
+    }
+    match &p.token_key {
+        Some(key) => {
+            let (state, renews) = read_token(key, &env.sso_cache_dir(), env.now);
+            Expiry::Token { state, renews }
+        }
+        None => Expiry::None,
+    }
+}
+
+/// Token files are a few hundred bytes.
+const MAX_TOKEN_FILE: u64 = 1 << 20;
+
+/// The token's state now, and whether the CLI will refresh it silently when it nears its
+/// end (an sso-session token with a live client registration and a refresh token).
+pub fn read_token(key: &TokenKey, dir: &Path, now: DateTime<Utc>) -> (TokenState, bool) {
+    let read = || -> std::io::Result<Vec<u8>> {
+        let file = std::fs::File::open(key.cache_file(dir))?;
+        if !file.metadata()?.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        let mut text = Vec::new();
+        file.take(MAX_TOKEN_FILE).read_to_end(&mut text)?;
+        Ok(text)
+    };
+    let text = match read() {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (TokenState::Missing, false),
+        Err(e) => {
+            let reason = e.to_string();
+            return (TokenState::Unreadable { reason }, false);
+        }
+    };
+    let session = matches!(key, TokenKey::Session(_));
+    let state = sso::judge(&text, session, now);
+    let renews = match &state {
+        TokenState::Refreshable { .. } => true,
+        // Judged just before its end, is it refreshable then?
+        TokenState::Valid { expires_at } if session => matches!(
+            sso::judge(&text, true, *expires_at - Duration::seconds(1)),
+            TokenState::Refreshable { .. }
+        ),
+        _ => false,
+    };
+    (state, renews)
+}
+
+/// Thresholds and colours, from the environment.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub color: bool,
+    pub warn: Duration,
+    pub alert: Duration,
+    pub colors: [String; 3],
+}
+
+impl Options {
+    pub fn from_env(env: &Env) -> Options {
+        let minutes = |var: &str, default: i64| {
+            let m = env.get(var).and_then(|v| v.trim().parse::<u32>().ok());
+            Duration::minutes(m.map_or(default, i64::from))
+        };
+        let mut colors = DEFAULT_COLORS.map(String::from);
+        if let Some(spec) = env.get("AWSP_PROMPT_COLORS") {
+            for (slot, code) in colors.iter_mut().zip(spec.split(':')) {
+                // Only SGR parameters: nothing else may reach the terminal from here.
+                if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit() || b == b';') {
+                    *slot = code.to_string();
+                }
+            }
+        }
+        Options {
+            color: !env.no_color(),
+            warn: minutes("AWSP_PROMPT_WARN", 60),
+            alert: minutes("AWSP_PROMPT_ALERT", 10),
+            colors,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Normal,
+    Warning,
+    Alert,
+}
+
+/// How text and colour codes are written for the place the segment goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Escape {
+    /// fish, PowerShell, anything else: raw ANSI.
+    Raw,
+    /// Spliced into `PS1` itself: `\[…\]`, with `\`, `$` and `` ` `` in values protected
+    /// from prompt decoding and expansion.
+    Bash,
+    /// Held in a variable that `PS1` expands: readline's `\001…\002`.
+    BashVar,
+    /// `%{…%}`, with `%` in values doubled.
+    Zsh,
+}
+
+impl Escape {
+    fn wrap(self, code: &str) -> String {
+        let seq = format!("\x1b[{code}m");
+        match self {
+            Escape::Raw => seq,
+            Escape::Bash => format!("\\[{seq}\\]"),
+            Escape::BashVar => format!("\x01{seq}\x02"),
+            Escape::Zsh => format!("%{{{seq}%}}"),
+        }
+    }
+
+    /// A value from a file or the environment: control characters (an escape sequence
+    /// in an account name) are shown as `?`, then the shell's prompt syntax is escaped.
+    pub fn value(self, v: &str) -> String {
+        let mut out = String::with_capacity(v.len());
+        for c in v.chars() {
+            match (self, c) {
+                (_, c) if c.is_control() => out.push('?'),
+                (Escape::Bash, '\\') => out.push_str("\\\\\\\\"),
+                (Escape::Bash, '$' | '`') => {
+                    out.push_str("\\\\");
+                    out.push(c);
+                }
+                (Escape::Zsh, '%') => out.push_str("%%"),
+                (_, c) => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+/// The rendered segment and when it changes by itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub level: Option<Level>,
+    /// Unix time of the next change of `{left}` (and so of every threshold).
+    pub next: Option<i64>,
+}
+
+/// `{left}`, `{state}`, the colour level and the next change, at `now`.
+pub fn clock(
+    expiry: &Expiry,
+    opts: &Options,
+    now: DateTime<Utc>,
+) -> (String, &'static str, Level, Option<i64>) {
+    let timed = |at: DateTime<Utc>, renews: bool| {
+        let left = at - now;
+        let secs = left.num_seconds();
+        // `{left}` shows whole minutes: it next changes when the seconds roll past one.
+        let next = (secs > 0).then(|| now.timestamp() + secs % 60 + 1);
+        if secs <= 0 {
+            return ("expired".to_string(), "expired", Level::Alert, None);
+        }
+        let text = sso::format_left(left);
+        if renews {
+            return (format!("{text}+"), "valid", Level::Normal, next);
+        }
+        let level = if left < opts.alert {
+            Level::Alert
+        } else if left < opts.warn {
+            Level::Warning
+        } else {
+            Level::Normal
+        };
+        (text, "valid", level, next)
+    };
+    match expiry {
+        Expiry::None => (String::new(), "", Level::Normal, None),
+        Expiry::UnknownProfile => ("unknown profile".into(), "", Level::Alert, None),
+        Expiry::At(at) => timed(*at, false),
+        Expiry::Token { state, renews } => match state {
+            TokenState::Valid { expires_at } => timed(*expires_at, *renews),
+            TokenState::Refreshable { .. } => {
+                ("refreshable".into(), "refreshable", Level::Normal, None)
+            }
+            TokenState::Expired { .. } => ("expired".into(), "expired", Level::Alert, None),
+            TokenState::Missing => ("logged out".into(), "missing", Level::Alert, None),
+            TokenState::Unreadable { .. } => ("bad token".into(), "unreadable", Level::Alert, None),
+        },
+    }
+}
+
+/// The whole segment, coloured and escaped for its place.
+pub fn render(
+    info: &Info,
+    format: &str,
+    escape: Escape,
+    opts: &Options,
+    now: DateTime<Utc>,
+) -> Segment {
+    let (left, state, level, next) = clock(&info.expiry, opts, now);
+    let account = info.account_name.as_ref().or(info.account_id.as_ref());
+    let vars: [(&str, Option<&str>); 8] = [
+        ("profile", Some(info.profile.as_str())),
+        ("account", account.map(String::as_str)),
+        ("account_id", info.account_id.as_deref()),
+        ("account_name", info.account_name.as_deref()),
+        ("role", info.role.as_deref()),
+        ("region", info.region.as_deref()),
+        ("left", Some(left.as_str())),
+        ("state", Some(state)),
+    ];
+    let text = expand(format, &vars, escape);
+    if text.is_empty() {
+        return Segment::default();
+    }
+    let text = if opts.color {
+        let code = &opts.colors[level as usize];
+        format!("{}{text}{}", escape.wrap(code), escape.wrap("0"))
+    } else {
+        text
+    };
+    Segment {
+        text,
+        level: Some(level),
+        next,
+    }
+}
+
+/// A variable's name and value (`None` or empty: no value).
+pub type Vars<'a> = [(&'a str, Option<&'a str>)];
+
+/// Expands `{var}` and `( … )` groups. An unknown variable is kept as written, so a typo
+/// shows.
+pub fn expand(format: &str, vars: &Vars, escape: Escape) -> String {
+    let chars: Vec<char> = format.chars().collect();
+    let mut i = 0;
+    let mut out = String::new();
+    while i < chars.len() {
+        let g = group(&chars, &mut i, vars, escape);
+        out.push_str(&g.text);
+        if i < chars.len() {
+            // A `)` with no `(`: literal.
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+struct Group {
+    text: String,
+    vars: usize,
+    filled: usize,
+}
+
+/// Renders up to the `)` that ends the current group (left at `chars[*i]`) or the end.
+fn group(chars: &[char], i: &mut usize, vars: &Vars, escape: Escape) -> Group {
+    let mut g = Group {
+        text: String::new(),
+        vars: 0,
+        filled: 0,
+    };
+    while *i < chars.len() {
+        let c = chars[*i];
+        match c {
+            ')' => return g,
+            '\\' if *i + 1 < chars.len() => {
+                g.text.push(chars[*i + 1]);
+                *i += 2;
+            }
+            '(' => {
+                *i += 1;
+                let inner = group(chars, i, vars, escape);
+                *i += 1; // the `)`, or past the end
+                g.vars += inner.vars;
+                g.filled += inner.filled;
+                if inner.vars == 0 || inner.filled > 0 {
+                    g.text.push_str(&inner.text);
+                }
+            }
+            '{' => {
+                let name: String = chars[*i + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_lowercase() || **c == '_')
+                    .collect();
+                let close = *i + 1 + name.len();
+                let known = vars.iter().find(|(n, _)| *n == name);
+                match known.filter(|_| chars.get(close) == Some(&'}')) {
+                    Some((_, value)) => {
+                        g.vars += 1;
+                        if let Some(v) = value.filter(|v| !v.is_empty()) {
+                            g.filled += 1;
+                            g.text.push_str(&escape.value(v));
+                        }
+                        *i = close + 1;
+                    }
+                    None => {
+                        g.text.push('{');
+                        *i += 1;
+                    }
+                }
+            }
+            c => {
+                g.text.push(c);
+                *i += 1;
+            }
+        }
+    }
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        sso::parse_time(s).unwrap()
+    }
+
+    fn opts(color: bool) -> Options {
+        Options {
+            color,
+            ..Options::from_env(&Env::fake([("HOME", "/nonexistent")]))
+        }
+    }
+
+    fn info(expiry: Expiry) -> Info {
+        Info {
+            profile: "dev".into(),
+            account_id: Some("111111111111".into()),
+            account_name: None,
+            role: Some("Admin".into()),
+            region: Some("eu-west-1".into()),
+            expiry,
+        }
+    }
+
+    fn plain(expiry: Expiry, format: &str, now: DateTime<Utc>) -> Segment {
+        render(&info(expiry), format, Escape::Raw, &opts(false), now)
+    }
+
+    #[test]
+    fn groups_drop_when_empty() {
+        let now = t("2024-01-01T12:00:00Z");
+        let s = plain(Expiry::None, DEFAULT_FORMAT, now);
+        assert_eq!(s.text, "dev 111111111111/Admin eu-west-1");
+        let mut i = info(Expiry::None);
+        i.role = None;
+        i.region = None;
+        let s = render(&i, DEFAULT_FORMAT, Escape::Raw, &opts(false), now);
+        assert_eq!(s.text, "dev 111111111111");
+        assert_eq!(
+            plain(Expiry::None, "[{profile}]( <{left}>)", now).text,
+            "[dev]"
+        );
+        // Unknown variables, stray parentheses and escapes stay literal.
+        assert_eq!(
+            plain(Expiry::None, r"{nope} {profile x) \( \{profile}", now).text,
+            "{nope} {profile x) ( {profile}"
+        );
+        // An unclosed group runs to the end.
+        assert_eq!(plain(Expiry::None, "a( {left}", now).text, "a");
+    }
+
+    #[test]
+    fn time_left_and_levels() {
+        let now = t("2024-01-01T12:00:00Z");
+        let tok = |exp: &str, renews| Expiry::Token {
+            state: TokenState::Valid { expires_at: t(exp) },
+            renews,
+        };
+        let o = opts(false);
+        let c = |e: &Expiry| {
+            let (left, state, level, _) = clock(e, &o, now);
+            (left, state, level)
+        };
+        assert_eq!(
+            c(&tok("2024-01-01T15:12:30Z", false)),
+            ("3h12m".into(), "valid", Level::Normal)
+        );
+        assert_eq!(
+            c(&tok("2024-01-01T12:59:59Z", false)),
+            ("59m".into(), "valid", Level::Warning)
+        );
+        assert_eq!(
+            c(&tok("2024-01-01T12:09:00Z", false)),
+            ("9m".into(), "valid", Level::Alert)
+        );
+        assert_eq!(
+            c(&tok("2024-01-01T12:30:00Z", true)),
+            ("30m+".into(), "valid", Level::Normal)
+        );
+        assert_eq!(
+            c(&Expiry::At(t("2024-01-01T11:00:00Z"))),
+            ("expired".into(), "expired", Level::Alert)
+        );
+        let st = |state| Expiry::Token {
+            state,
+            renews: false,
+        };
+        assert_eq!(c(&st(TokenState::Missing)).0, "logged out");
+        assert_eq!(
+            c(&st(TokenState::Unreadable { reason: "x".into() })).0,
+            "bad token"
+        );
+        assert_eq!(
+            c(&st(TokenState::Refreshable {
+                expires_at: t("2024-01-01T12:05:00Z")
+            })),
+            ("refreshable".into(), "refreshable", Level::Normal)
+        );
+    }
+
+    #[test]
+    fn next_change_is_the_next_minute_of_left() {
+        let now = t("2024-01-01T12:00:00Z");
+        let (_, _, _, next) = clock(&Expiry::At(t("2024-01-01T12:02:05Z")), &opts(false), now);
+        // 125 s left shows 2m until 119 s are left.
+        assert_eq!(next, Some(now.timestamp() + 6));
+        let (_, _, _, next) = clock(&Expiry::At(t("2024-01-01T11:00:00Z")), &opts(false), now);
+        assert_eq!(next, None);
+    }
+
+    #[test]
+    fn escapes_per_shell() {
+        let now = t("2024-01-01T12:00:00Z");
+        let mut i = info(Expiry::None);
+        i.account_name = Some("50% $(x) `y` \\w \x1b[0m".into());
+        let f = "{account}";
+        let r = |e| render(&i, f, e, &opts(false), now).text;
+        assert_eq!(r(Escape::Raw), "50% $(x) `y` \\w ?[0m");
+        assert_eq!(r(Escape::Zsh), "50%% $(x) `y` \\w ?[0m");
+        assert_eq!(r(Escape::Bash), "50% \\\\$(x) \\\\`y\\\\` \\\\\\\\w ?[0m");
+        let c = |e| render(&info(Expiry::None), "{profile}", e, &opts(true), now).text;
+        assert_eq!(c(Escape::Raw), "\x1b[32mdev\x1b[0m");
+        assert_eq!(c(Escape::Bash), "\\[\x1b[32m\\]dev\\[\x1b[0m\\]");
+        assert_eq!(c(Escape::BashVar), "\x01\x1b[32m\x02dev\x01\x1b[0m\x02");
+        assert_eq!(c(Escape::Zsh), "%{\x1b[32m%}dev%{\x1b[0m%}");
+    }
+
+    #[test]
+    fn colours_come_from_the_environment() {
+        let env = Env::fake([
+            ("HOME", "/nonexistent"),
+            ("AWSP_PROMPT_COLORS", "36:x\x1b:"),
+            ("AWSP_PROMPT_WARN", "120"),
+        ]);
+        let o = Options::from_env(&env);
+        assert_eq!(o.colors, ["36", "33", "1;31"]);
+        assert_eq!(o.warn, Duration::minutes(120));
+        assert!(!Options::from_env(&Env::fake([("NO_COLOR", "")])).color);
+    }
 }
