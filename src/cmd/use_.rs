@@ -56,7 +56,8 @@ pub fn resolve_target(config: &Config, query: Option<&str>, env: &Env) -> Result
     if !query.is_empty() {
         match matching.as_slice() {
             [one] => return Ok(one.to_string()),
-            [] => {
+            // At a terminal a fuzzy query (`dvadm`) may still match: the picker decides.
+            [] if !env.interactive => {
                 let near = suggestions(config, query);
                 if near.is_empty() {
                     bail!("no profile matches `{query}`; see `awsp list`");
@@ -87,7 +88,7 @@ pub fn resolve_target(config: &Config, query: Option<&str>, env: &Env) -> Result
             }
         );
     }
-    picker::pick(entries, query, env)
+    picker::pick(entries, query, config, env)
 }
 
 /// Up to three names close to `query` (edit distance, or containing it).
