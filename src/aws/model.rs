@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 
 /// Real configs are a few MB even with 10,000 profiles; refuse what cannot be one.
 pub const MAX_FILE_BYTES: u64 = 32 << 20;
+/// The longest `source_profile` chain followed (each hop is an AssumeRole call).
+pub const MAX_CHAIN: usize = 32;
 
 #[derive(Clone, Debug, Default)]
 pub struct RawProfile {
@@ -335,6 +337,13 @@ impl Config {
                 }
                 if !self.profiles.contains_key(next) {
                     p.chain_error = Some(format!("source_profile `{next}` does not exist"));
+                    return None;
+                }
+                // Real chains are a few hops; a generated one must not make resolving quadratic.
+                if p.chain.len() >= MAX_CHAIN {
+                    p.chain_error = Some(format!(
+                        "source_profile chain is longer than {MAX_CHAIN} profiles"
+                    ));
                     return None;
                 }
                 p.chain.push(next.to_string());

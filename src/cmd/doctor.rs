@@ -30,7 +30,7 @@ use serde_json::json;
 
 use crate::aws::ini::{self, FileKind, Loc, ParsedFile, Warning};
 use crate::aws::model::MAX_FILE_BYTES;
-use crate::aws::{Config, Kind, TokenCache, TokenKey, TokenState};
+use crate::aws::{Config, Kind, Profile, TokenCache, TokenKey, TokenState};
 use crate::cli::{JsonArg, Shell};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -175,8 +175,9 @@ pub fn diagnose(env: &Env) -> Vec<Finding> {
     d.sso_sessions(&config);
     d.chains(&config, complete);
     d.environment(&config, complete);
-    d.tokens(&config);
-    d.aws_cli(&config);
+    let resolved = config.resolve_all();
+    d.tokens(&config, &resolved);
+    d.aws_cli(&config, &resolved);
     d.hook();
 
     let mut findings = d.findings;
@@ -757,27 +758,37 @@ impl Doctor<'_> {
             }
             config.profiles.contains_key(src).then_some(src)
         };
-        let mut done: HashMap<&str, bool> = HashMap::new();
+        let mut done: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for start in config.names() {
             let mut path: Vec<&str> = Vec::new();
+            let mut at: HashMap<&str, usize> = HashMap::new();
             let mut cur = Some(start);
             while let Some(c) = cur {
-                if done.contains_key(c) {
+                if done.contains(c) {
                     break;
                 }
-                if let Some(i) = path.iter().position(|p| *p == c) {
+                if let Some(&i) = at.get(c) {
                     let cycle = &path[i..];
                     let first = cycle.iter().min().copied().unwrap_or(c);
                     let rot = cycle.iter().position(|p| *p == first).unwrap_or(0);
                     let mut shown: Vec<&str> = cycle[rot..].to_vec();
                     shown.extend(&cycle[..rot]);
-                    shown.push(first);
+                    let text = if shown.len() > 8 {
+                        format!(
+                            "{} -> … -> {} -> {first} ({} profiles)",
+                            shown[..3].join(" -> "),
+                            shown[shown.len() - 1],
+                            shown.len()
+                        )
+                    } else {
+                        shown.push(first);
+                        shown.join(" -> ")
+                    };
                     self.push(
                         Severity::Error,
                         "source-profile-cycle",
                         format!(
-                            "source_profile cycle: {}; no credentials can be found for any of them",
-                            shown.join(" -> ")
+                            "source_profile cycle: {text}; no credentials can be found for any of them"
                         ),
                         config.loc(first, "source_profile").map(Loc::to_string),
                         Some(format!(
@@ -786,12 +797,11 @@ impl Doctor<'_> {
                     );
                     break;
                 }
+                at.insert(c, path.len());
                 path.push(c);
                 cur = next(c);
             }
-            for p in path {
-                done.insert(p, true);
-            }
+            done.extend(path);
         }
     }
 
@@ -953,21 +963,23 @@ impl Doctor<'_> {
 
     // ---- SSO tokens --------------------------------------------------------------------
 
-    fn tokens(&mut self, config: &Config) {
+    fn tokens(&mut self, config: &Config, resolved: &[Profile]) {
         let (active, _) = self.env.selected_profile();
         // Each token once, with the SSO profiles that log in through it.
         let mut users: BTreeMap<TokenKey, Vec<String>> = BTreeMap::new();
-        for p in config.resolve_all() {
+        for p in resolved {
             if !matches!(p.kind, Kind::Sso | Kind::SsoLegacy) {
                 continue;
             }
-            let Some(key) = p.token_key else { continue };
+            let Some(key) = p.token_key.clone() else {
+                continue;
+            };
             if let TokenKey::Session(s) = &key
                 && !config.sso_sessions.contains_key(s)
             {
                 continue; // reported as sso-session-missing
             }
-            users.entry(key).or_default().push(p.name);
+            users.entry(key).or_default().push(p.name.clone());
         }
         let mut cache = TokenCache::new(self.env);
         for (key, profiles) in users {
@@ -1031,9 +1043,9 @@ impl Doctor<'_> {
 
     // ---- tools -------------------------------------------------------------------------
 
-    fn aws_cli(&mut self, config: &Config) {
-        let uses_sso = config.resolve_all().iter().any(|p| p.token_key.is_some())
-            || !config.sso_sessions.is_empty();
+    fn aws_cli(&mut self, config: &Config, resolved: &[Profile]) {
+        let uses_sso =
+            resolved.iter().any(|p| p.token_key.is_some()) || !config.sso_sessions.is_empty();
         // A custom login tool makes the AWS CLI optional for awsp.
         let custom_login = self.env.is_set("AWSP_LOGIN_COMMAND");
         let needed = uses_sso && !custom_login;
