@@ -510,6 +510,10 @@ fn credentials_file_permissions() {
     let f = r.one("credentials-permissions");
     assert!(f["message"].as_str().unwrap().contains("604"));
     assert!(!r.raw.contains("SECRET-KEY"));
+    // Secrets in a section the SDKs ignore are still secrets (the AWS CLI reads them).
+    h.credentials("[profile x]\naws_secret_access_key = SECRET-KEY-hidden\n");
+    let f = doctor(&h, &SWITCHED).one("credentials-permissions").clone();
+    assert_eq!(f["severity"], "error");
     // Without secrets in it, loose permissions are only a warning.
     h.credentials("[other]\nregion = us-east-1\n");
     set(0o644);

@@ -198,6 +198,8 @@ struct Loaded {
     exists: bool,
     /// Unreadable, or parsed only up to an error: absence checks are not trustworthy.
     broken: bool,
+    /// Names a secret key anywhere, even in a section the parser ignored.
+    has_secrets: bool,
     parsed: ParsedFile,
 }
 
@@ -227,6 +229,7 @@ impl Doctor<'_> {
             kind,
             exists: false,
             broken: false,
+            has_secrets: false,
             parsed: ParsedFile::default(),
         };
         let shown = loaded.path.display().to_string();
@@ -293,6 +296,14 @@ impl Doctor<'_> {
             }
         };
         loaded.exists = true;
+        let lower = text.to_ascii_lowercase();
+        loaded.has_secrets = [
+            "aws_secret_access_key",
+            "aws_session_token",
+            "aws_security_token",
+        ]
+        .iter()
+        .any(|k| lower.contains(k));
         let file = Arc::new(loaded.path.clone());
         let lines: Vec<&str> = text.split('\n').collect();
         let mut usable = lines.len();
@@ -464,25 +475,16 @@ impl Doctor<'_> {
 
     /// A file holding secrets must be readable by its owner only.
     fn permissions(&mut self, f: &Loaded) {
-        if !f.exists || f.broken && f.parsed.profiles.is_empty() {
+        if !f.exists || (f.kind == FileKind::Config && !f.has_secrets) {
             return;
         }
-        let secret_keys = [
-            "aws_secret_access_key",
-            "aws_session_token",
-            "aws_security_token",
-        ];
-        let has_secrets = f
-            .parsed
-            .profiles
-            .values()
-            .any(|s| secret_keys.iter().any(|k| s.props.contains_key(*k)));
-        if f.kind == FileKind::Config && !has_secrets {
-            return;
-        }
+        let has_secrets = f.has_secrets;
         let Ok(meta) = std::fs::metadata(&f.path) else {
             return;
         };
+        if !meta.is_file() {
+            return;
+        }
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 == 0 {
             return;
