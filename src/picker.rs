@@ -6,14 +6,16 @@
 //! keys from the terminal, so the shell function's captured stdout stays clean.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
+use skim::matcher::Matcher;
 use skim::prelude::{ItemPreview, PreviewContext, RankCriteria, Skim, SkimItem, SkimOptions};
 use skim::tui::options::TuiLayout;
 
 use crate::aws::ini::Value;
-use crate::aws::{Config, Kind};
+use crate::aws::{Config, Kind, TokenKey};
 use crate::cmd::current::redact;
 use crate::cmd::list::Entry;
 use crate::env::Env;
@@ -45,16 +47,38 @@ fn account_text(e: &Entry) -> String {
 
 /// Lets the person choose one of `entries`; returns its name. Esc or Ctrl-C: exit 130.
 pub fn pick(entries: Vec<Entry>, query: &str, config: &Config, env: &Env) -> Result<String> {
-    let shared = Arc::new(Shared::new(entries, config, env));
-    let rows: Vec<Row> = (0..shared.entries.len())
+    let (tx, rx) = mpsc::channel();
+    let table = Arc::new(Table::new(entries, env, tx.clone()));
+    let rows: Vec<Row> = (0..table.entries.len())
         .map(|idx| Row {
-            text: shared.row(idx),
+            text: table.row(idx),
             idx,
-            shared: Arc::clone(&shared),
+            table: Arc::clone(&table),
         })
         .collect();
-    let out = Skim::run_items(options(query, &shared), rows)
-        .map_err(|e| Error::runtime(format!("the picker failed: {e}")))?;
+    let opts = options(query, &table);
+    if let Some(name) = only_match(&rows, query, &opts) {
+        return Ok(name);
+    }
+    let view = Preview {
+        config,
+        now: env.now,
+        home: env.home().map(|h| h.to_string_lossy().into_owned()),
+    };
+    // The preview reads the config where it is, on a thread of this scope, instead of
+    // copying 10,000 profiles into skim's 'static items before the first frame.
+    let out = std::thread::scope(|s| {
+        let t = Arc::clone(&table);
+        s.spawn(move || {
+            while let Ok(Req::Text(idx, reply)) = rx.recv() {
+                let _ = reply.send(view.text(&t, idx));
+            }
+        });
+        let out = Skim::run_items(opts, rows);
+        let _ = tx.send(Req::Stop);
+        out
+    })
+    .map_err(|e| Error::runtime(format!("the picker failed: {e}")))?;
     if out.is_abort {
         return Err(Error::Silent(130));
     }
@@ -66,24 +90,39 @@ pub fn pick(entries: Vec<Entry>, query: &str, config: &Config, env: &Env) -> Res
         .ok_or(Error::Silent(130))
 }
 
-/// The rows in display order and what the preview needs.
+/// `awsp QUERY` with exactly one match takes it without drawing (fzf's `--select-1`).
+/// skim's own `select_1` can give up waiting before its reader has handed the rows to
+/// its matcher, so the rows are counted here, with the engine skim itself would build.
+fn only_match(rows: &[Row], query: &str, opts: &SkimOptions) -> Option<String> {
+    if query.is_empty() {
+        return None;
+    }
+    let engine = Matcher::create_engine_factory(opts).create_engine_with_case(query, opts.case);
+    let mut hits = rows
+        .iter()
+        .filter(|r| engine.match_item(*r as &dyn SkimItem).is_some());
+    match (hits.next(), hits.next()) {
+        (Some(one), None) => Some(one.name().to_string()),
+        _ => None,
+    }
+}
+
+/// The rows in display order: frecency, then name.
 pub fn ordered(mut entries: Vec<Entry>, env: &Env) -> Vec<Entry> {
     let scores = history::scores(env);
     history::order(&mut entries, &scores, |e| &e.profile.name);
     entries
 }
 
-fn options(query: &str, shared: &Shared) -> SkimOptions {
+fn options(query: &str, table: &Table) -> SkimOptions {
     let mut o = SkimOptions::default();
     o.query = Some(query.to_string()).filter(|q| !q.is_empty());
-    // `awsp QUERY` with one match takes it without drawing (fzf's --select-1).
-    o.select_1 = !query.is_empty();
     // Keep our (frecency) order: score first, then input order.
     o.tiebreak = vec![RankCriteria::Score, RankCriteria::Index];
     o.layout = TuiLayout::Reverse;
     o.height = "100%".into();
     o.prompt = "profile> ".into();
-    o.header = Some(shared.header());
+    o.header = Some(table.header());
     // The text comes from `Row::preview`; an empty command only turns the pane on.
     o.preview = Some(String::new());
     o.preview_window = if term_width() >= 150 {
@@ -109,15 +148,20 @@ fn term_width() -> u16 {
     }
 }
 
+enum Req {
+    Text(usize, mpsc::SyncSender<String>),
+    Stop,
+}
+
 struct Row {
     text: String,
     idx: usize,
-    shared: Arc<Shared>,
+    table: Arc<Table>,
 }
 
 impl Row {
     fn name(&self) -> &str {
-        &self.shared.entries[self.idx].profile.name
+        &self.table.entries[self.idx].profile.name
     }
 }
 
@@ -131,49 +175,58 @@ impl SkimItem for Row {
     }
 
     fn preview(&self, _context: PreviewContext) -> ItemPreview {
-        ItemPreview::Text(self.shared.preview(self.idx))
+        let (reply, answer) = mpsc::sync_channel(1);
+        let text = match self.table.previews.send(Req::Text(self.idx, reply)) {
+            Ok(()) => answer.recv().unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        ItemPreview::Text(text)
     }
 }
 
 /// Column caps: a longer value is shown whole, it just does not widen every row.
 const CAPS: [usize; 4] = [40, 36, 28, 14];
 
-struct Shared {
+/// The rows' data, shared by every skim item.
+struct Table {
     entries: Vec<Entry>,
-    config: Config,
-    now: chrono::DateTime<chrono::Utc>,
-    home: Option<String>,
     tokens: Vec<String>,
     widths: [usize; 4],
+    previews: mpsc::Sender<Req>,
 }
 
-impl Shared {
-    fn new(entries: Vec<Entry>, config: &Config, env: &Env) -> Shared {
+impl Table {
+    fn new(entries: Vec<Entry>, env: &Env, previews: mpsc::Sender<Req>) -> Table {
         let entries = ordered(entries, env);
-        let tokens: Vec<String> = entries.iter().map(|e| e.token_text(env)).collect();
+        // Profiles of one sso-session share a token: describe it once.
+        let mut seen: HashMap<&TokenKey, String> = HashMap::new();
+        let tokens: Vec<String> = entries
+            .iter()
+            .map(|e| match (&e.token, &e.profile.token_key) {
+                (Some(t), Some(k)) => seen.entry(k).or_insert_with(|| t.describe(env.now)).clone(),
+                _ => e.token_text(env),
+            })
+            .collect();
         let mut widths = [4, 7, 4, 6];
         for e in &entries {
-            let cells = cells(e);
-            for ((w, c), cap) in widths.iter_mut().zip(&cells).zip(CAPS) {
+            for ((w, c), cap) in widths.iter_mut().zip(cells(e)).zip(CAPS) {
                 *w = (*w).max(c.chars().count().min(cap));
             }
         }
-        Shared {
+        Table {
             entries,
-            config: config.clone(),
-            now: env.now,
-            home: env.home().map(|h| h.to_string_lossy().into_owned()),
             tokens,
             widths,
+            previews,
         }
     }
 
     fn row(&self, idx: usize) -> String {
         let e = &self.entries[idx];
-        let mut s = String::with_capacity(96);
+        let mut s = String::with_capacity(self.widths.iter().sum::<usize>() + 32);
         s.push_str(if e.active { "* " } else { "  " });
         for (c, w) in cells(e).iter().zip(self.widths) {
-            let _ = write!(s, "{c:w$}  ");
+            pad(&mut s, c, w);
         }
         s.push_str(&self.tokens[idx]);
         s
@@ -185,12 +238,28 @@ impl Shared {
             .iter()
             .zip(self.widths)
         {
-            let _ = write!(s, "{c:w$}  ");
+            pad(&mut s, c, w);
         }
         s.push_str("TOKEN");
         s
     }
+}
 
+/// `c`, spaces up to `w` columns, and two more.
+fn pad(s: &mut String, c: &str, w: usize) {
+    s.push_str(c);
+    let n = w.saturating_sub(c.chars().count()) + 2;
+    s.extend(std::iter::repeat_n(' ', n));
+}
+
+/// Writes the preview pane's text.
+struct Preview<'a> {
+    config: &'a Config,
+    now: chrono::DateTime<chrono::Utc>,
+    home: Option<String>,
+}
+
+impl Preview<'_> {
     /// `~/…` for paths under HOME, so locations fit the pane.
     fn short(&self, loc: &crate::aws::ini::Loc) -> String {
         let full = loc.to_string();
@@ -204,8 +273,8 @@ impl Shared {
 
     /// Every setting with where it came from, the sso-session and its token, the role
     /// chain. Secrets show only that they are there.
-    fn preview(&self, idx: usize) -> String {
-        let e = &self.entries[idx];
+    fn text(&self, table: &Table, idx: usize) -> String {
+        let e = &table.entries[idx];
         let p = &e.profile;
         let mut s = String::new();
         let _ = writeln!(
@@ -239,7 +308,7 @@ impl Shared {
                 }
                 d
             }
-            None => self.tokens[idx].clone(),
+            None => table.tokens[idx].clone(),
         };
         field(&mut s, "token", Some(token.as_str()).filter(|t| *t != "-"));
         if let Some(err) = &p.chain_error {
@@ -331,19 +400,21 @@ impl Shared {
     }
 }
 
-fn cells(e: &Entry) -> [String; 4] {
+fn cells(e: &Entry) -> [Cow<'_, str>; 4] {
     let p = &e.profile;
-    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let account = account_text(e);
+    fn or_dash(v: &Option<String>) -> Cow<'_, str> {
+        Cow::Borrowed(v.as_deref().unwrap_or("-"))
+    }
+    let account = match (&p.account_id, &p.account_name) {
+        (Some(id), Some(n)) => Cow::Owned(format!("{id} {n}")),
+        (Some(v), None) | (None, Some(v)) => Cow::Borrowed(v.as_str()),
+        (None, None) => Cow::Borrowed("-"),
+    };
     [
-        p.name.clone(),
-        if account.is_empty() {
-            "-".into()
-        } else {
-            account
-        },
-        dash(&p.role_name),
-        dash(&p.region),
+        Cow::Borrowed(p.name.as_str()),
+        account,
+        or_dash(&p.role_name),
+        or_dash(&p.region),
     ]
 }
 
@@ -370,14 +441,13 @@ mod tests {
         (config, env)
     }
 
-    fn shared() -> Shared {
-        let (config, env) = setup();
-        let entries = crate::cmd::list::entries(&config, &env);
-        Shared::new(entries, &config, &env)
+    fn table(config: &Config, env: &Env) -> Table {
+        let entries = crate::cmd::list::entries(config, env);
+        Table::new(entries, env, mpsc::channel().0)
     }
 
-    fn idx(s: &Shared, name: &str) -> usize {
-        s.entries
+    fn idx(t: &Table, name: &str) -> usize {
+        t.entries
             .iter()
             .position(|e| e.profile.name == name)
             .unwrap()
@@ -385,7 +455,8 @@ mod tests {
 
     #[test]
     fn rows_are_aligned_and_mark_the_active_profile() {
-        let s = shared();
+        let (config, env) = setup();
+        let s = table(&config, &env);
         let a = s.row(idx(&s, "a"));
         let keys = s.row(idx(&s, "keys"));
         assert!(a.starts_with("* a "), "{a}");
@@ -398,8 +469,14 @@ mod tests {
 
     #[test]
     fn preview_shows_settings_with_locations_and_hides_secrets() {
-        let s = shared();
-        let keys = s.preview(idx(&s, "keys"));
+        let (config, env) = setup();
+        let t = table(&config, &env);
+        let view = Preview {
+            config: &config,
+            now: env.now,
+            home: Some("/h".into()),
+        };
+        let keys = view.text(&t, idx(&t, "keys"));
         assert!(
             !keys.contains("TOPSECRET") && !keys.contains("ALSOSECRET"),
             "{keys}"
@@ -408,7 +485,7 @@ mod tests {
         assert!(keys.contains("aws_session_token     = (hidden)"), "{keys}");
         assert!(keys.contains("AKIA…"), "{keys}");
         assert!(keys.contains("~/.aws/f:3"), "{keys}");
-        let role = s.preview(idx(&s, "role"));
+        let role = view.text(&t, idx(&t, "role"));
         assert!(role.contains("role chain"), "{role}");
         assert!(
             role.contains("role ") && role.contains("assume Deploy in 333333333333"),

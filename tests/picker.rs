@@ -348,8 +348,15 @@ fn one_fuzzy_match_switches_without_drawing() {
     t.line("awsp lgcy");
     assert_eq!(t.result(), "RESULT:legacy:0");
     let quiet = read_log(&log);
-    // Control: the same log does show the picker when it is drawn.
-    t.open_picker("");
+    // Control: the same log does show the picker when it is drawn. With two matches
+    // the picker opens with the query already typed.
+    let s = t.open_picker(" ad");
+    assert!(s.contains("profile> ad"), "{s}");
+    let names = list_names(&s);
+    assert!(
+        names.contains(&"dev-admin".to_string()) && names.contains(&"prod-readonly".to_string()),
+        "{s}"
+    );
     t.key("Escape");
     assert_eq!(t.result(), "RESULT:legacy:130");
     let drawn = read_log(&log);
