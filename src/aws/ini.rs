@@ -62,6 +62,11 @@ impl Section {
     }
 
     fn merge(&mut self, other: Section) {
+        // Most sections are written once: move them instead of re-inserting every key.
+        if self.props.is_empty() && self.locs.is_empty() {
+            *self = other;
+            return;
+        }
         self.props.extend(other.props);
         self.locs.extend(other.locs);
     }
@@ -94,6 +99,8 @@ pub struct ParsedFile {
     pub warnings: Vec<Warning>,
     /// Facts where the AWS CLI (botocore) reads this file differently; for `doctor`.
     pub cli_differences: Vec<Warning>,
+    /// Profiles [`parse_only`] was not asked for, by name, once per header.
+    pub skipped: Vec<String>,
 }
 
 pub fn is_valid_name(name: &str) -> bool {
@@ -119,20 +126,36 @@ enum Open {
     Property(String),
     /// A property whose name was invalid: its continuation lines are skipped too.
     IgnoredProperty,
+    /// A property of a skipped profile, checked but not kept; `sub` when its value is
+    /// empty, so that indented lines below it must be sub-properties.
+    Skipped {
+        sub: bool,
+    },
+}
+
+/// What [`parse_only`] does with the lines of the profiles it was not asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Checks them as [`parse`] would, so the same errors are reported, without keeping
+    /// anything.
+    Checked,
+    /// Jumps over them to the next section header: their errors go unseen.
+    Unread,
 }
 
 pub fn parse(text: &str, kind: FileKind, file: Arc<PathBuf>) -> Result<ParsedFile, ParseError> {
-    parse_only(text, kind, file, &|_| true)
+    parse_only(text, kind, file, &|_| true, Skip::Checked)
 }
 
 /// [`parse`], keeping only the profiles whose names `keep` accepts (sso-session blocks are
-/// always kept). The other profiles' lines are skipped unread, so their syntax errors and
-/// warnings go unseen: the fast path for a command that needs one profile out of 10,000.
+/// always kept; the others' names go to `skipped`): the fast path for a command that needs
+/// one profile, or only the names, out of 10,000. Storing every property is what costs.
 pub fn parse_only(
     text: &str,
     kind: FileKind,
     file: Arc<PathBuf>,
     keep: &dyn Fn(&str) -> bool,
+    skip: Skip,
 ) -> Result<ParsedFile, ParseError> {
     let mut out = ParsedFile::default();
     let mut bare_default: Option<Section> = None;
@@ -187,17 +210,32 @@ pub fn parse_only(
             section.locs.push(loc(n));
             open = Open::Nothing;
             target = Some(match section_target(name, kind, &loc(n), &mut out) {
-                Target::Profile(p) if !keep(&p) => Target::Skipped,
-                Target::BareDefault if !keep("default") => Target::Skipped,
+                Target::Profile(p) if !keep(&p) => {
+                    out.skipped.push(p);
+                    Target::Skipped
+                }
+                Target::BareDefault if !keep("default") => {
+                    out.skipped.push("default".into());
+                    Target::Skipped
+                }
                 t => t,
             });
-            if matches!(target, Some(Target::Skipped)) && pos < text.len() {
+            if skip == Skip::Unread && matches!(target, Some(Target::Skipped)) && pos < text.len() {
                 // Jump to the next line that opens a section, counting the lines passed.
                 let rest = &text[pos..];
                 let skip = if rest.starts_with('[') {
                     0
                 } else {
-                    rest.find("\n[").map_or(rest.len(), |i| i + 1)
+                    // `[` is rare outside headers, so searching for it is the fast way.
+                    let bytes = rest.as_bytes();
+                    let mut from = 0;
+                    loop {
+                        match rest[from..].find('[') {
+                            Some(i) if bytes[from + i - 1] == b'\n' => break from + i,
+                            Some(i) => from += i + 1,
+                            None => break rest.len(),
+                        }
+                    }
                 };
                 n += rest.as_bytes()[..skip]
                     .iter()
@@ -219,7 +257,19 @@ pub fn parse_only(
                 Open::Nothing => {
                     return Err(err(n, "Expected a property definition, found continuation"));
                 }
-                Open::IgnoredProperty => continue,
+                Open::IgnoredProperty | Open::Skipped { sub: false } => continue,
+                Open::Skipped { sub: true } => {
+                    let Some((k, _)) = trimmed.split_once('=') else {
+                        return Err(err(
+                            n,
+                            "Expected an '=' sign defining a property in sub-property",
+                        ));
+                    };
+                    if k.trim().is_empty() {
+                        return Err(err(n, "Property did not have a name in sub-property"));
+                    }
+                    continue;
+                }
                 Open::Property(k) => k,
             };
             if matches!(t, Target::Ignored) {
@@ -294,6 +344,15 @@ pub fn parse_only(
             open = Open::IgnoredProperty;
             continue;
         }
+        if matches!(t, Target::Skipped) {
+            open = match is_valid_name(key) {
+                true => Open::Skipped {
+                    sub: value.is_empty(),
+                },
+                false => Open::IgnoredProperty,
+            };
+            continue;
+        }
         if !is_valid_name(key) {
             out.warnings.push(Warning {
                 loc: loc(n),
@@ -303,19 +362,22 @@ pub fn parse_only(
             continue;
         }
         let key = key.to_ascii_lowercase();
-        if section.props.contains_key(&key) {
-            out.cli_differences.push(Warning {
-                loc: loc(n),
-                message: format!("`{key}` is set twice in one section: the SDKs keep the last one, the AWS CLI fails"),
-            });
+        let prop = Property {
+            value: Value::Text(value.to_string()),
+            loc: loc(n),
+        };
+        match section.props.entry(key.clone()) {
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                out.cli_differences.push(Warning {
+                    loc: loc(n),
+                    message: format!("`{key}` is set twice in one section: the SDKs keep the last one, the AWS CLI fails"),
+                });
+                e.insert(prop);
+            }
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(prop);
+            }
         }
-        section.props.insert(
-            key.clone(),
-            Property {
-                value: Value::Text(value.to_string()),
-                loc: loc(n),
-            },
-        );
         open = Open::Property(key);
     }
     flush(target.take(), section, &mut out);
@@ -427,15 +489,67 @@ mod tests {
         let text = "[profile a]\nregion = x\n  broken continuation? = no\n[sso-session s]\nsso_region = r\n\
                     [profile b]\nregion = eu-west-1\n[default]\nnot a property\n[profile b]\noutput = json\n";
         let only_b = |n: &str| n == "b";
-        let f = parse_only(text, FileKind::Config, Arc::new("cfg".into()), &only_b).unwrap();
+        let f = parse_only(
+            text,
+            FileKind::Config,
+            Arc::new("cfg".into()),
+            &only_b,
+            Skip::Unread,
+        )
+        .unwrap();
         assert_eq!(f.profiles.keys().collect::<Vec<_>>(), ["b"]);
         assert_eq!(f.profiles["b"].get("region"), Some("eu-west-1"));
         assert_eq!(f.profiles["b"].get("output"), Some("json"));
         assert_eq!(f.profiles["b"].props["region"].loc.line, 7);
         assert_eq!(f.profiles["b"].props["output"].loc.line, 11);
         assert_eq!(f.sso_sessions["s"].get("sso_region"), Some("r"));
-        // The full parse sees the errors the skipped sections hold.
-        assert!(parse(text, FileKind::Config, Arc::new("cfg".into())).is_err());
+        // The full parse sees the errors the skipped sections hold, and so does a checked skip.
+        let full = parse(text, FileKind::Config, Arc::new("cfg".into())).unwrap_err();
+        let checked = parse_only(
+            text,
+            FileKind::Config,
+            Arc::new("cfg".into()),
+            &only_b,
+            Skip::Checked,
+        )
+        .unwrap_err();
+        assert_eq!(full.to_string(), checked.to_string());
+        assert_eq!(full.loc.line, 9);
+    }
+
+    #[test]
+    fn checked_skip_reports_what_parse_reports() {
+        let cases = [
+            "[profile a]\nx\n",
+            "[profile a]\n  indented first\n",
+            "[profile a]\ns3 =\n  no equals\n",
+            "[profile a]\ns3 =\n  = v\n",
+            "[profile a]\n = v\n",
+            "[profile a\n",
+            "[profile a]\nk = v\n  continued\n  still: fine\n[profile b]\nbad\n",
+            "[profile a]\nin valid = x\n  anything goes\n[profile b]\nk=v\n",
+            "[default]\ns3 =\n  a = 1\n  b = 2\n",
+        ];
+        for text in cases {
+            let full = parse(text, FileKind::Config, Arc::new("cfg".into()))
+                .map(|f| f.profiles.keys().cloned().collect::<Vec<_>>())
+                .map_err(|e| e.to_string());
+            let checked = parse_only(
+                text,
+                FileKind::Config,
+                Arc::new("cfg".into()),
+                &|_| false,
+                Skip::Checked,
+            )
+            .map(|f| {
+                let mut names = f.skipped;
+                names.sort();
+                names.dedup();
+                names
+            })
+            .map_err(|e| e.to_string());
+            assert_eq!(full, checked, "{text:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::ini::{self, FileKind, Loc, ParsedFile, Property, Section, Warning};
+use super::ini::{self, FileKind, Loc, ParsedFile, Property, Section, Skip, Warning};
 use super::sso::{self, TokenKey, TokenState};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -115,7 +115,8 @@ fn read_text(path: &Path) -> Result<Option<String>> {
     }
     // Bounded even when the size lies (a device such as /dev/zero, a file still growing).
     let read = std::fs::File::open(path).and_then(|f| {
-        let mut b = Vec::new();
+        // Sized up front: growing the buffer while reading 1.5 MB costs more than parsing it.
+        let mut b = Vec::with_capacity(meta.len() as usize + 1);
         std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut b)?;
         Ok(b)
     });
@@ -160,11 +161,24 @@ impl Files {
         })
     }
 
-    fn parse(&self, keep: &dyn Fn(&str) -> bool) -> Result<Config> {
+    /// `name` and its `source_profile` chain: each pass keeps one more link.
+    fn parse_chain(&self, name: &str, skip: Skip) -> Result<Config> {
+        let mut wanted = vec![name.to_string()];
+        loop {
+            let config = self.parse(&|n| wanted.iter().any(|w| w == n), skip)?;
+            match config.missing_link(name, &wanted) {
+                // Past MAX_CHAIN, resolving reports the chain as too long anyway.
+                Some(next) if wanted.len() <= MAX_CHAIN => wanted.push(next),
+                _ => return Ok(config),
+            }
+        }
+    }
+
+    fn parse(&self, keep: &dyn Fn(&str) -> bool, skip: Skip) -> Result<Config> {
         let parse = |text: &Option<String>, path: &Path, kind| -> Result<ParsedFile> {
             match text {
                 None => Ok(ParsedFile::default()),
-                Some(text) => ini::parse_only(text, kind, Arc::new(path.to_path_buf()), keep)
+                Some(text) => ini::parse_only(text, kind, Arc::new(path.to_path_buf()), keep, skip)
                     .map_err(|e| Error::runtime(e.to_string())),
             }
         };
@@ -183,22 +197,51 @@ impl Files {
 
 impl Config {
     pub fn load(env: &Env) -> Result<Config> {
-        Files::read(env)?.parse(&|_| true)
+        Files::read(env)?.parse(&|_| true, Skip::Checked)
     }
 
     /// Loads only profile `name` and the profiles its `source_profile` chain reaches (and
-    /// every sso-session), skipping the other profiles' lines unread: the prompt's fast
+    /// every sso-session), jumping over the other profiles' lines unread: the prompt's fast
     /// path. Syntax errors in the skipped sections go unseen; [`Config::load`] reports them.
     pub fn load_profile(env: &Env, name: &str) -> Result<Config> {
+        Files::read(env)?.parse_chain(name, Skip::Unread)
+    }
+
+    /// [`Config::load_profile`] that still checks every line, so it fails exactly when
+    /// [`Config::load`] fails: for `use NAME`, where the switch must not hide a file the
+    /// SDKs cannot read.
+    pub fn load_profile_checked(env: &Env, name: &str) -> Result<Config> {
+        Files::read(env)?.parse_chain(name, Skip::Checked)
+    }
+
+    /// Every profile name, sorted, without storing any property: the fast path for
+    /// `list --names` and completion. Fails exactly when [`Config::load`] fails.
+    pub fn load_names(env: &Env) -> Result<Vec<String>> {
         let files = Files::read(env)?;
-        let mut wanted = vec![name.to_string()];
-        loop {
-            let config = files.parse(&|n| wanted.iter().any(|w| w == n))?;
-            match config.missing_link(name, &wanted) {
-                Some(next) => wanted.push(next),
-                None => return Ok(config),
+        let mut names = Vec::new();
+        for (text, path, kind) in [
+            (&files.config, &files.config_path, FileKind::Config),
+            (
+                &files.credentials,
+                &files.credentials_path,
+                FileKind::Credentials,
+            ),
+        ] {
+            if let Some(text) = text {
+                let parsed = ini::parse_only(
+                    text,
+                    kind,
+                    Arc::new(path.clone()),
+                    &|_| false,
+                    Skip::Checked,
+                )
+                .map_err(|e| Error::runtime(e.to_string()))?;
+                names.extend(parsed.skipped);
             }
         }
+        names.sort_unstable();
+        names.dedup();
+        Ok(names)
     }
 
     /// The first profile on `name`'s `source_profile` chain that was not loaded yet.
@@ -233,7 +276,12 @@ impl Config {
         for (file, is_config) in [(config.profiles, true), (credentials.profiles, false)] {
             for (name, section) in file {
                 let entry = out.profiles.entry(name).or_default();
-                entry.props.extend(section.props);
+                // Move a section's map whole when it is the first for this name.
+                if entry.props.is_empty() {
+                    entry.props = section.props;
+                } else {
+                    entry.props.extend(section.props);
+                }
                 entry.locs.extend(section.locs);
                 entry.in_config |= is_config;
                 entry.in_credentials |= !is_config;
@@ -479,6 +527,40 @@ mod tests {
                 .contains("does not exist")
         );
         assert_eq!(c.resolve("self").unwrap().chain_error, None);
+    }
+
+    #[test]
+    fn one_profile_loads_follow_the_chain() {
+        let dir = std::env::temp_dir().join(format!("awsp-model-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join(".aws")).unwrap();
+        std::fs::write(
+            dir.join(".aws/config"),
+            "[profile top]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = mid\n\
+             [profile other]\nregion = x\n\
+             [profile mid]\nrole_arn = arn:aws:iam::2:role/r\nsource_profile = base\n\
+             [profile base]\nsso_session = s\n[sso-session s]\nsso_region = r\n\
+             [profile broken]\nnot a property\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join(".aws/credentials"), "[creds]\nregion = y\n").unwrap();
+        let env = Env::fake([("HOME", dir.to_str().unwrap())]);
+        let c = Config::load_profile(&env, "top").unwrap();
+        assert_eq!(c.names().collect::<Vec<_>>(), ["base", "mid", "top"]);
+        let top = c.resolve("top").unwrap();
+        assert_eq!(top.chain, ["top", "mid", "base"]);
+        assert_eq!(top.token_key, Some(TokenKey::Session("s".into())));
+        // The checked loads fail where the full load fails.
+        let full = Config::load(&env).unwrap_err().to_string();
+        assert!(
+            full.ends_with(":14: Expected an '=' sign defining a property"),
+            "{full}"
+        );
+        let checked = Config::load_profile_checked(&env, "top").unwrap_err();
+        assert_eq!(checked.to_string(), full);
+        assert_eq!(Config::load_names(&env).unwrap_err().to_string(), full);
+        std::fs::write(dir.join(".aws/config"), "[profile a]\n[default]\n").unwrap();
+        assert_eq!(Config::load_names(&env).unwrap(), ["a", "creds", "default"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

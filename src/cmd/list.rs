@@ -74,15 +74,15 @@ pub fn token_color(t: Option<&TokenState>) -> &'static str {
 }
 
 pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
-    let config = Config::load(env)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.names {
-        // The completion and hot path: no resolving, no token files.
-        for name in config.names() {
+        // The completion and hot path: section headers only, no resolving, no token files.
+        for name in Config::load_names(env)? {
             writeln!(out, "{name}")?;
         }
         return Ok(out.flush()?);
     }
+    let config = Config::load(env)?;
     let entries = entries(&config, env);
     if args.json {
         let arr: Vec<Value> = entries.iter().map(Entry::to_json).collect();
