@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::{history, login, picker, shell, switch};
 
 pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
-    let config = Config::load(env)?;
+    let config = load(env, args.query.as_deref())?;
     let name = resolve_target(&config, args.query.as_deref(), env)?;
     let profile = config.resolve(&name).expect("resolved names exist");
     let token = login::ensure(&config, &profile, env, &args.login)?;
@@ -20,6 +20,24 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
     history::record(env, &name);
     print!("{code}");
     Ok(())
+}
+
+/// For an exact name (or `-`), only that profile's sections are kept: every line is still
+/// checked, so a file the SDKs cannot read fails the switch as a full load would. A query
+/// needs every profile to match against.
+fn load(env: &Env, query: Option<&str>) -> Result<Config> {
+    let query = query.unwrap_or("").trim();
+    let name = match query {
+        "-" => env.get("AWSP_PREVIOUS").unwrap_or(""),
+        q => q,
+    };
+    if !name.is_empty() {
+        let config = Config::load_profile_checked(env, name)?;
+        if config.profiles.contains_key(name) {
+            return Ok(config);
+        }
+    }
+    Config::load(env)
 }
 
 /// The profile a `use` argument means: `-`, an exact name, a query with one match, or a
