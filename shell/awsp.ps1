@@ -50,13 +50,19 @@ function global:awsp_prompt {
     if (-not ($env:AWS_PROFILE -or $env:AWS_DEFAULT_PROFILE)) { return '' }
     $bin = Get-Command -CommandType Application -Name awsp -ErrorAction SilentlyContinue | Select-Object -First 1
     if (-not $bin) { return '' }
-    $saved = $global:LASTEXITCODE
+    # Unset until a native command has run; reading it then fails under strict mode.
+    $hadCode = Test-Path -Path variable:global:LASTEXITCODE
+    $saved = if ($hadCode) { $global:LASTEXITCODE } else { 0 }
     try {
         $segment = & $bin prompt --shell powershell 2>$null
     } catch {
         $segment = ''
     } finally {
-        $global:LASTEXITCODE = $saved
+        if ($hadCode) {
+            $global:LASTEXITCODE = $saved
+        } else {
+            Remove-Variable -Name LASTEXITCODE -Scope Global -ErrorAction SilentlyContinue
+        }
     }
     return (@($segment) -join '')
 }

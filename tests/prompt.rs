@@ -481,3 +481,36 @@ fn fish_helper_keeps_status() {
         "1 dev-admin 111111111111/AdministratorAccess eu-west-1 3h59m\n"
     );
 }
+
+#[test]
+fn hooks_work_under_strict_settings() {
+    let h = sso_home();
+    h.token("acme", 240, false);
+    for (sh, strict) in [
+        ("bash", "set -euo pipefail\n"),
+        (
+            "zsh",
+            "setopt no_unset warn_create_global err_exit pipe_fail\n",
+        ),
+    ] {
+        if !have_shell(sh) {
+            continue;
+        }
+        let script = [
+            strict,
+            &format!("eval \"$(awsp init {sh})\"\n"),
+            setup(sh),
+            draw(sh),
+            "awsp dev-admin\n",
+            draw(sh),
+            draw(sh),
+            "awsp off\n",
+            draw(sh),
+        ]
+        .concat();
+        let r = h.shell(sh, &script, &[("NO_COLOR", "1")]).expect(0);
+        assert_eq!(r.stderr, "", "{sh}");
+        let want = "<dev-admin 111111111111/AdministratorAccess eu-west-1 3h59m>";
+        assert_eq!(r.stdout, format!("<>\n{want}\n{want}\n<>\n"), "{sh}");
+    }
+}

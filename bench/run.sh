@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The awsp benchmark: builds the release binary, generates AWS setups of 10, 1,000 and
+# 10,000 profiles (bench/gen-config.sh: several sso-sessions, legacy SSO, role chains,
+# static keys, a token cache) in temporary HOMEs, and prints a markdown table of
+#   - `awsp prompt` wall time (fish and PowerShell run it on every prompt),
+#   - the bash and zsh hooks' cost per prompt (N calls of the precmd/PROMPT_COMMAND
+#     function in the shell itself, divided by N: the steady state, nothing spawned),
+#   - `awsp use NAME --shell bash` and `awsp list --names` wall time,
+#   - peak RSS of each command.
+#
+# Usage: bench/run.sh [--no-build]
+# Needs: cargo, hyperfine, bash >= 5 and zsh (for the hook rows), GNU time or python3
+# (peak RSS). Environment: SIZES="10 1000 10000", RUNS=100, HOOK_CALLS=20000, and
+# AWSP_BIN to measure another binary (implies --no-build).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+sizes=${SIZES:-10 1000 10000}
+runs=${RUNS:-100}
+hook_calls=${HOOK_CALLS:-20000}
+
+bin=${AWSP_BIN:-$root/target/release/awsp}
+if [[ ${1-} != --no-build && -z ${AWSP_BIN-} ]]; then
+    (cd "$root" && cargo build --release --quiet)
+fi
+[[ -x $bin ]] || { echo "bench: $bin is missing; run without --no-build" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "bench: hyperfine is not installed" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/awsp-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/bin"
+ln -s "$bin" "$work/bin/awsp"
+path="$work/bin:/usr/local/bin:/usr/bin:/bin"
+
+# Runs a command with nothing from this environment but what a profile switch would leave.
+clean() { # HOME PROFILE CMD...
+    local home=$1 profile=$2
+    shift 2
+    env -i HOME="$home" PATH="$path" LANG=C.UTF-8 ${profile:+AWS_PROFILE="$profile"} "$@"
+}
+
+# Mean ± stddev in ms of one command under hyperfine.
+wall() { # HOME PROFILE ARGS...
+    local home=$1 profile=$2 csv="$work/h.csv"
+    shift 2
+    clean "$home" "$profile" hyperfine -N --style none --warmup 10 --runs "$runs" \
+        --export-csv "$csv" "$bin $*" >/dev/null 2>&1
+    awk -F, 'NR == 2 { printf "%.2f ms ± %.2f", $2 * 1000, $3 * 1000 }' "$csv"
+}
+
+# Peak resident memory in MB of one run.
+rss() { # HOME PROFILE ARGS...
+    local home=$1 profile=$2 kb
+    shift 2
+    if /usr/bin/time -f %M true >/dev/null 2>&1; then
+        kb=$(clean "$home" "$profile" /usr/bin/time -f %M "$bin" "$@" 2>&1 >/dev/null | tail -n 1)
+    elif command -v python3 >/dev/null; then
+        kb=$(clean "$home" "$profile" python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$bin" "$@")
+    else
+        printf 'n/a'
+        return
+    fi
+    awk -v kb="$kb" 'BEGIN { printf "%.1f MB", kb / 1024 }'
+}
+
+# Microseconds per call of the prompt hook, in the shell itself, after a first call.
+hook() { # SHELL HOME PROFILE
+    local sh=$1 home=$2 profile=$3
+    command -v "$sh" >/dev/null || { printf 'n/a (no %s)' "$sh"; return; }
+    case $sh in
+    bash)
+        clean "$home" "$profile" bash --norc --noprofile -c '
+            eval "$(awsp init bash)"
+            __awsp_prompt_update
+            [[ -n $AWSP_SEGMENT ]] || { echo "no segment"; exit 1; }
+            n='"$hook_calls"'
+            t0=${EPOCHREALTIME/[.,]/}
+            for ((i = 0; i < n; i++)); do __awsp_prompt_update; done
+            t1=${EPOCHREALTIME/[.,]/}
+            printf "%.1f µs" "$(( (t1 - t0) * 10 / n ))e-1"'
+        ;;
+    zsh)
+        clean "$home" "$profile" zsh -f -c '
+            eval "$(awsp init zsh)"
+            zmodload zsh/datetime
+            __awsp_prompt_update
+            [[ -n $AWSP_SEGMENT ]] || { echo "no segment"; exit 1; }
+            integer n='"$hook_calls"' i
+            float t0=$EPOCHREALTIME
+            for ((i = 0; i < n; i++)); do __awsp_prompt_update; done
+            float t1=$EPOCHREALTIME
+            printf "%.1f µs" $(( (t1 - t0) * 1e6 / n ))'
+        ;;
+    esac
+}
+
+declare -A cell
+for n in $sizes; do
+    home="$work/home-$n"
+    "$root/bench/gen-config.sh" "$n" "$home"
+    profile="p$((n / 2))" # an sso-session profile with a valid, refreshable token
+    clean "$home" "" "$bin" use "$profile" --shell bash --no-login >/dev/null
+    cell[start,$n]=$(wall "$home" "" --version)
+    cell[prompt,$n]=$(wall "$home" "$profile" prompt --shell fish)
+    cell[bash,$n]=$(hook bash "$home" "$profile")
+    cell[zsh,$n]=$(hook zsh "$home" "$profile")
+    cell[use,$n]=$(wall "$home" "" use "$profile" --shell bash --no-login)
+    cell[names,$n]=$(wall "$home" "" list --names)
+    cell[list,$n]=$(wall "$home" "" list)
+    cell[rss_prompt,$n]=$(rss "$home" "$profile" prompt)
+    cell[rss_use,$n]=$(rss "$home" "" use "$profile" --shell bash --no-login)
+    cell[rss_names,$n]=$(rss "$home" "" list --names)
+    cell[rss_list,$n]=$(rss "$home" "" list)
+done
+
+row() { # KEY LABEL BUDGET
+    printf '| %s |' "$2"
+    for n in $sizes; do printf ' %s |' "${cell[$1,$n]}"; done
+    printf ' %s |\n' "$3"
+}
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr); load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
+echo "awsp $("$bin" --version | cut -d' ' -f2), hyperfine $(hyperfine --version | cut -d' ' -f2), $runs runs each, hooks called $hook_calls times"
+echo
+printf '| measure |'
+for n in $sizes; do printf ' %s profiles |' "$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$n")"; done
+printf ' budget |\n|---|'
+for _ in $sizes; do printf -- '---|'; done
+printf -- '---|\n'
+row start '`awsp --version` (start-up floor)' '-'
+row prompt '`awsp prompt`' '< 2 ms at 1,000; < 5 ms at 10,000'
+row bash 'bash hook, per prompt' '≤ 0.3 ms at 1,000'
+row zsh 'zsh hook, per prompt' '≤ 0.3 ms at 1,000'
+row use '`awsp use NAME --shell bash`' '< 5 ms at 1,000'
+row names '`awsp list --names`' '< 10 ms at 10,000'
+row list '`awsp list` (table, every token)' '-'
+row rss_prompt 'peak RSS, `awsp prompt`' '< 30 MB at 10,000'
+row rss_use 'peak RSS, `awsp use NAME`' '< 30 MB at 10,000'
+row rss_names 'peak RSS, `awsp list --names`' '< 30 MB at 10,000'
+row rss_list 'peak RSS, `awsp list`' '< 30 MB at 10,000'
