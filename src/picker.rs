@@ -24,15 +24,17 @@ use crate::history;
 
 /// The text a row shows and matches on: name, account, role, region, token state.
 pub fn row_text(e: &Entry, env: &Env) -> String {
-    let p = &e.profile;
-    format!(
-        "{} {} {} {} {}",
-        p.name,
-        account_text(e),
-        p.role_name.as_deref().unwrap_or(""),
-        p.region.as_deref().unwrap_or(""),
-        e.token_text(env)
-    )
+    let token = e.token_text(env);
+    let cells = cells(e);
+    let mut s =
+        String::with_capacity(cells.iter().map(|c| c.len() + 1).sum::<usize>() + token.len());
+    for c in &cells {
+        // `-` marks an empty cell on screen; it is not something to match.
+        s.push_str(if c == "-" { "" } else { c });
+        s.push(' ');
+    }
+    s.push_str(&token);
+    s
 }
 
 fn account_text(e: &Entry) -> String {

@@ -62,13 +62,11 @@ pub fn resolve_target(config: &Config, query: Option<&str>, env: &Env) -> Result
         );
     }
     let entries = list::entries(config, env);
+    // Only a query needs matching; a bare `awsp` goes straight to the picker.
+    let lower = query.to_lowercase();
     let matching: Vec<&str> = entries
         .iter()
-        .filter(|e| {
-            picker::row_text(e, env)
-                .to_lowercase()
-                .contains(&query.to_lowercase())
-        })
+        .filter(|e| !query.is_empty() && picker::row_text(e, env).to_lowercase().contains(&lower))
         .map(|e| e.profile.name.as_str())
         .collect();
     if !query.is_empty() {
