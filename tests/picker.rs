@@ -37,6 +37,8 @@ fn sh_quote(s: &str) -> String {
 /// One tmux server (own socket) with one 200x50 pane running bash with the hook loaded.
 struct Term {
     socket: String,
+    /// The server's socket file, removed with the server.
+    socket_path: Option<PathBuf>,
 }
 
 impl Term {
@@ -58,18 +60,21 @@ impl Term {
             sh_quote(&h.dir.to_string_lossy()),
             assigns.join(" ")
         );
-        let t = Term { socket };
-        t.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            &shell,
-        ]);
+        let mut t = Term {
+            socket,
+            socket_path: None,
+        };
+        let size = ["-x", "200", "-y", "50"];
+        t.tmux(
+            &[
+                &["-f", "/dev/null", "new-session", "-d"],
+                &size[..],
+                &[&shell],
+            ]
+            .concat(),
+        );
+        let path = t.tmux(&["display-message", "-p", "#{socket_path}"]);
+        t.socket_path = Some(PathBuf::from(path.trim()));
         t.tmux(&["set-option", "-g", "status", "off"]);
         t.line("eval \"$(awsp init bash)\"; echo HOOK-READY");
         t.wait_for("the hook to load", |s| s.lines().any(|l| l == "HOOK-READY"));
@@ -153,6 +158,9 @@ impl Drop for Term {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        if let Some(p) = &self.socket_path {
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 
