@@ -121,6 +121,9 @@ fn options(query: &str, table: &Table) -> SkimOptions {
     o.query = Some(query.to_string()).filter(|q| !q.is_empty());
     // Keep our (frecency) order: score first, then input order.
     o.tiebreak = vec![RankCriteria::Score, RankCriteria::Index];
+    // Match before entering, so the first frame already shows the list rather than an
+    // empty one that fills on skim's next 10 ms matcher tick.
+    o.sync = true;
     o.layout = TuiLayout::Reverse;
     o.height = "100%".into();
     o.prompt = "profile> ".into();
