@@ -99,16 +99,26 @@ pub struct ParsedFile {
     pub warnings: Vec<Warning>,
     /// Facts where the AWS CLI (botocore) reads this file differently; for `doctor`.
     pub cli_differences: Vec<Warning>,
-    /// Profiles [`parse_only`] was not asked for, by name, once per header.
+    /// With [`Skip::Names`]: the profiles [`parse_only`] skipped, by name, once per header.
     pub skipped: Vec<String>,
 }
 
 pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| NAME_BYTES[b as usize])
 }
+
+/// `A-Za-z0-9_-/.%@:+`, as a table: every key of every line goes through it.
+const NAME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(b, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+');
+        i += 1;
+    }
+    t
+};
 
 enum Target {
     Profile(String),
@@ -139,8 +149,10 @@ pub enum Skip {
     /// Checks them as [`parse`] would, so the same errors are reported, without keeping
     /// anything.
     Checked,
-    /// Jumps over them to the next section header: their errors go unseen.
+    /// Jumps over them to the next section header: errors in their lines go unseen.
     Unread,
+    /// [`Skip::Unread`], listing their names in [`ParsedFile::skipped`].
+    Names,
 }
 
 pub fn parse(text: &str, kind: FileKind, file: Arc<PathBuf>) -> Result<ParsedFile, ParseError> {
@@ -189,7 +201,11 @@ pub fn parse_only(
     let mut pos = 0;
     let mut n = 0;
     while pos <= text.len() {
-        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        // Lines are short: a plain byte scan beats memchr's set-up cost.
+        let end = text.as_bytes()[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| pos + i);
         let raw = &text[pos..end];
         n += 1;
         pos = end + 1;
@@ -211,38 +227,39 @@ pub fn parse_only(
             open = Open::Nothing;
             target = Some(match section_target(name, kind, &loc(n), &mut out) {
                 Target::Profile(p) if !keep(&p) => {
-                    out.skipped.push(p);
+                    if skip == Skip::Names {
+                        out.skipped.push(p);
+                    }
                     Target::Skipped
                 }
                 Target::BareDefault if !keep("default") => {
-                    out.skipped.push("default".into());
+                    if skip == Skip::Names {
+                        out.skipped.push("default".into());
+                    }
                     Target::Skipped
                 }
                 t => t,
             });
-            if skip == Skip::Unread && matches!(target, Some(Target::Skipped)) && pos < text.len() {
-                // Jump to the next line that opens a section, counting the lines passed.
-                let rest = &text[pos..];
-                let skip = if rest.starts_with('[') {
-                    0
-                } else {
-                    // `[` is rare outside headers, so searching for it is the fast way.
-                    let bytes = rest.as_bytes();
-                    let mut from = 0;
-                    loop {
-                        match rest[from..].find('[') {
-                            Some(i) if bytes[from + i - 1] == b'\n' => break from + i,
-                            Some(i) => from += i + 1,
-                            None => break rest.len(),
-                        }
+            if skip != Skip::Checked && matches!(target, Some(Target::Skipped)) {
+                // Jump from header to header while they name plain profiles nobody wants,
+                // then count the lines passed in one go.
+                let start = pos;
+                while pos < text.len() {
+                    pos += next_header(&text[pos..]);
+                    let Some((name, next)) = plain_profile_header(text, pos, kind) else {
+                        break;
+                    };
+                    if keep(name) {
+                        break;
                     }
-                };
-                n += rest.as_bytes()[..skip]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count();
-                pos += skip;
-                if pos == text.len() {
+                    if skip == Skip::Names {
+                        out.skipped.push(name.to_string());
+                    }
+                    pos = next;
+                }
+                let end = pos.min(text.len());
+                n += count_newlines(&text.as_bytes()[start..end]) + usize::from(pos > text.len());
+                if pos >= text.len() {
                     break;
                 }
             }
@@ -316,7 +333,8 @@ pub fn parse_only(
         let Some(t) = &target else {
             return Err(err(n, "Expected a section definition"));
         };
-        let Some((k, v)) = line.split_once('=') else {
+        let eq = line.bytes().position(|b| b == b'=');
+        let Some((k, v)) = eq.map(|i| (&line[..i], &line[i + 1..])) else {
             if line.contains(':') {
                 out.cli_differences.push(Warning {
                     loc: loc(n),
@@ -331,6 +349,17 @@ pub fn parse_only(
         if key.is_empty() {
             return Err(err(n, "Property did not have a name"));
         }
+        if matches!(t, Target::Skipped) {
+            // Checked, not kept: only whether the value is empty matters (a comment is cut
+            // only after a first character, so it never empties one).
+            open = match is_valid_name(key) {
+                true => Open::Skipped {
+                    sub: v.trim().is_empty(),
+                },
+                false => Open::IgnoredProperty,
+            };
+            continue;
+        }
         let (value, had_comment) = strip_value_comment(v.trim());
         if had_comment {
             out.cli_differences.push(Warning {
@@ -342,15 +371,6 @@ pub fn parse_only(
         }
         if matches!(t, Target::Ignored) {
             open = Open::IgnoredProperty;
-            continue;
-        }
-        if matches!(t, Target::Skipped) {
-            open = match is_valid_name(key) {
-                true => Open::Skipped {
-                    sub: value.is_empty(),
-                },
-                false => Open::IgnoredProperty,
-            };
             continue;
         }
         if !is_valid_name(key) {
@@ -441,6 +461,49 @@ fn section_target(name: &str, kind: FileKind, loc: &Loc, out: &mut ParsedFile) -
     }
 }
 
+/// The offset of the next line that opens a section (`[` in column 0), or the end. `[` is
+/// rare elsewhere, so searching for it is the fast way.
+fn next_header(rest: &str) -> usize {
+    if rest.starts_with('[') {
+        return 0;
+    }
+    let bytes = rest.as_bytes();
+    let mut from = 0;
+    loop {
+        match rest[from..].find('[') {
+            Some(i) if bytes[from + i - 1] == b'\n' => return from + i,
+            Some(i) => from += i + 1,
+            None => return rest.len(),
+        }
+    }
+}
+
+/// A header at `pos` of exactly the form `[profile NAME]` (`[NAME]` in the credentials
+/// file) with a valid name, which the full header rules read the same way: the name and
+/// where the next line starts. Anything else (`[default]`, sessions, comments, spaces)
+/// is left to those rules.
+fn plain_profile_header(text: &str, pos: usize, kind: FileKind) -> Option<(&str, usize)> {
+    let rest = text.get(pos..)?;
+    let len = rest.bytes().position(|b| b == b'\n').unwrap_or(rest.len());
+    let line = &rest[..len];
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let inner = line.strip_prefix('[')?.strip_suffix(']')?;
+    let name = match kind {
+        FileKind::Config => inner.strip_prefix("profile ")?,
+        FileKind::Credentials => inner,
+    };
+    is_valid_name(name).then_some((name, pos + len + 1))
+}
+
+/// Counts in `u8` lanes over blocks of 255 bytes, which the compiler turns into wide
+/// compares: skipping 10,000 sections must not cost a byte-by-byte loop.
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|c| c.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n')) as usize)
+        .sum()
+}
+
 /// `#` and `;` start a comment in a value only after whitespace.
 fn strip_value_comment(v: &str) -> (&str, bool) {
     let bytes = v.as_bytes();
@@ -529,26 +592,78 @@ mod tests {
             "[profile a]\nk = v\n  continued\n  still: fine\n[profile b]\nbad\n",
             "[profile a]\nin valid = x\n  anything goes\n[profile b]\nk=v\n",
             "[default]\ns3 =\n  a = 1\n  b = 2\n",
+            "[profile a]\nk = # not a comment\n  continued\n",
         ];
         for text in cases {
-            let full = parse(text, FileKind::Config, Arc::new("cfg".into()))
-                .map(|f| f.profiles.keys().cloned().collect::<Vec<_>>())
-                .map_err(|e| e.to_string());
-            let checked = parse_only(
-                text,
-                FileKind::Config,
-                Arc::new("cfg".into()),
-                &|_| false,
-                Skip::Checked,
-            )
-            .map(|f| {
-                let mut names = f.skipped;
-                names.sort();
-                names.dedup();
-                names
-            })
-            .map_err(|e| e.to_string());
-            assert_eq!(full, checked, "{text:?}");
+            let file = || Arc::new(PathBuf::from("cfg"));
+            let full = parse(text, FileKind::Config, file()).map(|_| ());
+            let checked = parse_only(text, FileKind::Config, file(), &|_| false, Skip::Checked);
+            assert_eq!(
+                full.map_err(|e| e.to_string()),
+                checked.map(|_| ()).map_err(|e| e.to_string()),
+                "{text:?}"
+            );
+        }
+        // Names come from headers alone.
+        let text = "[profile b]\nbad\n[default]\n[profile a]\n[sso-session s]\n[profile b]\n";
+        let f = parse_only(
+            text,
+            FileKind::Config,
+            Arc::new("cfg".into()),
+            &|_| false,
+            Skip::Names,
+        )
+        .unwrap();
+        assert_eq!(f.skipped, ["b", "default", "a", "b"]);
+    }
+
+    #[test]
+    fn skipping_keeps_what_the_full_parse_keeps() {
+        // Every header form, comments, CRLF, blank lines, duplicates, values with `[`.
+        let mut text = String::new();
+        for i in 0..60 {
+            let header = match i % 7 {
+                0 => format!("[profile p{i}]"),
+                1 => format!("[profile p{i}] # note"),
+                2 => format!("[profile   p{i}  ]"),
+                3 => "[default]".to_string(),
+                4 => format!("[sso-session s{i}]"),
+                5 => format!("[profile p{}]\r", i - 5),
+                _ => format!("[bad name {i}]"),
+            };
+            text.push_str(&format!(
+                "{header}\n# c\nregion = r{i} [x]\n\ns3 =\n  k = v{i}\n[profile p{}]\nout = {i}\n",
+                i / 2
+            ));
+        }
+        for kind in [FileKind::Config, FileKind::Credentials] {
+            let file = || Arc::new(PathBuf::from("cfg"));
+            let full = parse(&text, kind, file()).unwrap();
+            for wanted in [&["p0"][..], &["p7", "default", "p28"], &["nope"]] {
+                let keep = |n: &str| wanted.contains(&n);
+                let got = parse_only(&text, kind, file(), &keep, Skip::Unread).unwrap();
+                let kept: Vec<_> = full.profiles.keys().filter(|n| keep(n)).collect();
+                assert_eq!(got.profiles.keys().collect::<Vec<_>>(), kept, "{kind:?}");
+                for name in kept {
+                    let (a, b) = (&full.profiles[name], &got.profiles[name]);
+                    assert_eq!(a.props.len(), b.props.len(), "{name}");
+                    for (k, p) in &a.props {
+                        assert_eq!(p.value, b.props[k].value, "{name}.{k}");
+                        assert_eq!(p.loc, b.props[k].loc, "{name}.{k}");
+                    }
+                    assert_eq!(a.locs, b.locs, "{name}");
+                }
+                assert_eq!(got.sso_sessions.len(), full.sso_sessions.len());
+            }
+            let names = parse_only(&text, kind, file(), &|_| false, Skip::Names).unwrap();
+            let mut names = names.skipped;
+            names.sort();
+            names.dedup();
+            assert_eq!(
+                names,
+                full.profiles.keys().cloned().collect::<Vec<_>>(),
+                "{kind:?}"
+            );
         }
     }
 

@@ -214,8 +214,9 @@ impl Config {
         Files::read(env)?.parse_chain(name, Skip::Checked)
     }
 
-    /// Every profile name, sorted, without storing any property: the fast path for
-    /// `list --names` and completion. Fails exactly when [`Config::load`] fails.
+    /// Every profile name, sorted, from the section headers alone: the fast path for
+    /// `list --names` and completion. A malformed header fails it; errors in property lines
+    /// are left to `list`, `use` and `doctor`, which read every line.
     pub fn load_names(env: &Env) -> Result<Vec<String>> {
         let files = Files::read(env)?;
         let mut names = Vec::new();
@@ -228,14 +229,9 @@ impl Config {
             ),
         ] {
             if let Some(text) = text {
-                let parsed = ini::parse_only(
-                    text,
-                    kind,
-                    Arc::new(path.clone()),
-                    &|_| false,
-                    Skip::Checked,
-                )
-                .map_err(|e| Error::runtime(e.to_string()))?;
+                let parsed =
+                    ini::parse_only(text, kind, Arc::new(path.clone()), &|_| false, Skip::Names)
+                        .map_err(|e| Error::runtime(e.to_string()))?;
                 names.extend(parsed.skipped);
             }
         }
@@ -557,7 +553,11 @@ mod tests {
         );
         let checked = Config::load_profile_checked(&env, "top").unwrap_err();
         assert_eq!(checked.to_string(), full);
-        assert_eq!(Config::load_names(&env).unwrap_err().to_string(), full);
+        // Names need the headers only.
+        assert_eq!(
+            Config::load_names(&env).unwrap(),
+            ["base", "broken", "creds", "mid", "other", "top"]
+        );
         std::fs::write(dir.join(".aws/config"), "[profile a]\n[default]\n").unwrap();
         assert_eq!(Config::load_names(&env).unwrap(), ["a", "creds", "default"]);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -18,7 +18,8 @@
 //!
 //! Colours (none under `NO_COLOR`): normal above `AWSP_PROMPT_WARN` minutes left (60),
 //! warning below it, alert below `AWSP_PROMPT_ALERT` minutes (10) and when expired or
-//! logged out; `AWSP_PROMPT_COLORS=normal:warning:alert` sets the SGR codes (`32:33:1;31`).
+//! logged out; `AWSP_PROMPT_COLORS=normal:warning:alert` sets the SGR codes (`32:33:1;31`),
+//! and `AWSP_PROMPT_COLORS=none` leaves colour to the prompt theme.
 //!
 //! `--cache` (for the bash and zsh hooks) prints a second line: the Unix time at which the
 //! segment changes by itself (the next minute of `{left}`, hence every threshold), or 0.
@@ -236,7 +237,7 @@ impl Options {
             }
         }
         Options {
-            color: !env.no_color(),
+            color: !env.no_color() && env.get("AWSP_PROMPT_COLORS") != Some("none"),
             warn: minutes("AWSP_PROMPT_WARN", 60),
             alert: minutes("AWSP_PROMPT_ALERT", 10),
             colors,
@@ -608,5 +609,6 @@ mod tests {
         assert_eq!(o.colors, ["36", "33", "1;31"]);
         assert_eq!(o.warn, Duration::minutes(120));
         assert!(!Options::from_env(&Env::fake([("NO_COLOR", "")])).color);
+        assert!(!Options::from_env(&Env::fake([("AWSP_PROMPT_COLORS", "none")])).color);
     }
 }
