@@ -483,7 +483,8 @@ fn corrupt_history_is_rebuilt_and_state_home_is_honoured() {
 
 /// The first-frame benchmark: time from Enter on `awsp` until the list is on screen, at
 /// 10, 1,000 and 10,000 profiles. Not a pass/fail timing; run it with
-/// `cargo test --release --test picker -- --ignored --nocapture first_frame`.
+/// `cargo test --release --test picker -- --ignored --nocapture first_frame`
+/// (`AWSP_BENCH_BIN=/path/to/awsp` measures that binary instead of the one just built).
 #[test]
 #[ignore]
 fn first_frame_benchmark() {
@@ -503,6 +504,10 @@ fn first_frame_benchmark() {
         }
         h.config(&config);
         h.token("acme", 180, false);
+        if let Ok(bin) = std::env::var("AWSP_BENCH_BIN") {
+            std::fs::remove_file(h.bin.join("awsp")).unwrap();
+            std::os::unix::fs::symlink(bin, h.bin.join("awsp")).unwrap();
+        }
         let t = Term::start(&h, &[]);
         let mut ms = Vec::new();
         for _ in 0..5 {
