@@ -27,6 +27,12 @@ fn shells() -> Vec<&'static str> {
     v
 }
 
+/// Live SSO sessions for SSO_CONFIG, so switches need no login.
+fn valid_tokens(h: &Home) {
+    h.token("acme", 300, false);
+    h.token("https://legacy.awsapps.com/start", 300, false);
+}
+
 /// The stale state a user's shell often has before a switch.
 fn stale() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -89,6 +95,7 @@ fn switch_sets_and_unsets_exactly() {
 fn region_follows_the_profile_unless_kept() {
     let h = Home::new();
     h.config(SSO_CONFIG).credentials(STATIC_CREDENTIALS);
+    valid_tokens(&h);
     for sh in shells() {
         // `keys` has no region: the previous one must not leak.
         let r = h
@@ -112,12 +119,16 @@ fn region_follows_the_profile_unless_kept() {
         let r = h
             .shell(
                 sh,
-                &format!("awsp dev-admin\n{}", dump_vars(sh, &["AWS_REGION"])),
+                &format!(
+                    "awsp dev-admin\n{}",
+                    dump_vars(sh, &["AWS_REGION", "AWS_PROFILE"])
+                ),
                 &vars,
             )
             .expect(0);
         assert!(
-            r.stdout.contains("AWS_REGION=sa-east-1|"),
+            r.stdout.contains("AWS_REGION=sa-east-1|")
+                && r.stdout.contains("AWS_PROFILE=dev-admin|"),
             "{sh}: {}",
             r.stdout
         );
@@ -126,13 +137,14 @@ fn region_follows_the_profile_unless_kept() {
                 sh,
                 &format!(
                     "awsp use dev-admin --keep-region\n{}",
-                    dump_vars(sh, &["AWS_REGION"])
+                    dump_vars(sh, &["AWS_REGION", "AWS_PROFILE"])
                 ),
                 &stale(),
             )
             .expect(0);
         assert!(
-            r.stdout.contains("AWS_REGION=sa-east-1|"),
+            r.stdout.contains("AWS_REGION=sa-east-1|")
+                && r.stdout.contains("AWS_PROFILE=dev-admin|"),
             "{sh}: {}",
             r.stdout
         );
@@ -159,6 +171,7 @@ fn region_follows_the_profile_unless_kept() {
 fn previous_and_off() {
     let h = Home::new();
     h.config(SSO_CONFIG);
+    valid_tokens(&h);
     for sh in shells() {
         let p = |tag: &str| match sh {
             "fish" => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
@@ -323,6 +336,7 @@ fn control_characters_are_refused() {
 fn sourcing_under_strict_settings_prints_nothing() {
     let h = Home::new();
     h.config(SSO_CONFIG);
+    valid_tokens(&h);
     for sh in shells() {
         let strict = match sh {
             "bash" => "set -euo pipefail\n",
