@@ -192,14 +192,14 @@ pub fn frecency(e: &HistEntry, now: i64) -> f64 {
     e.count * weight
 }
 
-/// Sorts by frecency, highest first, then by name.
-pub fn order<T>(items: &mut [T], scores: &HashMap<String, f64>, name: impl Fn(&T) -> &str) {
-    items.sort_by(|a, b| {
-        let (na, nb) = (name(a), name(b));
-        let sa = scores.get(na).copied().unwrap_or(0.0);
-        let sb = scores.get(nb).copied().unwrap_or(0.0);
-        sb.total_cmp(&sa).then_with(|| na.cmp(nb))
-    });
+/// Sorts by frecency, highest first, then by name. Each item's score is looked up once.
+pub fn order<T>(items: &mut Vec<T>, scores: &HashMap<String, f64>, name: impl Fn(&T) -> &str) {
+    let mut keyed: Vec<(f64, T)> = items
+        .drain(..)
+        .map(|t| (scores.get(name(&t)).copied().unwrap_or(0.0), t))
+        .collect();
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| name(&a.1).cmp(name(&b.1))));
+    items.extend(keyed.into_iter().map(|(_, t)| t));
 }
 
 #[cfg(test)]
