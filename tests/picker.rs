@@ -142,6 +142,11 @@ impl Term {
     fn result(&self) -> String {
         self.wait_for("the picker to close", |s| !s.contains("profile>"));
         self.line("echo \"RESULT:${AWS_PROFILE-unset}:$?\"");
+        self.result_line()
+    }
+
+    /// Waits for a line starting with `RESULT:`, returns it and clears the screen.
+    fn result_line(&self) -> String {
         let s = self.wait_for("the result line", |s| {
             s.lines().any(|l| l.starts_with("RESULT:"))
         });
@@ -233,6 +238,29 @@ fn query_and_enter_switches() {
     t.key("Enter");
     assert_eq!(t.result(), "RESULT:prod-readonly:0");
     assert_eq!(history_names(&h), [("prod-readonly".to_string(), 1.0)]);
+    // The picker never writes to stdout: what the function captures is shell code only.
+    t.line("command awsp use --shell bash > out.txt; echo \"RESULT:$?\"");
+    t.wait_for("the picker", |s| s.contains("profile>"));
+    t.type_text("legacy");
+    t.wait_for("the query", |s| counter(s).as_deref() == Some("1/6"));
+    t.key("Enter");
+    assert_eq!(t.result_line(), "RESULT:0");
+    let out = std::fs::read_to_string(h.path("out.txt")).unwrap();
+    assert!(
+        !out.contains('\x1b'),
+        "no terminal codes on stdout: {out:?}"
+    );
+    assert!(
+        out.contains("AWS_PROFILE") && out.contains("legacy"),
+        "{out:?}"
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("export ") || l.starts_with("unset ")),
+        "only shell code: {out:?}"
+    );
 }
 
 #[test]
@@ -415,6 +443,12 @@ fn preview_shows_settings_with_locations_and_never_secrets() {
     assert!(s.contains("[sso-session acme]  ~/.aws/config:17"), "{s}");
     assert!(s.contains("token     valid 2h"), "{s}");
     assert!(s.contains("source_profile = dev-admin"), "{s}");
+    // `?` hides the pane and shows it again.
+    t.type_text("?");
+    let s = t.wait_for("the preview to hide", |s| !s.contains("role chain"));
+    assert!(s.contains("profile> deploy"), "the query is unchanged\n{s}");
+    t.type_text("?");
+    t.wait_for("the preview to come back", |s| s.contains("role chain"));
     t.key("Escape");
     assert_eq!(t.result(), "RESULT:unset:130");
 }
