@@ -320,22 +320,25 @@ impl Preview<'_> {
             field(&mut s, "problem", Some(err));
         }
 
+        if let Some(raw) = self.config.profiles.get(&p.name) {
+            let at = raw.locs.first().map(|l| self.short(l)).unwrap_or_default();
+            let _ = writeln!(s, "\nsettings  {at}");
+            self.settings(&mut s, raw.props.iter());
+        }
         if p.chain.len() > 1 {
             let _ = writeln!(s, "\nrole chain");
             for (i, member) in p.chain.iter().enumerate() {
                 let how = self
                     .config
                     .resolve(member)
-                    .map(|m| match (m.kind, m.account_id, m.role_name) {
-                        (Kind::AssumeRole, a, r) => format!(
+                    .map(|m| match (m.kind, &m.sso_session) {
+                        (Kind::AssumeRole, _) => format!(
                             "assume {} in {}",
-                            r.as_deref().unwrap_or("?"),
-                            a.as_deref().unwrap_or("?")
+                            m.role_name.as_deref().unwrap_or("?"),
+                            m.account_id.as_deref().unwrap_or("?")
                         ),
-                        (k, _, _) => match (&m.sso_session, k) {
-                            (Some(sess), _) => format!("{} via sso-session {sess}", k.name()),
-                            (None, k) => k.name().to_string(),
-                        },
+                        (k, Some(sess)) => format!("{} via sso-session {sess}", k.name()),
+                        (k, None) => k.name().to_string(),
                     })
                     .unwrap_or_default();
                 let arrow = if i == 0 { "  " } else { "<-" };
@@ -365,11 +368,6 @@ impl Preview<'_> {
             let _ = writeln!(s, "\nlegacy SSO  {url}");
         }
 
-        if let Some(raw) = self.config.profiles.get(&p.name) {
-            let at = raw.locs.first().map(|l| self.short(l)).unwrap_or_default();
-            let _ = writeln!(s, "\nsettings  {at}");
-            self.settings(&mut s, raw.props.iter());
-        }
         s
     }
 
