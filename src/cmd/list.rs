@@ -52,9 +52,10 @@ impl Entry {
 pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
     let (active, _) = env.selected_profile();
     let mut tokens = TokenCache::new(env);
+    // Straight into entries: a Vec<Profile> beside them would be 3 MB more at 10,000.
     config
-        .resolve_all()
-        .into_iter()
+        .names()
+        .filter_map(|n| config.resolve(n))
         .map(|profile| Entry {
             token: profile.token_key.as_ref().map(|k| tokens.state(k)),
             active: profile.name == active,
@@ -84,17 +85,29 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
     }
     let config = Config::load(env)?;
     let entries = entries(&config, env);
+    let files = (config.config_path.clone(), config.credentials_path.clone());
+    // The parsed files are the bulk of the memory; the rows below can reuse it.
+    drop(config);
     if args.json {
-        let arr: Vec<Value> = entries.iter().map(Entry::to_json).collect();
-        serde_json::to_writer_pretty(&mut out, &arr).map_err(std::io::Error::from)?;
+        // One entry's JSON at a time: a Vec<Value> of 10,000 profiles is 20 MB.
+        struct Seq<'a>(&'a [Entry]);
+        impl serde::Serialize for Seq<'_> {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(Entry::to_json))
+            }
+        }
+        serde_json::to_writer_pretty(&mut out, &Seq(&entries)).map_err(std::io::Error::from)?;
         writeln!(out)?;
         return Ok(out.flush()?);
     }
     if entries.is_empty() {
         eprintln!(
             "awsp: no profiles in {} or {}; create one with `aws configure sso`",
-            config.config_path.display(),
-            config.credentials_path.display()
+            files.0.display(),
+            files.1.display()
         );
         return Ok(());
     }
