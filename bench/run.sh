@@ -113,6 +113,7 @@ for n in $sizes; do
     cell[rss_use,$n]=$(rss "$home" "" use "$profile" --shell bash --no-login)
     cell[rss_names,$n]=$(rss "$home" "" list --names)
     cell[rss_list,$n]=$(rss "$home" "" list)
+    cell[rss_json,$n]=$(rss "$home" "" list --json)
 done
 
 row() { # KEY LABEL BUDGET
@@ -141,3 +142,4 @@ row rss_prompt 'peak RSS, `awsp prompt`' '< 30 MB at 10,000'
 row rss_use 'peak RSS, `awsp use NAME`' '< 30 MB at 10,000'
 row rss_names 'peak RSS, `awsp list --names`' '< 30 MB at 10,000'
 row rss_list 'peak RSS, `awsp list`' '< 30 MB at 10,000'
+row rss_json 'peak RSS, `awsp list --json`' '< 30 MB at 10,000'
