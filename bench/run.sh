@@ -96,6 +96,30 @@ hook() { # SHELL HOME PROFILE
     esac
 }
 
+# Milliseconds from Enter on a bare `awsp` (the shell function, in a real terminal under
+# tmux) until the first profile row is on screen; the median of 5.
+first_frame() { # HOME
+    local home=$1 sock="awsp-bench-$$" ms=() i t0 t1
+    command -v tmux >/dev/null || { printf 'n/a (no tmux)'; return; }
+    tmux -L "$sock" new-session -d -x 200 -y 50 \
+        env -i HOME="$home" PATH="$path" LANG=C.UTF-8 TERM=xterm-256color bash --norc --noprofile
+    tmux -L "$sock" send-keys 'eval "$(awsp init bash)"; clear' Enter
+    sleep 0.5
+    for i in 1 2 3 4 5; do
+        t0=${EPOCHREALTIME/[.,]/}
+        tmux -L "$sock" send-keys awsp Enter
+        until tmux -L "$sock" capture-pane -p | grep -q ' p[0-9]'; do :; done
+        t1=${EPOCHREALTIME/[.,]/}
+        ms+=($(((t1 - t0) / 1000)))
+        tmux -L "$sock" send-keys Escape
+        sleep 0.3
+        tmux -L "$sock" send-keys clear Enter
+        sleep 0.2
+    done
+    tmux -L "$sock" kill-server
+    printf '%s\n' "${ms[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%d ms (range %d–%d)", a[3], a[1], a[5] }'
+}
+
 declare -A cell
 for n in $sizes; do
     home="$work/home-$n"
@@ -109,6 +133,7 @@ for n in $sizes; do
     cell[use,$n]=$(wall "$home" "" use "$profile" --shell bash --no-login)
     cell[names,$n]=$(wall "$home" "" list --names)
     cell[list,$n]=$(wall "$home" "" list)
+    cell[frame,$n]=$(first_frame "$home")
     cell[rss_prompt,$n]=$(rss "$home" "$profile" prompt)
     cell[rss_use,$n]=$(rss "$home" "" use "$profile" --shell bash --no-login)
     cell[rss_names,$n]=$(rss "$home" "" list --names)
@@ -138,6 +163,7 @@ row zsh 'zsh hook, per prompt' '≤ 0.3 ms at 1,000'
 row use '`awsp use NAME --shell bash`' '< 5 ms at 1,000'
 row names '`awsp list --names`' '< 10 ms at 10,000'
 row list '`awsp list` (table, every token)' '-'
+row frame 'picker first frame (tmux, median of 5)' '< 100 ms at 10,000'
 row rss_prompt 'peak RSS, `awsp prompt`' '< 30 MB at 10,000'
 row rss_use 'peak RSS, `awsp use NAME`' '< 30 MB at 10,000'
 row rss_names 'peak RSS, `awsp list --names`' '< 30 MB at 10,000'
