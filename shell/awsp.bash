@@ -6,7 +6,13 @@
 __CMD__() {
     local __awsp_code
     case "${1-}" in
-        init | list | current | prompt | login | status | exec | doctor | demo | help | __complete | -h | --help | -V | --version)
+        init | list | current | prompt | status | exec | doctor | demo | help | __complete | -h | --help | -V | --version)
+            command awsp "$@"
+            return
+            ;;
+        login)
+            # The next prompt asks again: the session's time left has changed.
+            __awsp_prompt_reset
             command awsp "$@"
             return
             ;;
