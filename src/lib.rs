@@ -13,6 +13,7 @@ pub mod picker;
 pub mod quote;
 pub mod shell;
 pub mod style;
+pub mod suggest;
 pub mod switch;
 
 use clap::Parser;

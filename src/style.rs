@@ -29,7 +29,7 @@ impl Style {
         }
     }
     pub fn paint(self, code: &str, text: &str) -> String {
-        if self.enabled && !text.is_empty() {
+        if self.enabled && !code.is_empty() && !text.is_empty() {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
@@ -41,4 +41,36 @@ impl Style {
 pub fn pad(text: &str, painted: String, width: usize) -> String {
     let n = text.chars().count();
     format!("{painted}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+/// Writes a table: a bold header, then rows with columns padded to the widest cell.
+/// `color(row, column)` names a colour code for a cell, or "" for none.
+pub fn table<const N: usize>(
+    out: &mut impl std::io::Write,
+    st: Style,
+    header: [&str; N],
+    rows: &[[String; N]],
+    color: impl Fn(usize, usize) -> &'static str,
+) -> std::io::Result<()> {
+    let mut widths = header.map(|h| h.chars().count());
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line: Vec<String> = header
+        .iter()
+        .zip(widths)
+        .map(|(h, w)| pad(h, st.paint(BOLD, h), w))
+        .collect();
+    writeln!(out, "{}", line.join("  ").trim_end())?;
+    for (ri, r) in rows.iter().enumerate() {
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| pad(c, st.paint(color(ri, ci), c), widths[ci]))
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    Ok(())
 }

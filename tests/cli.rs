@@ -259,6 +259,11 @@ fn demo_runs_a_sandbox_shell_and_removes_it() {
     };
     assert_eq!(state("dev-admin"), "valid");
     // The expired legacy session was renewed by the demo's stand-in login, then switched to.
-    assert!(r.stdout.contains("L=legacy-ops"), "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("L=legacy-ops"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
     assert_eq!(state("legacy-ops"), "valid");
 }

@@ -530,8 +530,10 @@ impl Doctor<'_> {
             if let Some(session_name) = get("sso_session") {
                 match config.sso_sessions.get(session_name) {
                     None if complete => {
-                        let near =
-                            suggest(session_name, config.sso_sessions.keys().map(String::as_str));
+                        let near = crate::suggest::closest(
+                            session_name,
+                            config.sso_sessions.keys().map(String::as_str),
+                        );
                         let fix = match near.as_slice() {
                             [one] => format!(
                                 "change it to `sso_session = {one}` (an [sso-session {one}] block exists)"
@@ -732,7 +734,7 @@ impl Doctor<'_> {
                     Some("delete one of the two lines".into()),
                 ),
                 (Some(src), None) if complete && !config.profiles.contains_key(src) => {
-                    let near = suggest(src, config.names());
+                    let near = crate::suggest::closest(src, config.names());
                     self.push(
                         Severity::Error,
                         "source-profile-missing",
@@ -940,7 +942,7 @@ impl Doctor<'_> {
                     continue;
                 }
                 seen.push(v);
-                let near = suggest(v, config.names());
+                let near = crate::suggest::closest(v, config.names());
                 let fix = match near.first() {
                     Some(n) => format!("`awsp {n}`"),
                     None => format!(
@@ -1233,67 +1235,12 @@ fn cli_reading(name: &str) -> Option<(&'static str, String)> {
     let prefix = ["profile", "sso-session"]
         .into_iter()
         .find(|p| name.starts_with(p))?;
-    let words = shlex_split(name)?;
+    // botocore splits the name like `shlex.split`; an open quote skips the section.
+    let words = crate::login::split_words(name).ok()?;
     match words.as_slice() {
         [_, n] => Some((prefix, n.clone())),
         _ => None,
     }
-}
-
-/// Python's `shlex.split` in POSIX mode, enough for section names. None when a quote is
-/// left open (botocore then skips the section too).
-fn shlex_split(s: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        c => cur.push(c),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => match chars.next()? {
-                            c @ ('"' | '\\' | '$' | '`') => cur.push(c),
-                            c => {
-                                cur.push('\\');
-                                cur.push(c);
-                            }
-                        },
-                        c => cur.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                cur.push(chars.next()?);
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Some(words)
 }
 
 /// A valid name close to `name`: invalid characters become `-`.
@@ -1310,46 +1257,6 @@ fn sanitize(name: &str) -> String {
         .collect();
     let s = s.trim_matches('-').to_string();
     if s.is_empty() { "NAME".into() } else { s }
-}
-
-/// Up to three existing names that `wanted` may have meant.
-fn suggest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let w = wanted.to_lowercase();
-    let mut scored: Vec<(usize, &str)> = names
-        .filter_map(|n| {
-            let l = n.to_lowercase();
-            let score = if l == w {
-                0
-            } else if (l.contains(&w) && w.len() >= 3) || (w.contains(&l) && l.len() >= 3) {
-                1
-            } else {
-                let d = edit_distance(&l, &w);
-                if d <= 2.max(w.chars().count() / 4) {
-                    1 + d
-                } else {
-                    return None;
-                }
-            };
-            Some((score, n))
-        })
-        .collect();
-    scored.sort();
-    scored.into_iter().take(3).map(|(_, n)| n.into()).collect()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn are(vars: &[&str]) -> String {
@@ -1573,10 +1480,6 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        let names = ["prod-admin", "dev-admin", "Staging"];
-        assert_eq!(suggest("prod-admn", names.into_iter()), ["prod-admin"]);
-        assert_eq!(suggest("staging", names.into_iter()), ["Staging"]);
-        assert!(suggest("zzzzzz", names.into_iter()).is_empty());
         assert_eq!(sanitize("a b\"c"), "a-b-c");
     }
 

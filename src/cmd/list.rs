@@ -141,37 +141,10 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
         "SSO-SESSION",
         "TOKEN",
     ];
-    let mut widths = header.map(|h| h.chars().count());
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line: Vec<String> = header
-        .iter()
-        .zip(widths)
-        .map(|(h, w)| style::pad(h, st.paint(style::BOLD, h), w))
-        .collect();
-    writeln!(out, "{}", line.join("  ").trim_end())?;
-    for (r, e) in rows.iter().zip(&entries) {
-        let cells: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let code = match i {
-                    0 if e.active => style::BOLD,
-                    6 => token_color(e.token.as_ref()),
-                    _ => "",
-                };
-                let painted = if code.is_empty() {
-                    c.clone()
-                } else {
-                    st.paint(code, c)
-                };
-                style::pad(c, painted, widths[i])
-            })
-            .collect();
-        writeln!(out, "{}", cells.join("  ").trim_end())?;
-    }
+    style::table(&mut out, st, header, &rows, |r, c| match c {
+        0 if entries[r].active => style::BOLD,
+        6 => token_color(entries[r].token.as_ref()),
+        _ => "",
+    })?;
     Ok(out.flush()?)
 }

@@ -178,33 +178,11 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
         })
         .collect();
     let header = ["  SESSION", "TOKEN", "LEFT", "PROFILES"];
-    let mut widths = header.map(|h| h.chars().count());
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line: Vec<String> = header
-        .iter()
-        .zip(widths)
-        .map(|(h, w)| style::pad(h, st.paint(style::BOLD, h), w))
-        .collect();
-    writeln!(out, "{}", line.join("  ").trim_end())?;
-    for (r, g) in rows.iter().zip(&groups) {
-        let cells: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let painted = match i {
-                    0 if g.active => st.paint(style::BOLD, c),
-                    1 => st.paint(token_color(Some(&g.state)), c),
-                    _ => c.clone(),
-                };
-                style::pad(c, painted, widths[i])
-            })
-            .collect();
-        writeln!(out, "{}", cells.join("  ").trim_end())?;
-    }
+    style::table(&mut out, st, header, &rows, |r, c| match c {
+        0 if groups[r].active => style::BOLD,
+        1 => token_color(Some(&groups[r].state)),
+        _ => "",
+    })?;
     let stale: Vec<&Group> = groups
         .iter()
         .filter(|g| !g.state.is_usable() && g.login_profile.is_some())

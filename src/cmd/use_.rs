@@ -74,7 +74,7 @@ pub fn resolve_target(config: &Config, query: Option<&str>, env: &Env) -> Result
             [one] => return Ok(one.to_string()),
             // At a terminal a fuzzy query (`dvadm`) may still match: the picker decides.
             [] if !env.interactive => {
-                let near = suggestions(config, query);
+                let near = crate::suggest::closest(query, config.names());
                 if near.is_empty() {
                     bail!("no profile matches `{query}`; see `awsp list`");
                 }
@@ -105,46 +105,4 @@ pub fn resolve_target(config: &Config, query: Option<&str>, env: &Env) -> Result
         );
     }
     picker::pick(entries, query, config, env)
-}
-
-/// Up to three names close to `query` (edit distance, or containing it).
-pub fn suggestions(config: &Config, query: &str) -> Vec<String> {
-    let q = query.to_lowercase();
-    let mut scored: Vec<(usize, &str)> = config
-        .names()
-        .filter_map(|n| {
-            let d = edit_distance(&q, &n.to_lowercase());
-            (d <= 2 + q.len() / 4).then_some((d, n))
-        })
-        .collect();
-    scored.sort();
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, n)| n.to_string())
-        .collect()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn edit_distance() {
-        assert_eq!(super::edit_distance("prod", "prd"), 1);
-        assert_eq!(super::edit_distance("", "abc"), 3);
-    }
 }
