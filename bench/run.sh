@@ -19,9 +19,19 @@ sizes=${SIZES:-10 1000 10000}
 runs=${RUNS:-100}
 hook_calls=${HOOK_CALLS:-20000}
 
-bin=${AWSP_BIN:-$root/target/release/awsp}
+# On x86_64 Linux the benchmark measures the build the README recommends there: a static,
+# non-PIE binary, which starts about 2 ms faster (no dynamic loader, no relocations).
+if [[ $(uname -sm) == "Linux x86_64" ]]; then
+    target=(--target x86_64-unknown-linux-gnu)
+    export RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static"
+    default_bin=$root/target/x86_64-unknown-linux-gnu/release/awsp
+else
+    target=()
+    default_bin=$root/target/release/awsp
+fi
+bin=${AWSP_BIN:-$default_bin}
 if [[ ${1-} != --no-build && -z ${AWSP_BIN-} ]]; then
-    (cd "$root" && cargo build --release --quiet)
+    (cd "$root" && cargo build --release --quiet "${target[@]}")
 fi
 [[ -x $bin ]] || { echo "bench: $bin is missing; run without --no-build" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is not installed" >&2; exit 1; }
