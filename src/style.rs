@@ -38,9 +38,10 @@ impl Style {
 }
 
 /// Pads to a width in characters, which `format!` cannot do around colour codes.
-pub fn pad(text: &str, painted: String, width: usize) -> String {
+pub fn pad(text: &str, mut painted: String, width: usize) -> String {
     let n = text.chars().count();
-    format!("{painted}{}", " ".repeat(width.saturating_sub(n)))
+    painted.extend(std::iter::repeat_n(' ', width.saturating_sub(n)));
+    painted
 }
 
 /// Writes a table: a bold header, then rows with columns padded to the widest cell.
