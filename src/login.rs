@@ -5,7 +5,7 @@
 //! login per token: a lock file per token key makes a second awsp wait, then reuse the token.
 
 use std::fs::File;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::os::fd::AsFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
@@ -191,7 +191,7 @@ impl LoginCommand {
 }
 
 /// A word as a person would type it into a POSIX shell.
-fn shell_word(w: &str) -> String {
+pub fn shell_word(w: &str) -> String {
     let plain = !w.is_empty()
         && w.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,{}".contains(c));
@@ -377,41 +377,83 @@ fn check_aws_cli(env: &Env) -> Result<PathBuf> {
             "the AWS CLI (`aws`) is not on PATH; install AWS CLI v2 ({INSTALL_URL}), or set {COMMAND_VAR} to your login tool"
         );
     };
-    let out = Command::new(&aws)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .output();
-    let text = match &out {
-        Ok(o) => format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => e.to_string(),
-    };
-    let first = text.lines().next().unwrap_or("").trim().to_string();
+    let text = aws_version(&aws).map_err(|e| {
+        Error::runtime(format!(
+            "`{} --version` failed ({e}); install AWS CLI v2 ({INSTALL_URL})",
+            aws.display()
+        ))
+    })?;
     if text.contains("aws-cli/1.") {
+        let first = text.lines().next().unwrap_or("").trim();
         bail!(
             "{} is AWS CLI v1 ({first}), which cannot `sso login`; install AWS CLI v2 ({INSTALL_URL})",
-            aws.display()
-        );
-    }
-    if !out.as_ref().is_ok_and(|o| o.status.success()) {
-        bail!(
-            "`{} --version` failed ({first}); install AWS CLI v2 ({INSTALL_URL})",
             aws.display()
         );
     }
     Ok(aws)
 }
 
-fn find_in_path(path: &str, name: &str) -> Option<PathBuf> {
+pub fn find_in_path(path: &str, name: &str) -> Option<PathBuf> {
     path.split(':')
         .filter(|d| !d.is_empty())
         .map(|d| Path::new(d).join(name))
         .find(|p| {
             std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         })
+}
+
+/// `aws --version` answers within this time, or is taken as broken.
+const AWS_VERSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `aws --version` (stdout and stderr: CLI v1 printed to stderr), bounded in time.
+pub fn aws_version(aws: &Path) -> std::result::Result<String, String> {
+    let mut child = Command::new(aws)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let err_thread = std::thread::spawn(move || {
+            let mut e = Vec::new();
+            if let Some(s) = stderr.as_mut() {
+                let _ = s.take(64 << 10).read_to_end(&mut e);
+            }
+            e
+        });
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.take(64 << 10).read_to_end(&mut text);
+        }
+        text.extend(err_thread.join().unwrap_or_default());
+        let status = child.wait();
+        let _ = tx.send((text, status));
+    });
+    match rx.recv_timeout(AWS_VERSION_TIMEOUT) {
+        Ok((text, status)) => {
+            let text = String::from_utf8_lossy(&text).into_owned();
+            match status {
+                Ok(s) if s.success() || text.contains("aws-cli/") => Ok(text),
+                Ok(s) => Err(format!("{s}: {}", text.lines().next().unwrap_or("").trim())),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Err(_) => {
+            // SAFETY: signalling the child this function started and has not reaped.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            }
+            Err(format!(
+                "no answer within {} seconds",
+                AWS_VERSION_TIMEOUT.as_secs()
+            ))
+        }
+    }
 }
 
 /// Takes `login-<sha1>.lock` in the state directory, waiting when another awsp holds it.

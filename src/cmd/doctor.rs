@@ -22,9 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::json;
 
@@ -39,7 +37,6 @@ use crate::style::{self, Style};
 const INSTALL_URL: &str =
     "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html";
 /// How long `aws --version` may take before doctor gives up on it.
-const AWS_VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -509,7 +506,7 @@ impl Doctor<'_> {
             "credentials-permissions",
             format!("{shown} {what} and has mode {mode:03o}: {who} can access it"),
             Some(shown.clone()),
-            Some(format!("chmod 600 {}", sh_word(&shown))),
+            Some(format!("chmod 600 {}", crate::login::shell_word(&shown))),
         );
     }
 
@@ -1054,7 +1051,7 @@ impl Doctor<'_> {
         let custom_login = self.env.is_set("AWSP_LOGIN_COMMAND");
         let needed = uses_sso && !custom_login;
         let path = self.env.get("PATH").unwrap_or("");
-        let Some(aws) = find_in_path(path, "aws") else {
+        let Some(aws) = crate::login::find_in_path(path, "aws") else {
             self.push(
                 if needed {
                     Severity::Warning
@@ -1074,7 +1071,7 @@ impl Doctor<'_> {
             return;
         };
         let shown = aws.display().to_string();
-        match aws_version(&aws) {
+        match crate::login::aws_version(&aws) {
             Ok(v) if v.contains("aws-cli/1.") => self.push(
                 if needed {
                     Severity::Error
@@ -1124,7 +1121,7 @@ impl Doctor<'_> {
                 "add `Invoke-Expression (& awsp init powershell | Out-String)` to $PROFILE"
             }
         };
-        if find_in_path(env.get("PATH").unwrap_or(""), "awsp").is_none() {
+        if crate::login::find_in_path(env.get("PATH").unwrap_or(""), "awsp").is_none() {
             self.push(
                 Severity::Warning,
                 "awsp-not-on-path",
@@ -1306,78 +1303,6 @@ fn set_cmd(shell: Shell, var: &str, value: &str) -> String {
         Shell::Bash | Shell::Zsh => format!("export {var}={q}"),
         Shell::Fish => format!("set -gx {var} {q}"),
         Shell::Powershell => format!("$env:{var} = {q}"),
-    }
-}
-
-/// A path as a person would type it into a POSIX shell.
-fn sh_word(w: &str) -> String {
-    if !w.is_empty()
-        && w.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+,".contains(c))
-    {
-        w.to_string()
-    } else {
-        crate::quote::posix(w).unwrap_or_else(|_| format!("{w:?}"))
-    }
-}
-
-fn find_in_path(path: &str, name: &str) -> Option<PathBuf> {
-    path.split(':')
-        .filter(|d| !d.is_empty())
-        .map(|d| Path::new(d).join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
-
-/// `aws --version` (stdout and stderr: CLI v1 printed to stderr), bounded in time.
-fn aws_version(aws: &Path) -> std::result::Result<String, String> {
-    let mut child = Command::new(aws)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let err_thread = std::thread::spawn(move || {
-            let mut e = Vec::new();
-            if let Some(s) = stderr.as_mut() {
-                let _ = s.take(64 << 10).read_to_end(&mut e);
-            }
-            e
-        });
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.take(64 << 10).read_to_end(&mut text);
-        }
-        text.extend(err_thread.join().unwrap_or_default());
-        let status = child.wait();
-        let _ = tx.send((text, status));
-    });
-    match rx.recv_timeout(AWS_VERSION_TIMEOUT) {
-        Ok((text, status)) => {
-            let text = String::from_utf8_lossy(&text).into_owned();
-            match status {
-                Ok(s) if s.success() || text.contains("aws-cli/") => Ok(text),
-                Ok(s) => Err(format!("{s}: {}", first_line(&text))),
-                Err(e) => Err(e.to_string()),
-            }
-        }
-        Err(_) => {
-            // SAFETY: signalling the child this function started and has not reaped.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGKILL);
-            }
-            Err(format!(
-                "no answer within {} seconds",
-                AWS_VERSION_TIMEOUT.as_secs()
-            ))
-        }
     }
 }
 
