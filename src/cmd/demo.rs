@@ -163,15 +163,15 @@ pub fn create(root: &Path) -> Result<PathBuf> {
     // Shell start-up files that load the hook.
     write(
         &home.join(".bashrc"),
-        "PS1='(awsp demo) \\w \\$ '\neval \"$(awsp init bash)\"\n",
+        "PS1='(awsp demo) ${AWSP_SEGMENT:+$AWSP_SEGMENT }\\w \\$ '\neval \"$(awsp init bash)\"\n",
     )?;
     write(
         &home.join(".zshrc"),
-        "PS1='(awsp demo) %~ %# '\nautoload -Uz compinit && compinit -u\neval \"$(awsp init zsh)\"\n",
+        "setopt prompt_subst\nPS1='(awsp demo) ${AWSP_SEGMENT:+$AWSP_SEGMENT }%~ %# '\nautoload -Uz compinit && compinit -u\neval \"$(awsp init zsh)\"\n",
     )?;
     write(
         &home.join(".config/fish/config.fish"),
-        "awsp init fish | source\n",
+        "awsp init fish | source\nfunction fish_right_prompt; awsp_prompt; end\n",
     )?;
     Ok(home)
 }
