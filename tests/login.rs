@@ -222,19 +222,26 @@ fn token_inside_the_margin_is_renewed_unless_the_margin_is_smaller() {
     }
 }
 
+/// `awsp dev-admin --login` on an expired session with the stand-in in `mode`: the switch
+/// must fail with exit 1 and leave every variable as it was. Returns the run for more checks.
+fn failing_login(h: &Home, sh: &str, mode: &str) -> Run {
+    h.token("acme", -30, false);
+    let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
+    let r = h.shell(
+        sh,
+        &script(sh, "awsp dev-admin --login; echo rc=RC", &names),
+        &[BEFORE.as_slice(), &[("FAKE_AWS", mode)]].concat(),
+    );
+    assert!(has(&r.stdout, "rc=1"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert_unchanged(&r, sh);
+    r
+}
+
 #[test]
 fn failed_login_exits_1_and_changes_nothing() {
     for sh in shells() {
         let h = home();
-        h.token("acme", -30, false);
-        let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
-        let r = h.shell(
-            sh,
-            &script(sh, "awsp dev-admin --login; echo rc=RC", &names),
-            &[BEFORE.as_slice(), &[("FAKE_AWS", "fail")]].concat(),
-        );
-        assert!(has(&r.stdout, "rc=1"), "{sh}: {}\n{}", r.stdout, r.stderr);
-        assert_unchanged(&r, sh);
+        let r = failing_login(&h, sh, "fail");
         assert_eq!(logins(&h).len(), 1, "{sh}");
         assert!(
             r.stderr.contains("awsp: login failed (exit status 255)")
@@ -253,15 +260,7 @@ fn failed_login_exits_1_and_changes_nothing() {
 fn interrupted_login_exits_1_and_changes_nothing() {
     for sh in shells() {
         let h = home();
-        h.token("acme", -30, false);
-        let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
-        let r = h.shell(
-            sh,
-            &script(sh, "awsp dev-admin --login; echo rc=RC", &names),
-            &[BEFORE.as_slice(), &[("FAKE_AWS", "interrupt")]].concat(),
-        );
-        assert!(has(&r.stdout, "rc=1"), "{sh}: {}\n{}", r.stdout, r.stderr);
-        assert_unchanged(&r, sh);
+        let r = failing_login(&h, sh, "interrupt");
         assert!(
             r.stderr.contains("awsp: login interrupted"),
             "{sh}: {}",
@@ -274,15 +273,7 @@ fn interrupted_login_exits_1_and_changes_nothing() {
 fn still_expired_after_login_exits_1() {
     for sh in shells() {
         let h = home();
-        h.token("acme", -30, false);
-        let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
-        let r = h.shell(
-            sh,
-            &script(sh, "awsp dev-admin --login; echo rc=RC", &names),
-            &[BEFORE.as_slice(), &[("FAKE_AWS", "expired")]].concat(),
-        );
-        assert!(has(&r.stdout, "rc=1"), "{sh}: {}\n{}", r.stdout, r.stderr);
-        assert_unchanged(&r, sh);
+        let r = failing_login(&h, sh, "expired");
         assert_eq!(logins(&h).len(), 1, "{sh}");
         assert!(
             r.stderr

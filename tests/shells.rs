@@ -96,74 +96,49 @@ fn region_follows_the_profile_unless_kept() {
     let h = Home::new();
     h.config(SSO_CONFIG).credentials(STATIC_CREDENTIALS);
     valid_tokens(&h);
-    for sh in shells() {
+    // (commands, extra variable, what must be printed afterwards)
+    let cases: [(&str, Option<(&str, &str)>, [&str; 2]); 4] = [
         // `keys` has no region: the previous one must not leak.
-        let r = h
-            .shell(
-                sh,
-                &format!(
-                    "awsp keys\n{}",
-                    dump_vars(sh, &["AWS_REGION", "AWS_DEFAULT_REGION"])
-                ),
-                &stale(),
-            )
-            .expect(0);
-        assert!(
-            r.stdout.contains("AWS_REGION unset") && r.stdout.contains("AWS_DEFAULT_REGION unset"),
-            "{sh}: {}",
-            r.stdout
-        );
+        (
+            "awsp keys",
+            None,
+            ["AWS_REGION unset", "AWS_DEFAULT_REGION unset"],
+        ),
         // The opt-out keeps the user's own region, by variable and by flag.
-        let mut vars = stale();
-        vars.push(("AWSP_KEEP_REGION", "1"));
-        let r = h
-            .shell(
-                sh,
-                &format!(
-                    "awsp dev-admin\n{}",
-                    dump_vars(sh, &["AWS_REGION", "AWS_PROFILE"])
-                ),
-                &vars,
-            )
-            .expect(0);
-        assert!(
-            r.stdout.contains("AWS_REGION=sa-east-1|")
-                && r.stdout.contains("AWS_PROFILE=dev-admin|"),
-            "{sh}: {}",
-            r.stdout
-        );
-        let r = h
-            .shell(
-                sh,
-                &format!(
-                    "awsp use dev-admin --keep-region\n{}",
-                    dump_vars(sh, &["AWS_REGION", "AWS_PROFILE"])
-                ),
-                &stale(),
-            )
-            .expect(0);
-        assert!(
-            r.stdout.contains("AWS_REGION=sa-east-1|")
-                && r.stdout.contains("AWS_PROFILE=dev-admin|"),
-            "{sh}: {}",
-            r.stdout
-        );
+        (
+            "awsp dev-admin",
+            Some(("AWSP_KEEP_REGION", "1")),
+            ["AWS_REGION=sa-east-1|", "AWS_PROFILE=dev-admin|"],
+        ),
+        (
+            "awsp use dev-admin --keep-region",
+            None,
+            ["AWS_REGION=sa-east-1|", "AWS_PROFILE=dev-admin|"],
+        ),
         // After a kept region, `off` leaves the user's region alone.
-        let r = h
-            .shell(
-                sh,
-                &format!(
-                    "awsp use dev-admin --keep-region\nawsp off\n{}",
-                    dump_vars(sh, &["AWS_REGION", "AWS_PROFILE"])
-                ),
-                &stale(),
-            )
-            .expect(0);
-        assert!(
-            r.stdout.contains("AWS_REGION=sa-east-1|") && r.stdout.contains("AWS_PROFILE unset"),
-            "{sh}: {}",
-            r.stdout
-        );
+        (
+            "awsp use dev-admin --keep-region\nawsp off",
+            None,
+            ["AWS_REGION=sa-east-1|", "AWS_PROFILE unset"],
+        ),
+    ];
+    for sh in shells() {
+        for (commands, extra, wants) in cases {
+            let mut vars = stale();
+            vars.extend(extra);
+            let script = format!(
+                "{commands}\n{}",
+                dump_vars(sh, &["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"])
+            );
+            let r = h.shell(sh, &script, &vars).expect(0);
+            for want in wants {
+                assert!(
+                    r.stdout.contains(want),
+                    "{sh}: `{commands}`: missing {want}\n{}",
+                    r.stdout
+                );
+            }
+        }
     }
 }
 
