@@ -1,24 +1,32 @@
 //! Frecency history of chosen profiles under `$XDG_STATE_HOME/awsp/`.
 //!
-//! One JSON file, `history.json`: `{"version":1,"entries":[{"name","count","last"}]}`.
-//! Writers take an exclusive `flock` on `history.lock` around read-modify-write and
-//! replace the file by renaming a temp file in the same directory, so two shells switching
-//! at once lose nothing and a reader never sees half a file. Readers take no lock. A file
-//! that does not parse is ignored and rebuilt by the next write.
+//! One text file, `history`: a comment line, then `name<TAB>count<TAB>last` lines (`last`
+//! in Unix seconds). A later line for a name adds its count and moves `last` forward, so a
+//! switch records itself by appending one line, `name\t1\tnow`: a single `write` on an
+//! `O_APPEND` descriptor. (Replacing the file by rename on every switch made ext4 flush it
+//! at once, which cost a switch 2 ms.) Once the file passes [`COMPACT_AT`] bytes, the
+//! writer that crossed it rewrites it as one line per name, to a temp file renamed over
+//! it. Writers hold an exclusive `flock` on `history.lock`, so two shells switching at
+//! once lose nothing; readers take no lock and skip what does not parse (a line cut short
+//! by a crash, a file from elsewhere), and the next compaction drops it.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use crate::env::Env;
 
-pub const FILE: &str = "history.json";
+pub const FILE: &str = "history";
 const LOCK: &str = "history.lock";
+const HEADER: &str =
+    "# awsp history: name, count, last chosen (Unix seconds); later lines add up\n";
+/// A file longer than this is compacted by the writer that made it so: some 2,000
+/// switches between compactions, and readers never parse more than this.
+pub const COMPACT_AT: u64 = 64 << 10;
 /// The file keeps at most this many names: the most recently chosen ones.
 pub const MAX_ENTRIES: usize = 500;
 /// When the counts add up to more than this, they all shrink (zoxide's aging), so a
@@ -27,18 +35,12 @@ const MAX_TOTAL: f64 = 2000.0;
 /// A writer that cannot get the lock in this time gives up; a switch never waits longer.
 const LOCK_WAIT: Duration = Duration::from_secs(3);
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HistEntry {
     pub name: String,
     pub count: f64,
     /// Unix seconds of the last choice.
     pub last: i64,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct HistFile {
-    version: u32,
-    entries: Vec<HistEntry>,
 }
 
 pub fn path(env: &Env) -> PathBuf {
@@ -55,65 +57,125 @@ fn try_record(env: &Env, name: &str) -> std::io::Result<()> {
     fs::create_dir_all(&dir)?;
     let _lock = Lock::acquire(&dir.join(LOCK))?;
     let file = dir.join(FILE);
-    let mut entries = read_entries(&file);
-    bump(&mut entries, name, env.now.timestamp());
-    write_atomic(&file, &entries)
+    let mut f = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(&file)?;
+    // One `write` per line: appended whole, never interleaved with another writer's.
+    let mut line = String::new();
+    let len = f.metadata()?.len();
+    let mut last = [b'\n'];
+    if len == 0 {
+        line.push_str(HEADER);
+    } else if f.read_at(&mut last, len - 1).is_ok() && last[0] != b'\n' {
+        // A line cut short (a crash mid-write): end it, or ours would be glued to it.
+        line.push('\n');
+    }
+    line.push_str(&format_line(name, 1.0, env.now.timestamp()));
+    f.write_all(line.as_bytes())?;
+    if f.metadata()?.len() > COMPACT_AT {
+        drop(f);
+        write_atomic(&file, &read_entries(&file))?;
+    }
+    Ok(())
 }
 
-/// Entries from the file; missing, unreadable or corrupt gives none.
-fn read_entries(file: &Path) -> Vec<HistEntry> {
-    let Ok(text) = fs::read(file) else {
+fn format_line(name: &str, count: f64, last: i64) -> String {
+    format!("{name}\t{count}\t{last}\n")
+}
+
+/// Entries from the file, aged and trimmed as its lines add up; missing, unreadable or
+/// corrupt gives none, and a line that does not parse is skipped.
+pub fn read_entries(file: &Path) -> Vec<HistEntry> {
+    let Ok(text) = fs::read_to_string(file) else {
         return Vec::new();
     };
-    match serde_json::from_slice::<HistFile>(&text) {
-        Ok(h) if h.version == 1 => h
-            .entries
-            .into_iter()
-            .filter(|e| !e.name.is_empty() && e.count.is_finite() && e.count > 0.0)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Counts one more choice of `name` at `now`, ages the counts and trims to the bound.
-fn bump(entries: &mut Vec<HistEntry>, name: &str, now: i64) {
-    match entries.iter_mut().find(|e| e.name == name) {
-        Some(e) => {
-            e.count += 1.0;
-            e.last = e.last.max(now);
+    let mut tally = Tally::default();
+    // Only whole lines: the last one may still be being written.
+    let whole = text.rfind('\n').map_or("", |i| &text[..i]);
+    for line in whole.lines() {
+        if let Some((name, count, last)) = parse_line(line) {
+            tally.add(name, count, last);
         }
-        None => entries.push(HistEntry {
-            name: name.to_string(),
-            count: 1.0,
-            last: now,
-        }),
     }
-    let total: f64 = entries.iter().map(|e| e.count).sum();
-    if total > MAX_TOTAL {
-        let factor = 0.9 * MAX_TOTAL / total;
-        for e in entries.iter_mut() {
-            e.count *= factor;
-        }
-        // The one just chosen always stays.
-        entries.retain(|e| e.count >= 1.0 || e.name == name);
-    }
+    let mut entries = tally.entries;
     if entries.len() > MAX_ENTRIES {
         entries.sort_by(|a, b| b.last.cmp(&a.last).then_with(|| a.name.cmp(&b.name)));
         entries.truncate(MAX_ENTRIES);
     }
+    entries
 }
 
+fn parse_line(line: &str) -> Option<(&str, f64, i64)> {
+    let mut fields = line.split('\t');
+    let name = fields
+        .next()
+        .filter(|n| crate::aws::ini::is_valid_name(n))?;
+    let count: f64 = fields.next()?.parse().ok()?;
+    let last: i64 = fields.next()?.parse().ok()?;
+    (fields.next().is_none() && count.is_finite() && count > 0.0).then_some((name, count, last))
+}
+
+/// Entries being added up line by line.
+#[derive(Default)]
+struct Tally {
+    entries: Vec<HistEntry>,
+    /// Name → position in `entries`.
+    index: HashMap<String, usize>,
+    total: f64,
+}
+
+impl Tally {
+    /// Adds `count` choices of `name`, the last at `last`, and ages every count once the
+    /// total passes [`MAX_TOTAL`].
+    fn add(&mut self, name: &str, count: f64, last: i64) {
+        match self.index.get(name) {
+            Some(&i) => {
+                let e = &mut self.entries[i];
+                e.count += count;
+                e.last = e.last.max(last);
+            }
+            None => {
+                self.index.insert(name.to_string(), self.entries.len());
+                self.entries.push(HistEntry {
+                    name: name.to_string(),
+                    count,
+                    last,
+                });
+            }
+        }
+        self.total += count;
+        if self.total > MAX_TOTAL {
+            let factor = 0.9 * MAX_TOTAL / self.total;
+            for e in &mut self.entries {
+                e.count *= factor;
+            }
+            // The one just chosen always stays.
+            self.entries.retain(|e| e.count >= 1.0 || e.name == name);
+            self.total = self.entries.iter().map(|e| e.count).sum();
+            self.index.clear();
+            let names = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.name.clone(), i));
+            self.index.extend(names);
+        }
+    }
+}
+
+/// Rewrites the file as one line per entry, through a temp file renamed over it, so a
+/// reader sees the old file or the new one, never half of one.
 fn write_atomic(file: &Path, entries: &[HistEntry]) -> std::io::Result<()> {
-    let body = serde_json::to_vec(&HistFile {
-        version: 1,
-        entries: entries.to_vec(),
-    })
-    .map_err(std::io::Error::other)?;
+    let mut body = String::from(HEADER);
+    for e in entries {
+        body.push_str(&format_line(&e.name, e.count, e.last));
+    }
     let tmp = file.with_file_name(format!(".{FILE}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = File::create(&tmp)?;
-        f.write_all(&body)?;
-        f.write_all(b"\n")?;
+        f.write_all(body.as_bytes())?;
         // No fsync: a history lost to a power cut is harmless, and a file left
         // corrupt by one is ignored and rebuilt; a switch should not wait on the disk.
         drop(f);
@@ -240,44 +302,97 @@ mod tests {
         fs::remove_dir_all(&d).unwrap();
     }
 
-    #[test]
-    fn corrupt_file_is_ignored_and_rebuilt() {
-        let d = tmp("corrupt");
-        let e = env(&d, 1_700_000_000);
-        fs::create_dir_all(e.state_dir()).unwrap();
-        fs::write(path(&e), "{\"version\":1,\"entries\":[{\"na").unwrap();
-        assert!(scores(&e).is_empty());
-        record(&e, "p");
-        let s = scores(&e);
-        assert_eq!(s.len(), 1);
-        assert!(s["p"] > 0.0);
-        let text = fs::read_to_string(path(&e)).unwrap();
-        serde_json::from_str::<serde_json::Value>(&text).unwrap();
-        // No temp files are left behind.
-        let left: Vec<_> = fs::read_dir(e.state_dir())
+    fn files(e: &Env) -> Vec<String> {
+        let mut left: Vec<_> = fs::read_dir(e.state_dir())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        let mut left = left;
         left.sort();
-        assert_eq!(left, [FILE, LOCK]);
+        left
+    }
+
+    #[test]
+    fn corrupt_lines_are_skipped_and_dropped_by_compaction() {
+        let d = tmp("corrupt");
+        let e = env(&d, 1_700_000_000);
+        fs::create_dir_all(e.state_dir()).unwrap();
+        // Binary junk, a line with a bad count, a bad name, and a torn last line.
+        fs::write(
+            path(&e),
+            b"\xff\xfe{\"version\":1\nq\tNaN\t1\nbad name\t1\t1\nok\t2\t5\ntorn\t1",
+        )
+        .unwrap();
+        assert!(scores(&e).is_empty(), "not UTF-8: ignored whole");
+        fs::write(
+            path(&e),
+            "junk\nq\tNaN\t1\nbad name\t1\t1\nok\t2\t5\ntorn\t1",
+        )
+        .unwrap();
+        let names = |e: &Env| -> Vec<(String, f64)> {
+            read_entries(&path(e))
+                .into_iter()
+                .map(|h| (h.name, h.count))
+                .collect()
+        };
+        assert_eq!(names(&e), [("ok".to_string(), 2.0)]);
+        record(&e, "p");
+        // The torn line is ended first, so `p` is not glued to it.
+        assert_eq!(names(&e), [("ok".to_string(), 2.0), ("p".to_string(), 1.0)]);
+        record(&e, "p");
+        assert_eq!(names(&e), [("ok".to_string(), 2.0), ("p".to_string(), 2.0)]);
+        // Compaction keeps the sums and drops the junk.
+        write_atomic(&path(&e), &read_entries(&path(&e))).unwrap();
+        let text = fs::read_to_string(path(&e)).unwrap();
+        assert_eq!(text, format!("{HEADER}ok\t2\t5\np\t2\t1700000000\n"));
+        assert_eq!(files(&e), [FILE, LOCK], "no temp file is left");
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn appends_until_the_bound_then_compacts() {
+        let d = tmp("compact");
+        let e = env(&d, 1_700_000_000);
+        let mut len = 0;
+        let mut compacted = false;
+        for i in 0..3000 {
+            record(&e, &format!("a-rather-long-profile-name-{}", i % 7));
+            let now = fs::metadata(path(&e)).unwrap().len();
+            assert!(now <= COMPACT_AT + 64, "bounded: {now}");
+            compacted |= now < len;
+            len = now;
+        }
+        assert!(compacted, "the file was rewritten at least once");
+        let entries = read_entries(&path(&e));
+        assert_eq!(entries.len(), 7);
+        let total: f64 = entries.iter().map(|h| h.count).sum();
+        assert!(
+            (total - 3000.0).abs() < 1e-6 || total <= MAX_TOTAL,
+            "{total}"
+        );
         fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
     fn bounded_in_names_and_counts() {
-        let mut entries = Vec::new();
+        let d = tmp("bounded");
+        let e = env(&d, 0);
+        fs::create_dir_all(e.state_dir()).unwrap();
+        let mut text = String::from(HEADER);
         for i in 0..(MAX_ENTRIES + 50) {
-            bump(&mut entries, &format!("p{i:04}"), i as i64);
+            text.push_str(&format_line(&format!("p{i:04}"), 1.0, i as i64));
         }
+        fs::write(path(&e), &text).unwrap();
+        let entries = read_entries(&path(&e));
         assert_eq!(entries.len(), MAX_ENTRIES);
         assert!(
             entries.iter().all(|e| e.name.as_str() >= "p0050"),
             "the oldest names are dropped"
         );
         for _ in 0..5000 {
-            bump(&mut entries, "hot", 10_000);
+            text.push_str(&format_line("hot", 1.0, 10_000));
         }
+        fs::write(path(&e), text).unwrap();
+        let entries = read_entries(&path(&e));
         let total: f64 = entries.iter().map(|e| e.count).sum();
         assert!(total <= MAX_TOTAL + 1.0, "total {total}");
         let hot = entries.iter().find(|e| e.name == "hot").unwrap();
@@ -286,6 +401,7 @@ mod tests {
             "the heavy user stays on top: {}",
             hot.count
         );
+        fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(awsp::main());
+    awsp::exit(awsp::main());
 }

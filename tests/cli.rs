@@ -154,6 +154,35 @@ fn bad_input_is_one_line_and_exit_1() {
     );
     std::fs::write(h.path(".aws/config"), b"[profile ok]\nregion = a\n\xff\n").unwrap();
     check(h.run(&["list"], &[]), ".aws/config:3: not valid UTF-8");
+    // Files are read in 64 KB blocks: line numbers, and profiles written across a block
+    // boundary, come out as from one read.
+    let mut long = String::new();
+    let mut i = 0;
+    while long.len() < 300 << 10 {
+        long.push_str(&format!("[profile p{i}]\nregion = r{i}\n  ; c\n\n"));
+        i += 1;
+    }
+    let lines = long.lines().count();
+    h.config(&format!("{long}[profile tail]\nregion = t\n"));
+    let r = h
+        .run(&["current", "--json"], &[("AWS_PROFILE", "tail")])
+        .expect(0);
+    assert!(
+        r.stdout.contains(&format!(":{}", lines + 2)),
+        "{}",
+        r.stdout
+    );
+    let names = h.run(&["list", "--names"], &[]).expect(0).stdout;
+    assert_eq!(names.lines().count(), i + 1);
+    std::fs::write(
+        h.path(".aws/config"),
+        [long.as_bytes(), b"[profile tail]\nregion = \xe9\n"].concat(),
+    )
+    .unwrap();
+    check(
+        h.run(&["use", "p3", "--shell", "bash"], &[]),
+        &format!(".aws/config:{}: not valid UTF-8", lines + 2),
+    );
     std::fs::remove_file(h.path(".aws/config")).unwrap();
     std::fs::create_dir(h.path(".aws/config")).unwrap();
     check(h.run(&["list"], &[]), "is a directory");

@@ -577,16 +577,13 @@ fn concurrent_switches_lose_no_history() {
         let o = c.wait_with_output().unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    let file = state.join("awsp/history.json");
-    let text = std::fs::read_to_string(&file).expect("the switches wrote a history file");
-    let v: serde_json::Value = serde_json::from_str(&text).expect("history is whole JSON");
-    let mut got: Vec<&str> = v["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
+    let got: Vec<String> = history(&state.join("awsp/history"))
+        .into_iter()
+        .map(|(n, c)| {
+            assert_eq!(c, 1.0, "{n} counted once");
+            n
+        })
         .collect();
-    got.sort();
     assert_eq!(got, names, "every concurrent switch is recorded");
 }
 

@@ -169,227 +169,320 @@ pub fn parse_only(
     keep: &dyn Fn(&str) -> bool,
     skip: Skip,
 ) -> Result<ParsedFile, ParseError> {
-    let mut out = ParsedFile::default();
-    let mut bare_default: Option<Section> = None;
-    let mut target: Option<Target> = None;
-    let mut section = Section::default();
-    let mut open = Open::Nothing;
-    let loc = |line: usize| Loc {
-        file: file.clone(),
-        line,
-    };
-    let err = |line: usize, message: &str| ParseError {
-        loc: Loc {
-            file: file.clone(),
-            line,
-        },
-        message: message.to_string(),
-    };
+    let mut p = Parser::new(kind, file, keep, skip);
+    p.feed(text)?;
+    Ok(p.finish())
+}
 
-    let mut flush = |target: Option<Target>, section: Section, out: &mut ParsedFile| {
-        let slot = match target {
-            Some(Target::Profile(n)) => out.profiles.entry(n).or_default(),
-            Some(Target::Session(n)) => out.sso_sessions.entry(n).or_default(),
-            Some(Target::BareDefault) => bare_default.get_or_insert_with(Section::default),
-            Some(Target::Ignored | Target::Skipped) | None => return,
-        };
-        slot.merge(section);
-    };
+/// The grammar as a state machine fed whole lines, so that a file can be parsed as it is
+/// read in blocks: holding all of a 1.5 MB file costs more in page faults than parsing it.
+pub struct Parser<'k> {
+    kind: FileKind,
+    file: Arc<PathBuf>,
+    keep: &'k dyn Fn(&str) -> bool,
+    skip: Skip,
+    out: ParsedFile,
+    bare_default: Option<Section>,
+    target: Option<Target>,
+    section: Section,
+    open: Open,
+    /// Lines read so far.
+    lines: usize,
+    /// Inside a profile skipped unread: jump to the next section header.
+    jumping: bool,
+}
 
-    // Lines as `text.split('\n')` gives them, with a cursor so that a skipped section can
-    // be jumped over in one search.
-    let mut pos = 0;
-    let mut n = 0;
-    while pos <= text.len() {
-        // Lines are short: a plain byte scan beats memchr's set-up cost.
-        let end = text.as_bytes()[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(text.len(), |i| pos + i);
-        let raw = &text[pos..end];
-        n += 1;
-        pos = end + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
-            continue;
+impl<'k> Parser<'k> {
+    pub fn new(
+        kind: FileKind,
+        file: Arc<PathBuf>,
+        keep: &'k dyn Fn(&str) -> bool,
+        skip: Skip,
+    ) -> Parser<'k> {
+        Parser {
+            kind,
+            file,
+            keep,
+            skip,
+            out: ParsedFile::default(),
+            bare_default: None,
+            target: None,
+            section: Section::default(),
+            open: Open::Nothing,
+            lines: 0,
+            jumping: false,
         }
-        if line.starts_with('[') {
-            // A section header: comments may follow `]` directly.
-            let cut = line.find(['#', ';']).unwrap_or(line.len());
-            let head = line[..cut].trim_end();
-            let Some(inner) = head.strip_suffix(']') else {
-                return Err(err(n, "Section definition must end with ']'"));
-            };
-            let name = inner[1..].trim();
-            flush(target.take(), std::mem::take(&mut section), &mut out);
-            section.locs.push(loc(n));
-            open = Open::Nothing;
-            target = Some(match section_target(name, kind, &loc(n), &mut out) {
-                Target::Profile(p) if !keep(&p) => {
-                    if skip == Skip::Names {
-                        out.skipped.push(p);
-                    }
-                    Target::Skipped
-                }
-                Target::BareDefault if !keep("default") => {
-                    if skip == Skip::Names {
-                        out.skipped.push("default".into());
-                    }
-                    Target::Skipped
-                }
-                t => t,
-            });
-            if skip != Skip::Checked && matches!(target, Some(Target::Skipped)) {
+    }
+
+    /// Lines read so far, for errors found outside the parser (bad UTF-8).
+    pub fn lines(&self) -> usize {
+        self.lines
+    }
+
+    /// Parses `text`, which must end with `\n` unless it is the end of the file: a line
+    /// is never split between two calls.
+    pub fn feed(&mut self, text: &str) -> Result<(), ParseError> {
+        let mut pos = 0;
+        while pos < text.len() {
+            if self.jumping {
                 // Jump from header to header while they name plain profiles nobody wants,
                 // then count the lines passed in one go.
                 let start = pos;
-                while pos < text.len() {
+                loop {
                     pos += next_header(&text[pos..]);
-                    let Some((name, next)) = plain_profile_header(text, pos, kind) else {
+                    let Some((name, next)) = plain_profile_header(text, pos, self.kind) else {
                         break;
                     };
-                    if keep(name) {
+                    if (self.keep)(name) {
                         break;
                     }
-                    if skip == Skip::Names {
-                        out.skipped.push(name.to_string());
+                    if self.skip == Skip::Names {
+                        self.out.skipped.push(name.to_string());
                     }
                     pos = next;
                 }
                 let end = pos.min(text.len());
-                n += count_newlines(&text.as_bytes()[start..end]) + usize::from(pos > text.len());
+                self.lines +=
+                    count_newlines(&text.as_bytes()[start..end]) + usize::from(pos > text.len());
                 if pos >= text.len() {
+                    // Still inside the skipped profile when the next block comes.
                     break;
                 }
+                self.jumping = false;
             }
-            continue;
+            // Lines are short: a plain byte scan beats memchr's set-up cost.
+            let end = text.as_bytes()[pos..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(text.len(), |i| pos + i);
+            self.lines += 1;
+            self.line(&text[pos..end])?;
+            pos = end + 1;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> ParsedFile {
+        let (target, section) = (self.target.take(), std::mem::take(&mut self.section));
+        self.flush(target, section);
+        let mut out = self.out;
+        if let Some(bare) = self.bare_default {
+            if out.profiles.contains_key("default") {
+                out.cli_differences.push(Warning {
+                    loc: bare.locs[0].clone(),
+                    message: "both `[default]` and `[profile default]` exist: the SDKs use `[profile default]`, the AWS CLI the later one".into(),
+                });
+            } else {
+                out.profiles.insert("default".into(), bare);
+            }
+        }
+        out
+    }
+
+    fn loc(&self) -> Loc {
+        Loc {
+            file: self.file.clone(),
+            line: self.lines,
+        }
+    }
+
+    fn err(&self, message: &str) -> ParseError {
+        ParseError {
+            loc: self.loc(),
+            message: message.to_string(),
+        }
+    }
+
+    fn flush(&mut self, target: Option<Target>, section: Section) {
+        let slot = match target {
+            Some(Target::Profile(n)) => self.out.profiles.entry(n).or_default(),
+            Some(Target::Session(n)) => self.out.sso_sessions.entry(n).or_default(),
+            Some(Target::BareDefault) => self.bare_default.get_or_insert_with(Section::default),
+            Some(Target::Ignored | Target::Skipped) | None => return,
+        };
+        slot.merge(section);
+    }
+
+    /// One line, without its `\n`.
+    fn line(&mut self, raw: &str) -> Result<(), ParseError> {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            return Ok(());
+        }
+        if line.starts_with('[') {
+            return self.header(line);
         }
         if line.starts_with([' ', '\t']) {
-            // A continuation or a sub-property line.
-            let Some(t) = &target else {
-                return Err(err(n, "Expected a section definition"));
-            };
-            let key = match &open {
-                Open::Nothing => {
-                    return Err(err(n, "Expected a property definition, found continuation"));
-                }
-                Open::IgnoredProperty | Open::Skipped { sub: false } => continue,
-                Open::Skipped { sub: true } => {
-                    let Some((k, _)) = trimmed.split_once('=') else {
-                        return Err(err(
-                            n,
-                            "Expected an '=' sign defining a property in sub-property",
-                        ));
-                    };
-                    if k.trim().is_empty() {
-                        return Err(err(n, "Property did not have a name in sub-property"));
-                    }
-                    continue;
-                }
-                Open::Property(k) => k,
-            };
-            if matches!(t, Target::Ignored) {
-                continue;
-            }
-            let prop = section.props.get_mut(key).expect("open property exists");
-            match &mut prop.value {
-                Value::Text(v) if !v.is_empty() => {
-                    v.push('\n');
-                    v.push_str(trimmed);
-                }
-                value => {
-                    let Some((k, v)) = trimmed.split_once('=') else {
-                        return Err(err(
-                            n,
-                            "Expected an '=' sign defining a property in sub-property",
-                        ));
-                    };
-                    let k = k.trim();
-                    if k.is_empty() {
-                        return Err(err(n, "Property did not have a name in sub-property"));
-                    }
-                    if !matches!(value, Value::Sub(_)) {
-                        *value = Value::Sub(BTreeMap::new());
-                    }
-                    let Value::Sub(map) = value else {
-                        unreachable!()
-                    };
-                    if is_valid_name(k) {
-                        map.insert(k.to_ascii_lowercase(), v.trim().to_string());
-                    } else {
-                        out.warnings.push(Warning {
-                            loc: loc(n),
-                            message: format!(
-                                "sub-property `{k}` has an invalid name and is ignored"
-                            ),
-                        });
-                    }
-                }
-            }
-            continue;
+            return self.continuation(trimmed);
         }
-        // A property line.
-        let Some(t) = &target else {
-            return Err(err(n, "Expected a section definition"));
+        self.property(line)
+    }
+
+    fn header(&mut self, line: &str) -> Result<(), ParseError> {
+        // Comments may follow `]` directly.
+        let cut = line.find(['#', ';']).unwrap_or(line.len());
+        let head = line[..cut].trim_end();
+        let Some(inner) = head.strip_suffix(']') else {
+            return Err(self.err("Section definition must end with ']'"));
+        };
+        let name = inner[1..].trim();
+        let (target, section) = (self.target.take(), std::mem::take(&mut self.section));
+        self.flush(target, section);
+        let loc = self.loc();
+        self.section.locs.push(loc.clone());
+        self.open = Open::Nothing;
+        let names = self.skip == Skip::Names;
+        let skipped = |p: String, out: &mut ParsedFile| {
+            if names {
+                out.skipped.push(p);
+            }
+            Target::Skipped
+        };
+        let target = match section_target(name, self.kind, &loc, &mut self.out) {
+            Target::Profile(p) if !(self.keep)(&p) => skipped(p, &mut self.out),
+            Target::BareDefault if !(self.keep)("default") => {
+                skipped("default".into(), &mut self.out)
+            }
+            t => t,
+        };
+        self.jumping = self.skip != Skip::Checked && matches!(target, Target::Skipped);
+        self.target = Some(target);
+        Ok(())
+    }
+
+    /// An indented line: a continuation or a sub-property.
+    fn continuation(&mut self, trimmed: &str) -> Result<(), ParseError> {
+        let Some(t) = &self.target else {
+            return Err(self.err("Expected a section definition"));
+        };
+        let key = match &self.open {
+            Open::Nothing => {
+                return Err(self.err("Expected a property definition, found continuation"));
+            }
+            Open::IgnoredProperty | Open::Skipped { sub: false } => return Ok(()),
+            Open::Skipped { sub: true } => {
+                let Some((k, _)) = trimmed.split_once('=') else {
+                    return Err(
+                        self.err("Expected an '=' sign defining a property in sub-property")
+                    );
+                };
+                if k.trim().is_empty() {
+                    return Err(self.err("Property did not have a name in sub-property"));
+                }
+                return Ok(());
+            }
+            Open::Property(k) => k,
+        };
+        if matches!(t, Target::Ignored) {
+            return Ok(());
+        }
+        let loc = self.loc();
+        let prop = self
+            .section
+            .props
+            .get_mut(key)
+            .expect("open property exists");
+        match &mut prop.value {
+            Value::Text(v) if !v.is_empty() => {
+                v.push('\n');
+                v.push_str(trimmed);
+            }
+            value => {
+                let err = |message: &str| ParseError {
+                    loc: loc.clone(),
+                    message: message.to_string(),
+                };
+                let Some((k, v)) = trimmed.split_once('=') else {
+                    return Err(err(
+                        "Expected an '=' sign defining a property in sub-property",
+                    ));
+                };
+                let k = k.trim();
+                if k.is_empty() {
+                    return Err(err("Property did not have a name in sub-property"));
+                }
+                if !matches!(value, Value::Sub(_)) {
+                    *value = Value::Sub(BTreeMap::new());
+                }
+                let Value::Sub(map) = value else {
+                    unreachable!()
+                };
+                if is_valid_name(k) {
+                    map.insert(k.to_ascii_lowercase(), v.trim().to_string());
+                } else {
+                    self.out.warnings.push(Warning {
+                        loc,
+                        message: format!("sub-property `{k}` has an invalid name and is ignored"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn property(&mut self, line: &str) -> Result<(), ParseError> {
+        let Some(t) = &self.target else {
+            return Err(self.err("Expected a section definition"));
         };
         let eq = line.bytes().position(|b| b == b'=');
         let Some((k, v)) = eq.map(|i| (&line[..i], &line[i + 1..])) else {
             if line.contains(':') {
-                out.cli_differences.push(Warning {
-                    loc: loc(n),
+                self.out.cli_differences.push(Warning {
+                    loc: self.loc(),
                     message:
                         "`key: value` is accepted by the AWS CLI but rejected by the SDKs; use `=`"
                             .into(),
                 });
             }
-            return Err(err(n, "Expected an '=' sign defining a property"));
+            return Err(self.err("Expected an '=' sign defining a property"));
         };
         let key = k.trim();
         if key.is_empty() {
-            return Err(err(n, "Property did not have a name"));
+            return Err(self.err("Property did not have a name"));
         }
         if matches!(t, Target::Skipped) {
             // Checked, not kept: only whether the value is empty matters (a comment is cut
             // only after a first character, so it never empties one).
-            open = match is_valid_name(key) {
+            self.open = match is_valid_name(key) {
                 true => Open::Skipped {
                     sub: v.trim().is_empty(),
                 },
                 false => Open::IgnoredProperty,
             };
-            continue;
+            return Ok(());
         }
+        let ignored = matches!(t, Target::Ignored);
         let (value, had_comment) = strip_value_comment(v.trim());
         if had_comment {
-            out.cli_differences.push(Warning {
-                loc: loc(n),
+            self.out.cli_differences.push(Warning {
+                loc: self.loc(),
                 message: format!(
                     "the AWS CLI keeps the comment as part of `{key}`'s value; the SDKs strip it"
                 ),
             });
         }
-        if matches!(t, Target::Ignored) {
-            open = Open::IgnoredProperty;
-            continue;
+        if ignored {
+            self.open = Open::IgnoredProperty;
+            return Ok(());
         }
         if !is_valid_name(key) {
-            out.warnings.push(Warning {
-                loc: loc(n),
+            self.out.warnings.push(Warning {
+                loc: self.loc(),
                 message: format!("property `{key}` has an invalid name and is ignored"),
             });
-            open = Open::IgnoredProperty;
-            continue;
+            self.open = Open::IgnoredProperty;
+            return Ok(());
         }
         let key = key.to_ascii_lowercase();
         let prop = Property {
             value: Value::Text(value.to_string()),
-            loc: loc(n),
+            loc: self.loc(),
         };
-        match section.props.entry(key.clone()) {
+        match self.section.props.entry(key.clone()) {
             std::collections::btree_map::Entry::Occupied(mut e) => {
-                out.cli_differences.push(Warning {
-                    loc: loc(n),
+                self.out.cli_differences.push(Warning {
+                    loc: prop.loc.clone(),
                     message: format!("`{key}` is set twice in one section: the SDKs keep the last one, the AWS CLI fails"),
                 });
                 e.insert(prop);
@@ -398,21 +491,9 @@ pub fn parse_only(
                 e.insert(prop);
             }
         }
-        open = Open::Property(key);
+        self.open = Open::Property(key);
+        Ok(())
     }
-    flush(target.take(), section, &mut out);
-
-    if let Some(bare) = bare_default {
-        if out.profiles.contains_key("default") {
-            out.cli_differences.push(Warning {
-                loc: bare.locs[0].clone(),
-                message: "both `[default]` and `[profile default]` exist: the SDKs use `[profile default]`, the AWS CLI the later one".into(),
-            });
-        } else {
-            out.profiles.insert("default".into(), bare);
-        }
-    }
-    Ok(out)
 }
 
 fn section_target(name: &str, kind: FileKind, loc: &Loc, out: &mut ParsedFile) -> Target {
@@ -617,9 +698,8 @@ mod tests {
         assert_eq!(f.skipped, ["b", "default", "a", "b"]);
     }
 
-    #[test]
-    fn skipping_keeps_what_the_full_parse_keeps() {
-        // Every header form, comments, CRLF, blank lines, duplicates, values with `[`.
+    /// Every header form, comments, CRLF, blank lines, duplicates, values with `[`.
+    fn mixed_text() -> String {
         let mut text = String::new();
         for i in 0..60 {
             let header = match i % 7 {
@@ -636,6 +716,12 @@ mod tests {
                 i / 2
             ));
         }
+        text
+    }
+
+    #[test]
+    fn skipping_keeps_what_the_full_parse_keeps() {
+        let text = mixed_text();
         for kind in [FileKind::Config, FileKind::Credentials] {
             let file = || Arc::new(PathBuf::from("cfg"));
             let full = parse(&text, kind, file()).unwrap();
@@ -664,6 +750,32 @@ mod tests {
                 full.profiles.keys().cloned().collect::<Vec<_>>(),
                 "{kind:?}"
             );
+        }
+    }
+
+    #[test]
+    fn feeding_in_blocks_parses_as_one_feed_does() {
+        let text = mixed_text() + "[profile last]\nregion = x\n  cont\nbad line";
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let modes: [(&dyn Fn(&str) -> bool, Skip); 4] = [
+            (&|_| true, Skip::Checked),
+            (&|n| n == "p7" || n == "last", Skip::Checked),
+            (&|n| n == "p7" || n == "default", Skip::Unread),
+            (&|_| false, Skip::Names),
+        ];
+        for kind in [FileKind::Config, FileKind::Credentials] {
+            for (keep, skip) in modes {
+                let file = || Arc::new(PathBuf::from("cfg"));
+                let whole = format!("{:?}", parse_only(&text, kind, file(), keep, skip));
+                for block in [1, 2, 3, 7, 50] {
+                    let mut p = Parser::new(kind, file(), keep, skip);
+                    let fed = lines
+                        .chunks(block)
+                        .try_for_each(|c| p.feed(&c.concat()))
+                        .map(|()| p.finish());
+                    assert_eq!(format!("{fed:?}"), whole, "{kind:?} {skip:?} {block}");
+                }
+            }
         }
     }
 

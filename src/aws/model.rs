@@ -95,13 +95,21 @@ const ACCOUNT_NAME_KEYS: [&str; 4] = [
     "aws_account_name",
 ];
 
-/// Reads a file for parsing; a missing file is an empty one.
-fn read_text(path: &Path) -> Result<Option<String>> {
+/// Reads and parses one file in blocks of whole lines, never holding all of it: a
+/// 1.5 MB file read whole costs more in fresh memory than in parsing. A missing file is an
+/// empty one.
+fn parse_file(
+    path: &Path,
+    kind: FileKind,
+    keep: &dyn Fn(&str) -> bool,
+    skip: Skip,
+) -> Result<ParsedFile> {
     let shown = path.display();
+    let cannot = |e: std::io::Error| Error::runtime(format!("cannot read {shown}: {e}"));
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::runtime(format!("cannot read {shown}: {e}"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ParsedFile::default()),
+        Err(e) => return Err(cannot(e)),
     };
     if meta.is_dir() {
         bail!("{shown} is a directory, not a file; point the variable at the file");
@@ -113,52 +121,69 @@ fn read_text(path: &Path) -> Result<Option<String>> {
             MAX_FILE_BYTES >> 20
         );
     }
-    // Bounded even when the size lies (a device such as /dev/zero, a file still growing).
-    let read = std::fs::File::open(path).and_then(|f| {
-        // Sized up front: growing the buffer while reading 1.5 MB costs more than parsing it.
-        let mut b = Vec::with_capacity(meta.len() as usize + 1);
-        std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut b)?;
-        Ok(b)
-    });
-    let bytes = match read {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::runtime(format!("cannot read {shown}: {e}"))),
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ParsedFile::default()),
+        Err(e) => return Err(cannot(e)),
     };
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        bail!(
-            "{shown} holds more than {} MB, too large to be an AWS config file",
-            MAX_FILE_BYTES >> 20
-        );
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(Some(s)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            bail!("{shown}:{line}: not valid UTF-8; save the file as UTF-8")
+    let mut parser = ini::Parser::new(kind, Arc::new(path.to_path_buf()), keep, skip);
+    let mut buf = vec![0u8; (meta.len() as usize + 1).clamp(4 << 10, 64 << 10)];
+    let (mut filled, mut total) = (0, 0u64);
+    loop {
+        if filled == buf.len() {
+            // A line longer than the buffer.
+            buf.resize(buf.len() * 2, 0);
         }
+        let n = match std::io::Read::read(&mut file, &mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot(e)),
+        };
+        // Bounded even when the size lies (a device such as /dev/zero, a file still growing).
+        total += n as u64;
+        if total > MAX_FILE_BYTES {
+            bail!(
+                "{shown} holds more than {} MB, too large to be an AWS config file",
+                MAX_FILE_BYTES >> 20
+            );
+        }
+        filled += n;
+        // Whole lines only; at the end of the file, whatever is left.
+        let cut = match (n, buf[..filled].iter().rposition(|&b| b == b'\n')) {
+            (0, _) => filled,
+            (_, Some(i)) => i + 1,
+            (_, None) => continue,
+        };
+        let text = std::str::from_utf8(&buf[..cut]).map_err(|e| {
+            let before = &buf[..e.valid_up_to()];
+            let line = parser.lines() + before.iter().filter(|&&b| b == b'\n').count() + 1;
+            Error::runtime(format!(
+                "{shown}:{line}: not valid UTF-8; save the file as UTF-8"
+            ))
+        })?;
+        parser
+            .feed(text)
+            .map_err(|e| Error::runtime(e.to_string()))?;
+        if n == 0 {
+            return Ok(parser.finish());
+        }
+        buf.copy_within(cut..filled, 0);
+        filled -= cut;
     }
 }
 
-/// Both files' text, read once.
+/// Where the two files are.
 struct Files {
     config_path: PathBuf,
     credentials_path: PathBuf,
-    config: Option<String>,
-    credentials: Option<String>,
 }
 
 impl Files {
-    fn read(env: &Env) -> Result<Files> {
-        let config_path = env.config_file();
-        let credentials_path = env.credentials_file();
-        Ok(Files {
-            config: read_text(&config_path)?,
-            credentials: read_text(&credentials_path)?,
-            config_path,
-            credentials_path,
-        })
+    fn of(env: &Env) -> Files {
+        Files {
+            config_path: env.config_file(),
+            credentials_path: env.credentials_file(),
+        }
     }
 
     /// `name` and its `source_profile` chain: each pass keeps one more link.
@@ -175,19 +200,8 @@ impl Files {
     }
 
     fn parse(&self, keep: &dyn Fn(&str) -> bool, skip: Skip) -> Result<Config> {
-        let parse = |text: &Option<String>, path: &Path, kind| -> Result<ParsedFile> {
-            match text {
-                None => Ok(ParsedFile::default()),
-                Some(text) => ini::parse_only(text, kind, Arc::new(path.to_path_buf()), keep, skip)
-                    .map_err(|e| Error::runtime(e.to_string())),
-            }
-        };
-        let config = parse(&self.config, &self.config_path, FileKind::Config)?;
-        let credentials = parse(
-            &self.credentials,
-            &self.credentials_path,
-            FileKind::Credentials,
-        )?;
+        let config = parse_file(&self.config_path, FileKind::Config, keep, skip)?;
+        let credentials = parse_file(&self.credentials_path, FileKind::Credentials, keep, skip)?;
         let mut merged = Config::merge(config, credentials);
         merged.config_path = self.config_path.clone();
         merged.credentials_path = self.credentials_path.clone();
@@ -197,43 +211,34 @@ impl Files {
 
 impl Config {
     pub fn load(env: &Env) -> Result<Config> {
-        Files::read(env)?.parse(&|_| true, Skip::Checked)
+        Files::of(env).parse(&|_| true, Skip::Checked)
     }
 
     /// Loads only profile `name` and the profiles its `source_profile` chain reaches (and
     /// every sso-session), jumping over the other profiles' lines unread: the prompt's fast
     /// path. Syntax errors in the skipped sections go unseen; [`Config::load`] reports them.
     pub fn load_profile(env: &Env, name: &str) -> Result<Config> {
-        Files::read(env)?.parse_chain(name, Skip::Unread)
+        Files::of(env).parse_chain(name, Skip::Unread)
     }
 
     /// [`Config::load_profile`] that still checks every line, so it fails exactly when
     /// [`Config::load`] fails: for `use NAME`, where the switch must not hide a file the
     /// SDKs cannot read.
     pub fn load_profile_checked(env: &Env, name: &str) -> Result<Config> {
-        Files::read(env)?.parse_chain(name, Skip::Checked)
+        Files::of(env).parse_chain(name, Skip::Checked)
     }
 
     /// Every profile name, sorted, from the section headers alone: the fast path for
     /// `list --names` and completion. A malformed header fails it; errors in property lines
     /// are left to `list`, `use` and `doctor`, which read every line.
     pub fn load_names(env: &Env) -> Result<Vec<String>> {
-        let files = Files::read(env)?;
+        let files = Files::of(env);
         let mut names = Vec::new();
-        for (text, path, kind) in [
-            (&files.config, &files.config_path, FileKind::Config),
-            (
-                &files.credentials,
-                &files.credentials_path,
-                FileKind::Credentials,
-            ),
+        for (path, kind) in [
+            (&files.config_path, FileKind::Config),
+            (&files.credentials_path, FileKind::Credentials),
         ] {
-            if let Some(text) = text {
-                let parsed =
-                    ini::parse_only(text, kind, Arc::new(path.clone()), &|_| false, Skip::Names)
-                        .map_err(|e| Error::runtime(e.to_string()))?;
-                names.extend(parsed.skipped);
-            }
+            names.extend(parse_file(path, kind, &|_| false, Skip::Names)?.skipped);
         }
         names.sort_unstable();
         names.dedup();

@@ -242,3 +242,27 @@ aws_secret_access_key = SECRET-KEY-wJalrXUtnFEMI
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// The history file `file`, checked whole (a `#` header, then complete
+/// `name<TAB>count<TAB>last` lines), with the counts summed per name, sorted by name.
+pub fn history(file: &Path) -> Vec<(String, f64)> {
+    let text = std::fs::read_to_string(file).expect("history file exists");
+    assert!(
+        text.ends_with('\n'),
+        "history ends with a whole line: {text:?}"
+    );
+    let mut lines = text.lines();
+    assert!(
+        lines.next().unwrap().starts_with("# awsp history"),
+        "{text}"
+    );
+    let mut sums: std::collections::BTreeMap<String, f64> = Default::default();
+    for line in lines {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 3, "malformed history line {line:?}");
+        let count: f64 = f[1].parse().expect("count");
+        f[2].parse::<i64>().expect("last");
+        *sums.entry(f[0].to_string()).or_default() += count;
+    }
+    sums.into_iter().collect()
+}
