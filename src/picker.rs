@@ -374,7 +374,7 @@ impl Preview<'_> {
     fn settings<'a>(
         &self,
         s: &mut String,
-        props: impl Iterator<Item = (&'a String, &'a crate::aws::ini::Property)>,
+        props: impl Iterator<Item = (&'a str, &'a crate::aws::ini::Property)>,
     ) {
         let props: Vec<_> = props.collect();
         let kw = props.iter().map(|(k, _)| k.len()).max().unwrap_or(0);

@@ -150,7 +150,7 @@ fn check_parse(text: &str, kind: FileKind) -> ParsedFile {
                 assert!(ini::is_valid_name(name), "accepted {name:?}");
                 assert!(!s.locs.is_empty());
                 for (k, prop) in &s.props {
-                    assert_eq!(*k, k.to_ascii_lowercase());
+                    assert_eq!(k, k.to_ascii_lowercase());
                     assert!((1..=lines).contains(&prop.loc.line));
                 }
             }

@@ -1,7 +1,6 @@
 //! The AWS-written suites under ../shared/spec. They fail when CI=true and the folder is
 //! missing; elsewhere they skip with a printed reason.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,7 +34,7 @@ fn load(name: &str) -> Option<Json> {
     Some(serde_json::from_str(&text).unwrap())
 }
 
-fn to_json(props: &BTreeMap<String, ini::Property>) -> Json {
+fn to_json(props: &ini::Props) -> Json {
     let mut m = serde_json::Map::new();
     for (k, p) in props {
         let v = match &p.value {
@@ -46,7 +45,7 @@ fn to_json(props: &BTreeMap<String, ini::Property>) -> Json {
                     .collect(),
             ),
         };
-        m.insert(k.clone(), v);
+        m.insert(k.to_string(), v);
     }
     Json::Object(m)
 }

@@ -3,6 +3,7 @@
 //! sub-property blocks, strips comments that are adjacent to a value, treats `:` as `=`,
 //! and has no `[profile default]`-beats-`[default]` rule.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -49,9 +50,121 @@ pub struct Property {
     pub loc: Loc,
 }
 
+/// A property name, lower-cased. The usual ones borrow a static string: an allocation per
+/// line is what a 10,000-profile file costs.
+pub type Key = Cow<'static, str>;
+
+/// Names nearly every property line uses.
+const KNOWN_KEYS: [&str; 34] = [
+    "region",
+    "output",
+    "sso_session",
+    "sso_account_id",
+    "sso_role_name",
+    "sso_start_url",
+    "sso_region",
+    "sso_registration_scopes",
+    "sso_account_name",
+    "account_name",
+    "granted_sso_account_name",
+    "aws_account_name",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "role_session_name",
+    "external_id",
+    "mfa_serial",
+    "duration_seconds",
+    "web_identity_token_file",
+    "credential_process",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "cli_pager",
+    "cli_auto_prompt",
+    "ca_bundle",
+    "endpoint_url",
+    "services",
+    "retry_mode",
+    "max_attempts",
+    "s3",
+    "parameter_validation",
+    "use_fips_endpoint",
+];
+
+fn intern(name: &str) -> Key {
+    match KNOWN_KEYS.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(name.to_ascii_lowercase()),
+    }
+}
+
+/// A section's properties, sorted by key. A section holds a handful, so a sorted `Vec` is
+/// one allocation where a map is a node of eleven slots, and as quick to search.
+#[derive(Clone, Debug, Default)]
+pub struct Props(Vec<(Key, Property)>);
+
+impl Props {
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Property> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Sets `key`; returns its position and the value it replaces.
+    pub fn insert(&mut self, key: Key, prop: Property) -> (usize, Option<Property>) {
+        match self.find(&key) {
+            Ok(i) => (i, Some(std::mem::replace(&mut self.0[i].1, prop))),
+            Err(i) => {
+                self.0.insert(i, (key, prop));
+                (i, None)
+            }
+        }
+    }
+
+    /// In key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Property)> {
+        self.0.iter().map(|(k, p)| (k.as_ref(), p))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Later wins, key by key.
+    pub fn extend(&mut self, other: Props) {
+        for (k, p) in other.0 {
+            self.insert(k, p);
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Props {
+    type Item = (&'a str, &'a Property);
+    type IntoIter = Box<dyn Iterator<Item = Self::Item> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl std::ops::Index<&str> for Props {
+    type Output = Property;
+
+    fn index(&self, key: &str) -> &Property {
+        self.get(key).expect("property exists")
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Section {
-    pub props: BTreeMap<String, Property>,
+    pub props: Props,
     /// Every header line that opened this section (duplicates merge).
     pub locs: Vec<Loc>,
 }
@@ -133,7 +246,9 @@ enum Target {
 /// What an indented line continues.
 enum Open {
     Nothing,
-    Property(String),
+    /// The property at this position of the section's [`Props`] (no line between could
+    /// have moved it).
+    Property(usize),
     /// A property whose name was invalid: its continuation lines are skipped too.
     IgnoredProperty,
     /// A property of a skipped profile, checked but not kept; `sub` when its value is
@@ -356,7 +471,7 @@ impl<'k> Parser<'k> {
         let Some(t) = &self.target else {
             return Err(self.err("Expected a section definition"));
         };
-        let key = match &self.open {
+        let at = match self.open {
             Open::Nothing => {
                 return Err(self.err("Expected a property definition, found continuation"));
             }
@@ -372,17 +487,13 @@ impl<'k> Parser<'k> {
                 }
                 return Ok(());
             }
-            Open::Property(k) => k,
+            Open::Property(i) => i,
         };
         if matches!(t, Target::Ignored) {
             return Ok(());
         }
         let loc = self.loc();
-        let prop = self
-            .section
-            .props
-            .get_mut(key)
-            .expect("open property exists");
+        let prop = &mut self.section.props.0[at].1;
         match &mut prop.value {
             Value::Text(v) if !v.is_empty() => {
                 v.push('\n');
@@ -474,24 +585,19 @@ impl<'k> Parser<'k> {
             self.open = Open::IgnoredProperty;
             return Ok(());
         }
-        let key = key.to_ascii_lowercase();
         let prop = Property {
             value: Value::Text(value.to_string()),
             loc: self.loc(),
         };
-        match self.section.props.entry(key.clone()) {
-            std::collections::btree_map::Entry::Occupied(mut e) => {
-                self.out.cli_differences.push(Warning {
-                    loc: prop.loc.clone(),
-                    message: format!("`{key}` is set twice in one section: the SDKs keep the last one, the AWS CLI fails"),
-                });
-                e.insert(prop);
-            }
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(prop);
-            }
+        let (at, replaced) = self.section.props.insert(intern(key), prop);
+        if replaced.is_some() {
+            let key = &self.section.props.0[at].0;
+            self.out.cli_differences.push(Warning {
+                loc: self.loc(),
+                message: format!("`{key}` is set twice in one section: the SDKs keep the last one, the AWS CLI fails"),
+            });
         }
-        self.open = Open::Property(key);
+        self.open = Open::Property(at);
         Ok(())
     }
 }

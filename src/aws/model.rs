@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::ini::{self, FileKind, Loc, ParsedFile, Property, Section, Skip, Warning};
+use super::ini::{self, FileKind, Loc, ParsedFile, Props, Section, Skip, Warning};
 use super::sso::{self, TokenKey, TokenState};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -18,7 +18,7 @@ pub const MAX_CHAIN: usize = 32;
 
 #[derive(Clone, Debug, Default)]
 pub struct RawProfile {
-    pub props: BTreeMap<String, Property>,
+    pub props: Props,
     pub in_config: bool,
     pub in_credentials: bool,
     pub locs: Vec<Loc>,
@@ -274,19 +274,25 @@ impl Config {
             sso_sessions: config.sso_sessions,
             ..Config::default()
         };
-        for (file, is_config) in [(config.profiles, true), (credentials.profiles, false)] {
-            for (name, section) in file {
-                let entry = out.profiles.entry(name).or_default();
-                // Move a section's map whole when it is the first for this name.
-                if entry.props.is_empty() {
-                    entry.props = section.props;
-                } else {
-                    entry.props.extend(section.props);
-                }
-                entry.locs.extend(section.locs);
-                entry.in_config |= is_config;
-                entry.in_credentials |= !is_config;
-            }
+        // The config file's map is sorted already: built whole, not inserted name by name.
+        out.profiles = config
+            .profiles
+            .into_iter()
+            .map(|(name, section)| {
+                let raw = RawProfile {
+                    props: section.props,
+                    locs: section.locs,
+                    in_config: true,
+                    in_credentials: false,
+                };
+                (name, raw)
+            })
+            .collect();
+        for (name, section) in credentials.profiles {
+            let entry = out.profiles.entry(name).or_default();
+            entry.props.extend(section.props);
+            entry.locs.extend(section.locs);
+            entry.in_credentials = true;
         }
         out.warnings = config.warnings;
         out.warnings.extend(credentials.warnings);

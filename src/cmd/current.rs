@@ -31,7 +31,7 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
                         crate::aws::ini::Value::Text(t) => redact(k, t),
                         crate::aws::ini::Value::Sub(m) => format!("({} sub-properties)", m.len()),
                     };
-                    (k.clone(), v, p.loc.to_string())
+                    (k.to_string(), v, p.loc.to_string())
                 })
                 .collect()
         })
