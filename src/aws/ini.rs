@@ -258,6 +258,9 @@ enum Open {
     },
 }
 
+/// Which profiles a parse keeps, by name. `Sync`: a big file is parsed in two halves at once.
+pub type Keep<'k> = &'k (dyn Fn(&str) -> bool + Sync);
+
 /// What [`parse_only`] does with the lines of the profiles it was not asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Skip {
@@ -281,7 +284,7 @@ pub fn parse_only(
     text: &str,
     kind: FileKind,
     file: Arc<PathBuf>,
-    keep: &dyn Fn(&str) -> bool,
+    keep: Keep,
     skip: Skip,
 ) -> Result<ParsedFile, ParseError> {
     let mut p = Parser::new(kind, file, keep, skip);
@@ -294,7 +297,7 @@ pub fn parse_only(
 pub struct Parser<'k> {
     kind: FileKind,
     file: Arc<PathBuf>,
-    keep: &'k dyn Fn(&str) -> bool,
+    keep: Keep<'k>,
     skip: Skip,
     out: ParsedFile,
     bare_default: Option<Section>,
@@ -311,7 +314,7 @@ impl<'k> Parser<'k> {
     pub fn new(
         kind: FileKind,
         file: Arc<PathBuf>,
-        keep: &'k dyn Fn(&str) -> bool,
+        keep: Keep<'k>,
         skip: Skip,
     ) -> Parser<'k> {
         Parser {
@@ -377,11 +380,9 @@ impl<'k> Parser<'k> {
         Ok(())
     }
 
-    pub fn finish(mut self) -> ParsedFile {
-        let (target, section) = (self.target.take(), std::mem::take(&mut self.section));
-        self.flush(target, section);
-        let mut out = self.out;
-        if let Some(bare) = self.bare_default {
+    pub fn finish(self) -> ParsedFile {
+        let (mut out, bare_default) = self.finish_parts();
+        if let Some(bare) = bare_default {
             if out.profiles.contains_key("default") {
                 out.cli_differences.push(Warning {
                     loc: bare.locs[0].clone(),
@@ -392,6 +393,56 @@ impl<'k> Parser<'k> {
             }
         }
         out
+    }
+
+    /// The file so far, and a bare `[default]` not yet weighed against `[profile default]`.
+    fn finish_parts(mut self) -> (ParsedFile, Option<Section>) {
+        let (target, section) = (self.target.take(), std::mem::take(&mut self.section));
+        self.flush(target, section);
+        (self.out, self.bare_default)
+    }
+
+    /// This parser's lines followed by `later`'s, which parsed the rest of the file from a
+    /// section header on: the same result as one parser fed both.
+    pub fn join(self, later: Parser) -> ParsedFile {
+        let by = self.lines;
+        let mut first = self;
+        let (target, section) = (first.target.take(), std::mem::take(&mut first.section));
+        first.flush(target, section);
+        let (rest, bare) = later.finish_parts();
+        let shift = |mut section: Section| {
+            for loc in section.locs.iter_mut() {
+                loc.line += by;
+            }
+            for (_, prop) in section.props.0.iter_mut() {
+                prop.loc.line += by;
+            }
+            section
+        };
+        for (name, section) in rest.profiles {
+            let slot = first.out.profiles.entry(name).or_default();
+            slot.merge(shift(section));
+        }
+        for (name, section) in rest.sso_sessions {
+            let slot = first.out.sso_sessions.entry(name).or_default();
+            slot.merge(shift(section));
+        }
+        if let Some(bare) = bare {
+            let slot = first.bare_default.get_or_insert_with(Section::default);
+            slot.merge(shift(bare));
+        }
+        let out = &mut first.out;
+        for (list, more) in [
+            (&mut out.warnings, rest.warnings),
+            (&mut out.cli_differences, rest.cli_differences),
+        ] {
+            list.extend(more.into_iter().map(|mut w| {
+                w.loc.line += by;
+                w
+            }));
+        }
+        out.skipped.extend(rest.skipped);
+        first.finish()
     }
 
     fn loc(&self) -> Loc {
@@ -863,7 +914,7 @@ mod tests {
     fn feeding_in_blocks_parses_as_one_feed_does() {
         let text = mixed_text() + "[profile last]\nregion = x\n  cont\nbad line";
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        let modes: [(&dyn Fn(&str) -> bool, Skip); 4] = [
+        let modes: [(Keep, Skip); 4] = [
             (&|_| true, Skip::Checked),
             (&|n| n == "p7" || n == "last", Skip::Checked),
             (&|n| n == "p7" || n == "default", Skip::Unread),
@@ -880,6 +931,29 @@ mod tests {
                         .try_for_each(|c| p.feed(&c.concat()))
                         .map(|()| p.finish());
                     assert_eq!(format!("{fed:?}"), whole, "{kind:?} {skip:?} {block}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn two_halves_joined_parse_as_one_pass() {
+        // Both kinds of `[default]`, duplicates across the cut, warnings on both sides.
+        let text = mixed_text() + "[profile default]\nregion = d\n[default]\nx = 1\n";
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let keep_some = |n: &str| n.ends_with('7') || n == "default";
+        for kind in [FileKind::Config, FileKind::Credentials] {
+            let all = |_: &str| true;
+            let keeps: [Keep; 2] = [&all, &keep_some];
+            for (keep, skip) in keeps.map(|k| (k, Skip::Checked)) {
+                let file = || Arc::new(PathBuf::from("cfg"));
+                let whole = format!("{:?}", parse_only(&text, kind, file(), keep, skip).unwrap());
+                for cut in (1..lines.len()).filter(|&i| lines[i].starts_with('[')) {
+                    let mut first = Parser::new(kind, file(), keep, skip);
+                    first.feed(&lines[..cut].concat()).unwrap();
+                    let mut later = Parser::new(kind, file(), keep, skip);
+                    later.feed(&lines[cut..].concat()).unwrap();
+                    assert_eq!(format!("{:?}", first.join(later)), whole, "{kind:?} cut {cut}");
                 }
             }
         }

@@ -5,5 +5,5 @@ pub mod model;
 pub mod sha1;
 pub mod sso;
 
-pub use model::{Config, Kind, Profile, TokenCache};
+pub use model::{Config, Kind, Profile, RawProfile, TokenCache};
 pub use sso::{TokenKey, TokenState};

@@ -1,12 +1,13 @@
 //! The merged view of the config and credentials files, and profiles resolved from it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::ini::{self, FileKind, Loc, ParsedFile, Props, Section, Skip, Warning};
+use super::ini::{self, FileKind, Keep, Loc, ParsedFile, Props, Section, Skip, Warning};
 use super::sso::{self, TokenKey, TokenState};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -87,23 +88,66 @@ pub struct Profile {
     pub token_key: Option<TokenKey>,
 }
 
-/// Keys profile generators use for a human account name.
-const ACCOUNT_NAME_KEYS: [&str; 4] = [
-    "sso_account_name",
-    "account_name",
-    "granted_sso_account_name",
-    "aws_account_name",
-];
+/// The settings resolving reads, non-empty ones only, found in one pass over a profile.
+#[derive(Default)]
+struct Fields<'a> {
+    role_arn: Option<&'a str>,
+    sso_session: Option<&'a str>,
+    sso_start_url: Option<&'a str>,
+    sso_region: Option<&'a str>,
+    sso_account_id: Option<&'a str>,
+    sso_role_name: Option<&'a str>,
+    /// Keys profile generators use for a human account name, first one first:
+    /// `sso_account_name`, `account_name`, `granted_sso_account_name`, `aws_account_name`.
+    account_name: [Option<&'a str>; 4],
+    region: Option<&'a str>,
+    source_profile: Option<&'a str>,
+    credential_source: bool,
+    credential_process: bool,
+    web_identity_token_file: bool,
+    aws_access_key_id: bool,
+}
 
-/// Reads and parses one file in blocks of whole lines, never holding all of it: a
-/// 1.5 MB file read whole costs more in fresh memory than in parsing. A missing file is an
-/// empty one.
-fn parse_file(
-    path: &Path,
-    kind: FileKind,
-    keep: &dyn Fn(&str) -> bool,
-    skip: Skip,
-) -> Result<ParsedFile> {
+impl<'a> Fields<'a> {
+    fn of(raw: &'a RawProfile) -> Fields<'a> {
+        let mut f = Fields::default();
+        for (k, p) in raw.props.iter() {
+            let Some(v) = p.value.as_text().filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            match k {
+                "role_arn" => f.role_arn = Some(v),
+                "sso_session" => f.sso_session = Some(v),
+                "sso_start_url" => f.sso_start_url = Some(v),
+                "sso_region" => f.sso_region = Some(v),
+                "sso_account_id" => f.sso_account_id = Some(v),
+                "sso_role_name" => f.sso_role_name = Some(v),
+                "sso_account_name" => f.account_name[0] = Some(v),
+                "account_name" => f.account_name[1] = Some(v),
+                "granted_sso_account_name" => f.account_name[2] = Some(v),
+                "aws_account_name" => f.account_name[3] = Some(v),
+                "region" => f.region = Some(v),
+                "source_profile" => f.source_profile = Some(v),
+                "credential_source" => f.credential_source = true,
+                "credential_process" => f.credential_process = true,
+                "web_identity_token_file" => f.web_identity_token_file = true,
+                "aws_access_key_id" => f.aws_access_key_id = true,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// A file at least this large is parsed in two halves at once (when every line is checked
+/// anyway): 10,000 profiles are 1.5 MB, and the picker waits for all of them.
+const SPLIT_AT: u64 = 256 << 10;
+/// How much is read at a time: never all of a file, whose fresh pages cost more than
+/// parsing them.
+const BLOCK: usize = 64 << 10;
+
+/// Reads and parses one file; a missing file is an empty one.
+fn parse_file(path: &Path, kind: FileKind, keep: Keep, skip: Skip) -> Result<ParsedFile> {
     let shown = path.display();
     let cannot = |e: std::io::Error| Error::runtime(format!("cannot read {shown}: {e}"));
     let meta = match std::fs::metadata(path) {
@@ -121,34 +165,101 @@ fn parse_file(
             MAX_FILE_BYTES >> 20
         );
     }
-    let mut file = match std::fs::File::open(path) {
+    let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ParsedFile::default()),
         Err(e) => return Err(cannot(e)),
     };
-    let mut parser = ini::Parser::new(kind, Arc::new(path.to_path_buf()), keep, skip);
-    let mut buf = vec![0u8; (meta.len() as usize + 1).clamp(4 << 10, 64 << 10)];
-    let (mut filled, mut total) = (0, 0u64);
+    let name = Arc::new(path.to_path_buf());
+    let parser = || ini::Parser::new(kind, name.clone(), keep, skip);
+    let fail = |e: ReadError, lines_before: usize| match e {
+        ReadError::Io(e) => cannot(e),
+        ReadError::TooLarge => Error::runtime(format!(
+            "{shown} holds more than {} MB, too large to be an AWS config file",
+            MAX_FILE_BYTES >> 20
+        )),
+        ReadError::Utf8 { line } => Error::runtime(format!(
+            "{shown}:{}: not valid UTF-8; save the file as UTF-8",
+            line + lines_before
+        )),
+        ReadError::Parse(mut e) => {
+            e.loc.line += lines_before;
+            Error::runtime(e.to_string())
+        }
+    };
+    let split = match skip {
+        Skip::Checked if meta.len() >= SPLIT_AT => section_start(&file, meta.len() / 2),
+        _ => None,
+    };
+    let Some(split) = split else {
+        // In order, with plain reads: the file may be a pipe (`AWS_CONFIG_FILE=<(…)`).
+        let mut p = parser();
+        let read = |b: &mut [u8], _| std::io::Read::read(&mut &file, b);
+        read_lines(read, 0, u64::MAX, &mut p).map_err(|e| fail(e, 0))?;
+        return Ok(p.finish());
+    };
+    let read_at = |b: &mut [u8], at| file.read_at(b, at);
+    std::thread::scope(|s| {
+        let later = s.spawn(|| {
+            let mut p = parser();
+            read_lines(read_at, split, u64::MAX, &mut p).map(|()| p)
+        });
+        let mut first = parser();
+        let head = read_lines(read_at, 0, split, &mut first);
+        let tail = later.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        // An error in the first half is the one a single pass would have stopped at.
+        head.map_err(|e| fail(e, 0))?;
+        let rest = tail.map_err(|e| fail(e, first.lines()))?;
+        Ok(first.join(rest))
+    })
+}
+
+enum ReadError {
+    Io(std::io::Error),
+    TooLarge,
+    /// Counted from the start of the range read.
+    Utf8 { line: usize },
+    Parse(ini::ParseError),
+}
+
+/// The offset of the first section header at or after `from`, if one starts within a
+/// block of it: where a second parser can take over.
+fn section_start(file: &std::fs::File, from: u64) -> Option<u64> {
+    let mut buf = vec![0u8; BLOCK];
+    let n = file.read_at(&mut buf, from.checked_sub(1)?).ok()?;
+    let at = buf[..n].windows(2).position(|w| w == b"\n[")?;
+    Some(from + at as u64)
+}
+
+/// Feeds bytes `start..end` of a file (to its end if sooner) to `parser`, in blocks of
+/// whole lines; `read(buf, offset)` reads at an offset.
+fn read_lines(
+    mut read: impl FnMut(&mut [u8], u64) -> std::io::Result<usize>,
+    start: u64,
+    end: u64,
+    parser: &mut ini::Parser,
+) -> std::result::Result<(), ReadError> {
+    // Zeroed by the allocator's fresh pages; only what is read into gets touched.
+    let mut buf = vec![0u8; BLOCK];
+    let (mut filled, mut pos) = (0, start);
     loop {
         if filled == buf.len() {
             // A line longer than the buffer.
             buf.resize(buf.len() * 2, 0);
         }
-        let n = match std::io::Read::read(&mut file, &mut buf[filled..]) {
+        let want = (buf.len() - filled).min(usize::try_from(end - pos).unwrap_or(usize::MAX));
+        let n = match read(&mut buf[filled..filled + want], pos) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(cannot(e)),
+            Err(e) => return Err(ReadError::Io(e)),
         };
+        pos += n as u64;
         // Bounded even when the size lies (a device such as /dev/zero, a file still growing).
-        total += n as u64;
-        if total > MAX_FILE_BYTES {
-            bail!(
-                "{shown} holds more than {} MB, too large to be an AWS config file",
-                MAX_FILE_BYTES >> 20
-            );
+        if pos - start > MAX_FILE_BYTES {
+            return Err(ReadError::TooLarge);
         }
         filled += n;
-        // Whole lines only; at the end of the file, whatever is left.
+        // Whole lines only; at the end, whatever is left.
         let cut = match (n, buf[..filled].iter().rposition(|&b| b == b'\n')) {
             (0, _) => filled,
             (_, Some(i)) => i + 1,
@@ -157,15 +268,11 @@ fn parse_file(
         let text = std::str::from_utf8(&buf[..cut]).map_err(|e| {
             let before = &buf[..e.valid_up_to()];
             let line = parser.lines() + before.iter().filter(|&&b| b == b'\n').count() + 1;
-            Error::runtime(format!(
-                "{shown}:{line}: not valid UTF-8; save the file as UTF-8"
-            ))
+            ReadError::Utf8 { line }
         })?;
-        parser
-            .feed(text)
-            .map_err(|e| Error::runtime(e.to_string()))?;
+        parser.feed(text).map_err(ReadError::Parse)?;
         if n == 0 {
-            return Ok(parser.finish());
+            return Ok(());
         }
         buf.copy_within(cut..filled, 0);
         filled -= cut;
@@ -199,7 +306,7 @@ impl Files {
         }
     }
 
-    fn parse(&self, keep: &dyn Fn(&str) -> bool, skip: Skip) -> Result<Config> {
+    fn parse(&self, keep: Keep, skip: Skip) -> Result<Config> {
         let config = parse_file(&self.config_path, FileKind::Config, keep, skip)?;
         let credentials = parse_file(&self.credentials_path, FileKind::Credentials, keep, skip)?;
         let mut merged = Config::merge(config, credentials);
@@ -307,80 +414,75 @@ impl Config {
 
     pub fn resolve_all(&self) -> Vec<Profile> {
         self.profiles
-            .keys()
-            .filter_map(|n| self.resolve(n))
+            .iter()
+            .map(|(n, raw)| self.resolve_raw(n, raw))
             .collect()
     }
 
     /// Resolves one profile, following its `source_profile` chain.
     pub fn resolve(&self, name: &str) -> Option<Profile> {
-        let raw = self.profiles.get(name)?;
-        let get = |k: &str| raw.get(k).filter(|v| !v.is_empty()).map(str::to_string);
-        let role_arn = get("role_arn");
-        let sso_session = get("sso_session");
-        let kind = if role_arn.is_some() && get("web_identity_token_file").is_some() {
+        let (name, raw) = self.profiles.get_key_value(name)?;
+        Some(self.resolve_raw(name, raw))
+    }
+
+    /// [`Config::resolve`] for a profile already in hand: `list` resolves every one, so
+    /// each name is looked up once, and each profile's settings are read in one pass.
+    pub fn resolve_raw(&self, name: &str, raw: &RawProfile) -> Profile {
+        let f = Fields::of(raw);
+        let own = |v: Option<&str>| v.map(str::to_string);
+        let kind = if f.role_arn.is_some() && f.web_identity_token_file {
             Kind::WebIdentity
-        } else if role_arn.is_some() {
+        } else if f.role_arn.is_some() {
             Kind::AssumeRole
-        } else if sso_session.is_some() {
+        } else if f.sso_session.is_some() {
             Kind::Sso
-        } else if get("sso_start_url").is_some() || get("sso_account_id").is_some() {
+        } else if f.sso_start_url.is_some() || f.sso_account_id.is_some() {
             Kind::SsoLegacy
-        } else if get("credential_process").is_some() {
+        } else if f.credential_process {
             Kind::Process
-        } else if get("aws_access_key_id").is_some() {
+        } else if f.aws_access_key_id {
             Kind::Static
         } else {
             Kind::Unknown
         };
-        let session = sso_session
-            .as_deref()
-            .and_then(|s| self.sso_sessions.get(s));
-        let session_get = |k: &str| {
-            session
-                .and_then(|s| s.get(k))
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-        };
-        let (arn_account, arn_role) = role_arn.as_deref().map(parse_role_arn).unwrap_or_default();
+        let session = f.sso_session.and_then(|s| self.sso_sessions.get(s));
+        let session_get = |k: &str| session.and_then(|s| s.get(k)).filter(|v| !v.is_empty());
+        let (arn_account, arn_role) = f.role_arn.map(parse_role_arn).unwrap_or_default();
         let mut p = Profile {
             name: name.to_string(),
             kind,
-            account_id: get("sso_account_id").or(arn_account),
-            account_name: ACCOUNT_NAME_KEYS.iter().find_map(|k| get(k)),
-            role_name: get("sso_role_name").or(arn_role),
-            region: get("region"),
-            sso_start_url: session_get("sso_start_url").or_else(|| get("sso_start_url")),
-            sso_region: session_get("sso_region").or_else(|| get("sso_region")),
-            sso_session,
-            source_profile: get("source_profile"),
+            account_id: own(f.sso_account_id).or(arn_account),
+            account_name: own(f.account_name.into_iter().flatten().next()),
+            role_name: own(f.sso_role_name).or(arn_role),
+            region: own(f.region),
+            sso_start_url: own(session_get("sso_start_url").or(f.sso_start_url)),
+            sso_region: own(session_get("sso_region").or(f.sso_region)),
+            sso_session: own(f.sso_session),
+            source_profile: own(f.source_profile),
             chain: vec![name.to_string()],
             chain_error: None,
             token_key: None,
         };
-        if kind == Kind::AssumeRole
-            && p.source_profile.is_none()
-            && get("credential_source").is_none()
-        {
+        if kind == Kind::AssumeRole && p.source_profile.is_none() && !f.credential_source {
             p.chain_error = Some("role_arn needs source_profile or credential_source".into());
         }
-        p.token_key = self.follow_chain(&mut p);
-        Some(p)
+        p.token_key = self.follow_chain(&mut p, &f);
+        p
     }
 
-    /// Walks `source_profile` links; returns the token key of the profile the chain ends in.
-    fn follow_chain(&self, p: &mut Profile) -> Option<TokenKey> {
-        let mut current = p.name.clone();
+    /// Walks `source_profile` links from the profile whose settings are `first`; returns
+    /// the token key of the profile the chain ends in.
+    fn follow_chain(&self, p: &mut Profile, first: &Fields) -> Option<TokenKey> {
+        let mut fields;
+        let mut f = first;
+        let mut current = p.name.as_str();
         loop {
-            let raw = &self.profiles[&current];
-            if let Some(s) = raw.get("sso_session").filter(|s| !s.is_empty()) {
+            if let Some(s) = f.sso_session {
                 return Some(TokenKey::Session(s.to_string()));
             }
-            let has_role = raw.get("role_arn").is_some_and(|v| !v.is_empty());
-            let source = raw.get("source_profile").filter(|s| !s.is_empty());
-            if let (true, Some(next)) = (has_role, source) {
+            if let (Some(_), Some(next)) = (f.role_arn, f.source_profile) {
                 // A profile may name itself to use its own static keys for the role.
-                if next == current && raw.get("aws_access_key_id").is_some() {
+                if next == current && f.aws_access_key_id {
                     return None;
                 }
                 if p.chain.iter().any(|c| c == next) {
@@ -390,10 +492,10 @@ impl Config {
                     ));
                     return None;
                 }
-                if !self.profiles.contains_key(next) {
+                let Some((next, raw)) = self.profiles.get_key_value(next) else {
                     p.chain_error = Some(format!("source_profile `{next}` does not exist"));
                     return None;
-                }
+                };
                 // Real chains are a few hops; a generated one must not make resolving quadratic.
                 if p.chain.len() >= MAX_CHAIN {
                     p.chain_error = Some(format!(
@@ -402,13 +504,12 @@ impl Config {
                     return None;
                 }
                 p.chain.push(next.to_string());
-                current = next.to_string();
+                current = next;
+                fields = Fields::of(raw);
+                f = &fields;
                 continue;
             }
-            return raw
-                .get("sso_start_url")
-                .filter(|u| !u.is_empty())
-                .map(|u| TokenKey::StartUrl(u.to_string()));
+            return f.sso_start_url.map(|u| TokenKey::StartUrl(u.to_string()));
         }
     }
 

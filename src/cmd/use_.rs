@@ -19,6 +19,9 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
     )?;
     history::record(env, &name);
     print!("{code}");
+    // The process ends next (`crate::exit`); freeing 10,000 parsed profiles first would
+    // only delay the switch.
+    std::mem::forget(config);
     Ok(())
 }
 
