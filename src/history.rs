@@ -256,12 +256,20 @@ pub fn frecency(e: &HistEntry, now: i64) -> f64 {
 
 /// Sorts by frecency, highest first, then by name. Each item's score is looked up once.
 pub fn order<T>(items: &mut Vec<T>, scores: &HashMap<String, f64>, name: impl Fn(&T) -> &str) {
-    let mut keyed: Vec<(f64, T)> = items
-        .drain(..)
-        .map(|t| (scores.get(name(&t)).copied().unwrap_or(0.0), t))
+    // Sort positions, not the items: a picker row is some 400 bytes, and moving 10,000 of
+    // them through a merge sort is most of the sorting's cost.
+    let mut keys: Vec<(f64, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (scores.get(name(t)).copied().unwrap_or(0.0), i))
         .collect();
-    keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| name(&a.1).cmp(name(&b.1))));
-    items.extend(keyed.into_iter().map(|(_, t)| t));
+    keys.sort_unstable_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| name(&items[a.1]).cmp(name(&items[b.1])))
+            .then(a.1.cmp(&b.1))
+    });
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(keys.iter().filter_map(|&(_, i)| slots[i].take()));
 }
 
 #[cfg(test)]

@@ -195,7 +195,7 @@ const CAPS: [usize; 4] = [40, 36, 28, 14];
 /// The rows' data, shared by every skim item.
 struct Table {
     entries: Vec<Entry>,
-    tokens: Vec<String>,
+    tokens: Vec<Arc<str>>,
     widths: [usize; 4],
     previews: mpsc::Sender<Req>,
 }
@@ -203,13 +203,16 @@ struct Table {
 impl Table {
     fn new(entries: Vec<Entry>, env: &Env, previews: mpsc::Sender<Req>) -> Table {
         let entries = ordered(entries, env);
-        // Profiles of one sso-session share a token: describe it once.
-        let mut seen: HashMap<&TokenKey, String> = HashMap::new();
-        let tokens: Vec<String> = entries
+        // Profiles of one sso-session share a token: describe it once, and share the text.
+        let mut seen: HashMap<&TokenKey, Arc<str>> = HashMap::new();
+        let tokens: Vec<Arc<str>> = entries
             .iter()
             .map(|e| match (&e.token, &e.profile.token_key) {
-                (Some(t), Some(k)) => seen.entry(k).or_insert_with(|| t.describe(env.now)).clone(),
-                _ => e.token_text(env),
+                (Some(t), Some(k)) => seen
+                    .entry(k)
+                    .or_insert_with(|| t.describe(env.now).into())
+                    .clone(),
+                _ => e.token_text(env).into(),
             })
             .collect();
         let mut widths = [4, 7, 4, 6];
@@ -313,7 +316,7 @@ impl Preview<'_> {
                 }
                 d
             }
-            None => table.tokens[idx].clone(),
+            None => table.tokens[idx].to_string(),
         };
         field(&mut s, "token", Some(token.as_str()).filter(|t| *t != "-"));
         if let Some(err) = &p.chain_error {

@@ -54,8 +54,20 @@ pub struct Property {
 /// line is what a 10,000-profile file costs.
 pub type Key = Cow<'static, str>;
 
-/// Names nearly every property line uses.
-const KNOWN_KEYS: [&str; 34] = [
+/// Names nearly every property line uses, as one `match`: compiled to a switch on the
+/// length and a compare or two, where a scan of the list cost 10% of parsing.
+macro_rules! known_keys {
+    ($($k:literal),* $(,)?) => {
+        fn known(name: &str) -> Option<&'static str> {
+            match name {
+                $($k => Some($k),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+known_keys!(
     "region",
     "output",
     "sso_session",
@@ -90,13 +102,14 @@ const KNOWN_KEYS: [&str; 34] = [
     "s3",
     "parameter_validation",
     "use_fips_endpoint",
-];
+);
 
 fn intern(name: &str) -> Key {
-    match KNOWN_KEYS.iter().find(|k| k.eq_ignore_ascii_case(name)) {
-        Some(k) => Cow::Borrowed(k),
-        None => Cow::Owned(name.to_ascii_lowercase()),
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        let lower = name.to_ascii_lowercase();
+        return known(&lower).map_or(Cow::Owned(lower), Cow::Borrowed);
     }
+    known(name).map_or_else(|| Cow::Owned(name.to_string()), Cow::Borrowed)
 }
 
 /// A section's properties, sorted by key. A section holds a handful, so a sorted `Vec` is
@@ -118,6 +131,10 @@ impl Props {
         match self.find(&key) {
             Ok(i) => (i, Some(std::mem::replace(&mut self.0[i].1, prop))),
             Err(i) => {
+                if self.0.capacity() == 0 {
+                    // A profile has about eight: one allocation instead of growing twice.
+                    self.0.reserve_exact(8);
+                }
                 self.0.insert(i, (key, prop));
                 (i, None)
             }

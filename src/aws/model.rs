@@ -170,8 +170,8 @@ fn parse_file(path: &Path, kind: FileKind, keep: Keep, skip: Skip) -> Result<Par
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ParsedFile::default()),
         Err(e) => return Err(cannot(e)),
     };
-    let name = Arc::new(path.to_path_buf());
-    let parser = || ini::Parser::new(kind, name.clone(), keep, skip);
+    // A name per parser: two threads bumping one `Arc` for every line would contend.
+    let parser = || ini::Parser::new(kind, Arc::new(path.to_path_buf()), keep, skip);
     let fail = |e: ReadError, lines_before: usize| match e {
         ReadError::Io(e) => cannot(e),
         ReadError::TooLarge => Error::runtime(format!(

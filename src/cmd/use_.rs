@@ -9,9 +9,17 @@ use crate::{history, login, picker, shell, switch};
 
 pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
     let config = load(env, args.query.as_deref())?;
-    let name = resolve_target(&config, args.query.as_deref(), env)?;
+    let result = switch_to(&config, args, env);
+    // The process ends next (`crate::exit`); freeing 10,000 parsed profiles first would
+    // only delay the switch, or the shell after Esc in the picker.
+    std::mem::forget(config);
+    result
+}
+
+fn switch_to(config: &Config, args: &UseArgs, env: &Env) -> Result<()> {
+    let name = resolve_target(config, args.query.as_deref(), env)?;
     let profile = config.resolve(&name).expect("resolved names exist");
-    let token = login::ensure(&config, &profile, env, &args.login)?;
+    let token = login::ensure(config, &profile, env, &args.login)?;
     let keep = switch::keep_region(env, args.keep_region);
     let code = shell::render(
         args.shell.shell,
@@ -19,9 +27,6 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
     )?;
     history::record(env, &name);
     print!("{code}");
-    // The process ends next (`crate::exit`); freeing 10,000 parsed profiles first would
-    // only delay the switch.
-    std::mem::forget(config);
     Ok(())
 }
 
