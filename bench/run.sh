@@ -49,13 +49,13 @@ clean() { # HOME PROFILE CMD...
     env -i HOME="$home" PATH="$path" LANG=C.UTF-8 ${profile:+AWS_PROFILE="$profile"} "$@"
 }
 
-# Mean ± stddev (and the fastest run, which a busy machine disturbs least), in ms.
+# The median (robust to the odd run a busy host delays) and the fastest run, in ms.
 wall() { # HOME PROFILE ARGS...
     local home=$1 profile=$2 csv="$work/h.csv"
     shift 2
     clean "$home" "$profile" hyperfine -N --style none --warmup 10 --runs "$runs" \
         --export-csv "$csv" "$bin $*" >/dev/null 2>&1
-    awk -F, 'NR == 2 { printf "%.2f ± %.2f ms (min %.2f)", $2 * 1000, $3 * 1000, $7 * 1000 }' "$csv"
+    awk -F, 'NR == 2 { printf "%.2f ms (min %.2f)", $4 * 1000, $7 * 1000 }' "$csv"
 }
 
 # Peak resident memory in MB of one run.
@@ -111,14 +111,14 @@ hook() { # SHELL HOME PROFILE
 # every 2 ms: a loop that spawns `tmux capture-pane` back to back would take a core from
 # the picker it is timing.
 first_frame() { # HOME
-    local home=$1 sock="awsp-bench-$$" ms=() i t0 t1 never
+    local home=$1 sock="awsp-bench-$$" ms=() t0 t1 never
     command -v tmux >/dev/null || { printf 'n/a (no tmux)'; return; }
     exec {never}<> <(:)
     tmux -L "$sock" new-session -d -x 200 -y 50 \
         env -i HOME="$home" PATH="$path" LANG=C.UTF-8 TERM=xterm-256color bash --norc --noprofile
     tmux -L "$sock" send-keys 'eval "$(awsp init bash)"; clear' Enter
     sleep 0.5
-    for i in 1 2 3 4 5 6 7 8 9; do
+    for _ in 1 2 3 4 5 6 7 8 9; do
         t0=${EPOCHREALTIME/[.,]/}
         tmux -L "$sock" send-keys awsp Enter
         until tmux -L "$sock" capture-pane -p | grep -q ' p[0-9]'; do
@@ -135,6 +135,11 @@ first_frame() { # HOME
     exec {never}<&-
     printf '%s\n' "${ms[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%d ms (range %d–%d)", a[5], a[1], a[9] }'
 }
+
+# CPU time the hypervisor gave to other guests while this ran (`steal` in /proc/stat):
+# on a shared VM it is what makes one run's numbers differ from the next's.
+steal() { awk '/^cpu / { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat 2>/dev/null; }
+read -r steal0 total0 < <(steal || echo "0 0")
 
 declare -A cell
 for n in $sizes; do
@@ -165,7 +170,11 @@ row() { # KEY LABEL BUDGET
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr); load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
-echo "awsp $("$bin" --version | cut -d' ' -f2), hyperfine $(hyperfine --version | cut -d' ' -f2), $runs runs each, hooks called $hook_calls times"
+read -r steal1 total1 < <(steal || echo "0 0")
+if ((total1 > total0)); then
+    echo "CPU stolen by the hypervisor during the run: $(((steal1 - steal0) * 100 / (total1 - total0)))%"
+fi
+echo "awsp $("$bin" --version | cut -d' ' -f2), hyperfine $(hyperfine --version | cut -d' ' -f2), $runs runs each (median, and the fastest), hooks called $hook_calls times"
 echo
 printf '| measure |'
 for n in $sizes; do printf ' %s profiles |' "$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$n")"; done

@@ -149,7 +149,7 @@ fn check_parse(text: &str, kind: FileKind) -> ParsedFile {
             for (name, s) in p.profiles.iter().chain(&p.sso_sessions) {
                 assert!(ini::is_valid_name(name), "accepted {name:?}");
                 assert!(!s.locs.is_empty());
-                for (k, prop) in &s.props {
+                for (k, prop) in s.props.iter() {
                     assert_eq!(k, k.to_ascii_lowercase());
                     assert!((1..=lines).contains(&prop.loc.line));
                 }

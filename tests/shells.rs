@@ -97,7 +97,8 @@ fn region_follows_the_profile_unless_kept() {
     h.config(SSO_CONFIG).credentials(STATIC_CREDENTIALS);
     valid_tokens(&h);
     // (commands, extra variable, what must be printed afterwards)
-    let cases: [(&str, Option<(&str, &str)>, [&str; 2]); 4] = [
+    type Case<'a> = (&'a str, Option<(&'a str, &'a str)>, [&'a str; 2]);
+    let cases: [Case; 4] = [
         // `keys` has no region: the previous one must not leak.
         (
             "awsp keys",

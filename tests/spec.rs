@@ -36,7 +36,7 @@ fn load(name: &str) -> Option<Json> {
 
 fn to_json(props: &ini::Props) -> Json {
     let mut m = serde_json::Map::new();
-    for (k, p) in props {
+    for (k, p) in props.iter() {
         let v = match &p.value {
             Value::Text(t) => Json::String(t.clone()),
             Value::Sub(sub) => Json::Object(

@@ -162,15 +162,6 @@ impl Props {
     }
 }
 
-impl<'a> IntoIterator for &'a Props {
-    type Item = (&'a str, &'a Property);
-    type IntoIter = Box<dyn Iterator<Item = Self::Item> + 'a>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
-    }
-}
-
 impl std::ops::Index<&str> for Props {
     type Output = Property;
 
@@ -328,12 +319,7 @@ pub struct Parser<'k> {
 }
 
 impl<'k> Parser<'k> {
-    pub fn new(
-        kind: FileKind,
-        file: Arc<PathBuf>,
-        keep: Keep<'k>,
-        skip: Skip,
-    ) -> Parser<'k> {
+    pub fn new(kind: FileKind, file: Arc<PathBuf>, keep: Keep<'k>, skip: Skip) -> Parser<'k> {
         Parser {
             kind,
             file,
@@ -907,7 +893,7 @@ mod tests {
                 for name in kept {
                     let (a, b) = (&full.profiles[name], &got.profiles[name]);
                     assert_eq!(a.props.len(), b.props.len(), "{name}");
-                    for (k, p) in &a.props {
+                    for (k, p) in a.props.iter() {
                         assert_eq!(p.value, b.props[k].value, "{name}.{k}");
                         assert_eq!(p.loc, b.props[k].loc, "{name}.{k}");
                     }
@@ -970,7 +956,11 @@ mod tests {
                     first.feed(&lines[..cut].concat()).unwrap();
                     let mut later = Parser::new(kind, file(), keep, skip);
                     later.feed(&lines[cut..].concat()).unwrap();
-                    assert_eq!(format!("{:?}", first.join(later)), whole, "{kind:?} cut {cut}");
+                    assert_eq!(
+                        format!("{:?}", first.join(later)),
+                        whole,
+                        "{kind:?} cut {cut}"
+                    );
                 }
             }
         }

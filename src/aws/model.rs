@@ -206,7 +206,9 @@ fn parse_file(path: &Path, kind: FileKind, keep: Keep, skip: Skip) -> Result<Par
         });
         let mut first = parser();
         let head = read_lines(read_at, 0, split, &mut first);
-        let tail = later.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let tail = later
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
         // An error in the first half is the one a single pass would have stopped at.
         head.map_err(|e| fail(e, 0))?;
         let rest = tail.map_err(|e| fail(e, first.lines()))?;
@@ -218,7 +220,9 @@ enum ReadError {
     Io(std::io::Error),
     TooLarge,
     /// Counted from the start of the range read.
-    Utf8 { line: usize },
+    Utf8 {
+        line: usize,
+    },
     Parse(ini::ParseError),
 }
 

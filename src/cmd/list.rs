@@ -77,7 +77,11 @@ pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
     std::thread::scope(|s| {
         let later = s.spawn(|| resolve(second, second.len()));
         let mut out = resolve(first, names.len());
-        out.extend(later.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        out.extend(
+            later
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        );
         out
     })
 }
