@@ -154,7 +154,7 @@ fn bad_input_is_one_line_and_exit_1() {
     );
     std::fs::write(h.path(".aws/config"), b"[profile ok]\nregion = a\n\xff\n").unwrap();
     check(h.run(&["list"], &[]), ".aws/config:3: not valid UTF-8");
-    // Files are read in 64 KB blocks: line numbers, and profiles written across a block
+    // Files are read in 16 KB blocks: line numbers, and profiles written across a block
     // boundary, come out as from one read.
     let mut long = String::new();
     let mut i = 0;
