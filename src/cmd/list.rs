@@ -51,13 +51,13 @@ impl Entry {
 
 pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
     let (active, _) = env.selected_profile();
-    let names: Vec<_> = config.profiles.iter().collect();
+    let profiles: Vec<_> = config.profiles.iter().collect();
     // Straight into entries: a Vec<Profile> beside them would be 3 MB more at 10,000.
-    let resolve = |names: &[(&String, &RawProfile)], capacity: usize| {
+    let resolve = |profiles: &[(&String, &RawProfile)], capacity: usize| {
         let mut tokens = TokenCache::new(env);
         let mut out = Vec::with_capacity(capacity);
         out.extend(
-            names
+            profiles
                 .iter()
                 .map(|(n, raw)| config.resolve_raw(n, raw))
                 .map(|profile| Entry {
@@ -68,15 +68,15 @@ pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
         );
         out
     };
-    if names.len() < 2000 {
-        return resolve(&names, names.len());
+    if profiles.len() < 2000 {
+        return resolve(&profiles, profiles.len());
     }
     // Profiles resolve independently: with thousands, a second core halves the wait before
     // the picker's first frame.
-    let (first, second) = names.split_at(names.len() / 2);
+    let (first, second) = profiles.split_at(profiles.len() / 2);
     std::thread::scope(|s| {
         let later = s.spawn(|| resolve(second, second.len()));
-        let mut out = resolve(first, names.len());
+        let mut out = resolve(first, profiles.len());
         out.extend(
             later
                 .join()
