@@ -8,6 +8,8 @@ pub mod cmd;
 pub mod complete;
 pub mod env;
 pub mod history;
+#[doc(hidden)]
+pub mod invariants;
 pub mod login;
 pub mod picker;
 pub mod quote;

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use awsp::aws::ini::{self, FileKind, ParsedFile};
-use awsp::aws::sso::{self, REFRESH_WINDOW};
-use awsp::aws::{Config, TokenState};
+use awsp::aws::ini::{self, FileKind};
+use awsp::aws::sso;
+use awsp::invariants;
 
 // ---- a tiny deterministic RNG (no proptest dependency) ------------------------------------
 
@@ -142,42 +142,6 @@ fn random_config(r: &mut Rng) -> String {
     chars.into_iter().collect()
 }
 
-fn check_parse(text: &str, kind: FileKind) -> ParsedFile {
-    let lines = text.split('\n').count();
-    match ini::parse(text, kind, Arc::new(PathBuf::from("f"))) {
-        Ok(p) => {
-            for (name, s) in p.profiles.iter().chain(&p.sso_sessions) {
-                assert!(ini::is_valid_name(name), "accepted {name:?}");
-                assert!(!s.locs.is_empty());
-                for (k, prop) in s.props.iter() {
-                    assert_eq!(k, k.to_ascii_lowercase());
-                    assert!((1..=lines).contains(&prop.loc.line));
-                }
-            }
-            for w in p.warnings.iter().chain(&p.cli_differences) {
-                assert!((1..=lines).contains(&w.loc.line));
-            }
-            p
-        }
-        Err(e) => {
-            assert!((1..=lines).contains(&e.loc.line), "{e}");
-            ParsedFile::default()
-        }
-    }
-}
-
-fn check_model(config: &str, credentials: &str) {
-    let merged = Config::merge(
-        check_parse(config, FileKind::Config),
-        check_parse(credentials, FileKind::Credentials),
-    );
-    for p in merged.resolve_all() {
-        assert_eq!(p.chain[0], p.name);
-        let mut seen = std::collections::HashSet::new();
-        assert!(p.chain.iter().all(|c| seen.insert(c)), "{:?}", p.chain);
-    }
-}
-
 fn random_token(r: &mut Rng) -> Vec<u8> {
     let times = [
         "2025-01-01T00:00:00Z",
@@ -232,26 +196,6 @@ fn random_token(r: &mut Rng) -> Vec<u8> {
     text
 }
 
-fn check_judge(text: &[u8], refreshable: bool) {
-    let now = sso::parse_time("2025-01-01T00:00:00Z").unwrap();
-    let state = sso::judge(text, refreshable, now);
-    match &state {
-        TokenState::Valid { expires_at } => assert!(*expires_at > now),
-        TokenState::Refreshable { expires_at } => {
-            assert!(refreshable);
-            assert!(*expires_at - now <= REFRESH_WINDOW);
-        }
-        TokenState::Expired { expires_at } => assert!(*expires_at <= now),
-        TokenState::Missing => panic!("judge never says missing"),
-        TokenState::Unreadable { .. } => {}
-    }
-    let _ = state.describe(now);
-    if let Some(t) = state.expires_at() {
-        let _ = t.to_rfc3339();
-        let _ = sso::format_left(t - now);
-    }
-}
-
 #[test]
 fn parser_and_judge_survive_random_input() {
     let mut r = Rng::seeded("parser_and_judge_survive_random_input");
@@ -263,9 +207,10 @@ fn parser_and_judge_survive_random_input() {
         let token = random_token(&mut r);
         let refreshable = r.chance(50);
         let ok = catch_unwind(AssertUnwindSafe(|| {
-            check_model(&config, &credentials);
-            check_judge(&token, refreshable);
-            check_judge(config.as_bytes(), refreshable);
+            let now = sso::parse_time("2025-01-01T00:00:00Z").unwrap();
+            invariants::model(&config, &credentials);
+            invariants::judge(&token, refreshable, now);
+            invariants::judge(config.as_bytes(), refreshable, now);
         }));
         assert!(
             ok.is_ok(),
@@ -306,8 +251,8 @@ fn pathological_inputs_stay_fast() {
     ];
     for (what, text) in &cases {
         let t = Instant::now();
-        check_model(text, "");
-        check_model("", text);
+        invariants::model(text, "");
+        invariants::model("", text);
         assert!(
             t.elapsed() < Duration::from_secs(5),
             "{what}: {:?}",

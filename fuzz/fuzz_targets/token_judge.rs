@@ -1,10 +1,11 @@
 //! The SSO token-cache reader: any bytes judge to a state, never a panic.
 //! Input: one flag byte (bit 0: a refreshable sso-session token), then the file's bytes.
+//! The assertions are `awsp::invariants::judge`, shared with `tests/hardening.rs`.
 
 #![no_main]
 
-use awsp::aws::TokenState;
-use awsp::aws::sso::{self, REFRESH_WINDOW};
+use awsp::aws::sso;
+use awsp::invariants;
 use chrono::{DateTime, Utc};
 use libfuzzer_sys::fuzz_target;
 
@@ -13,26 +14,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let now: DateTime<Utc> = DateTime::from_timestamp(1_735_689_600, 0).unwrap();
-    let refreshable = flags & 1 == 1;
-    let state = sso::judge(text, refreshable, now);
-    match &state {
-        TokenState::Valid { expires_at } => assert!(*expires_at > now),
-        TokenState::Refreshable { expires_at } => {
-            assert!(refreshable);
-            assert!(*expires_at - now <= REFRESH_WINDOW);
-        }
-        TokenState::Expired { expires_at } => assert!(*expires_at <= now),
-        TokenState::Missing => panic!("judge never says missing"),
-        TokenState::Unreadable { .. } => {}
-    }
-    // What list, status and the prompt do with a state.
-    let _ = state.describe(now);
-    let _ = state.is_usable();
-    if let Some(t) = state.expires_at() {
-        let _ = t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let _ = t.timestamp();
-        let _ = sso::format_left(t - now);
-    }
+    invariants::judge(text, flags & 1 == 1, now);
     if let Ok(s) = std::str::from_utf8(text) {
         if let Some(t) = sso::parse_time(s) {
             let _ = t - now;

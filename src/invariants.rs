@@ -1,0 +1,85 @@
+//! What must hold of any input, asserted: shared by the fuzz targets (`fuzz/`) and the
+//! bounded property test in `tests/hardening.rs`, which are separate crates, so that the
+//! two cannot drift apart. Not part of awsp's behaviour; hidden from the docs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::aws::Config;
+use crate::aws::ini::{self, FileKind, ParsedFile};
+use crate::aws::sso::{self, REFRESH_WINDOW, TokenState};
+
+/// Parses `text` as `kind`: accepted names are valid, keys lower-cased, and every
+/// location, warning and error names a real line. An error gives an empty file.
+pub fn parse(text: &str, kind: FileKind) -> ParsedFile {
+    let lines = 1..=text.split('\n').count();
+    match ini::parse(text, kind, Arc::new(PathBuf::from("f"))) {
+        Ok(p) => {
+            for (name, s) in p.profiles.iter().chain(&p.sso_sessions) {
+                assert!(
+                    ini::is_valid_name(name),
+                    "accepted an invalid name {name:?}"
+                );
+                assert!(!s.locs.is_empty());
+                for (k, prop) in s.props.iter() {
+                    assert_eq!(k, k.to_ascii_lowercase(), "keys are lower-cased");
+                    assert!(lines.contains(&prop.loc.line));
+                }
+            }
+            for w in p.warnings.iter().chain(&p.cli_differences) {
+                assert!(lines.contains(&w.loc.line));
+            }
+            p
+        }
+        Err(e) => {
+            assert!(lines.contains(&e.loc.line), "{e}");
+            let _ = e.to_string();
+            ParsedFile::default()
+        }
+    }
+}
+
+/// Merges both files and resolves every profile: each chain starts at its profile, never
+/// repeats one, and is no longer than the profiles there are.
+pub fn model(config: &str, credentials: &str) -> Config {
+    let merged = Config::merge(
+        parse(config, FileKind::Config),
+        parse(credentials, FileKind::Credentials),
+    );
+    for p in merged.resolve_all() {
+        assert_eq!(p.chain.first(), Some(&p.name));
+        assert!(p.chain.len() <= merged.profiles.len());
+        let mut seen = std::collections::HashSet::new();
+        assert!(
+            p.chain.iter().all(|c| seen.insert(c)),
+            "chain repeats: {:?}",
+            p.chain
+        );
+    }
+    merged
+}
+
+/// Judges a token file's bytes: the state agrees with the expiry it carries, and what
+/// list, status and the prompt make of it never panics.
+pub fn judge(text: &[u8], refreshable: bool, now: DateTime<Utc>) -> TokenState {
+    let state = sso::judge(text, refreshable, now);
+    match &state {
+        TokenState::Valid { expires_at } => assert!(*expires_at > now),
+        TokenState::Refreshable { expires_at } => {
+            assert!(refreshable);
+            assert!(*expires_at - now <= REFRESH_WINDOW);
+        }
+        TokenState::Expired { expires_at } => assert!(*expires_at <= now),
+        TokenState::Missing => panic!("judge never says missing"),
+        TokenState::Unreadable { .. } => {}
+    }
+    let _ = state.describe(now);
+    let _ = state.is_usable();
+    if let Some(t) = state.expires_at() {
+        let _ = t.to_rfc3339();
+        let _ = sso::format_left(t - now);
+    }
+    state
+}
