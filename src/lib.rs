@@ -11,6 +11,7 @@ pub mod history;
 #[doc(hidden)]
 pub mod invariants;
 pub mod login;
+pub mod mem;
 pub mod picker;
 pub mod quote;
 pub mod shell;

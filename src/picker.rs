@@ -10,21 +10,24 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, mpsc};
 
+use chrono::{DateTime, Utc};
 use skim::matcher::Matcher;
-use skim::prelude::{ItemPreview, PreviewContext, RankCriteria, Skim, SkimItem, SkimOptions};
+use skim::prelude::{
+    ItemPreview, PreviewContext, RankCriteria, Skim, SkimItem, SkimOptions, SkimOutput, unbounded,
+};
 use skim::tui::options::TuiLayout;
 
 use crate::aws::ini::Value;
-use crate::aws::{Config, Kind, TokenKey};
+use crate::aws::{Config, Kind, RawProfile, TokenKey};
 use crate::cmd::current::redact;
-use crate::cmd::list::Entry;
+use crate::cmd::list::{self, Entry};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::history;
 
 /// The text a row shows and matches on: name, account, role, region, token state.
 pub fn row_text(e: &Entry, env: &Env) -> String {
-    let token = e.token_text(env);
+    let token = e.token_text(env.now);
     let cells = cells(e);
     let mut s =
         String::with_capacity(cells.iter().map(|c| c.len() + 1).sum::<usize>() + token.len());
@@ -47,40 +50,98 @@ fn account_text(e: &Entry) -> String {
     }
 }
 
-/// Lets the person choose one of `entries`; returns its name. Esc or Ctrl-C: exit 130.
+/// A bare `awsp` at a terminal: draws before the whole config is parsed. A first pass
+/// checks every line (so a file [`Config::load`] rejects fails here, before anything is
+/// drawn) and collects the names; with the history they fix the order. A second pass keeps
+/// only the profiles a first screen shows, and skim gets those rows at once. A full load
+/// on another thread sends the rest after them, so they land where the order puts them,
+/// and then serves the preview pane. Returns the chosen name and the whole config.
+pub fn pick_streamed(env: &Env) -> Result<(String, Config)> {
+    let names = Config::load_names_checked(env)?;
+    if names.is_empty() {
+        bail!(
+            "no profiles in {} or {}; create one with `aws configure sso`",
+            env.config_file().display(),
+            env.credentials_file().display()
+        );
+    }
+    let mut order: Vec<&str> = names.iter().map(String::as_str).collect();
+    history::order(&mut order, &history::scores(env), |n| n);
+    let (first, rest) = order.split_at(first_screen().min(order.len()));
+    let early = Config::load_profiles(env, first)?;
+    let first = list::entries_of(&early, &pick_out(&early, first.iter().copied()), env);
+
+    let (requests, served) = mpsc::channel();
+    let previews = Arc::new(requests);
+    let mut layout = Layout::new(&first, env, Arc::clone(&previews));
+    // Names are all known: the column fits the longest, whenever its row comes.
+    layout.fit_names(names.iter().map(String::as_str));
+    let opts = options("", layout.header(), false);
+    let (items, source) = unbounded();
+    let _ = items.send(layout.items(&first));
+
+    let rest: Vec<String> = rest.iter().map(|n| n.to_string()).collect();
+    let loader_env = env.clone();
+    let loader = std::thread::spawn(move || -> Result<Config> {
+        let env = loader_env;
+        let config = Config::load(&env)?;
+        // Profiles added since the first pass go last.
+        let added = config
+            .names()
+            .filter(|n| names.binary_search_by(|m| m.as_str().cmp(n)).is_err());
+        let wanted = pick_out(&config, rest.iter().map(String::as_str).chain(added));
+        let entries = list::entries_of(&config, &wanted, &env);
+        let _ = items.send(layout.items(&entries));
+        // The last rows are in: skim's reader can stop.
+        drop(items);
+        drop((entries, wanted, rest, names, layout));
+        serve_previews(&config, &env, &served);
+        Ok(config)
+    });
+    let name = chosen(Skim::run_with(opts, Some(source)));
+    let _ = previews.send(Req::Stop);
+    let name = name?;
+    let config = loader
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+    Ok((name, config))
+}
+
+/// `names` that `config` has, with their sections, in the order given.
+fn pick_out<'c, 'n>(
+    config: &'c Config,
+    names: impl Iterator<Item = &'n str>,
+) -> Vec<(&'c String, &'c RawProfile)> {
+    names
+        .filter_map(|n| config.profiles.get_key_value(n))
+        .collect()
+}
+
+/// Lets the person choose one of `entries`, with `query` typed; returns its name.
 pub fn pick(entries: Vec<Entry>, query: &str, config: &Config, env: &Env) -> Result<String> {
-    let (tx, rx) = mpsc::channel();
-    let table = Arc::new(Table::new(entries, env, tx.clone()));
-    let rows: Vec<Row> = (0..table.entries.len())
-        .map(|idx| Row {
-            text: table.row(idx),
-            idx,
-            table: Arc::clone(&table),
-        })
-        .collect();
-    let opts = options(query, &table);
+    let entries = ordered(entries, env);
+    let (requests, served) = mpsc::channel();
+    let previews = Arc::new(requests);
+    let mut layout = Layout::new(&entries, env, Arc::clone(&previews));
+    let rows = layout.rows(&entries);
+    drop(entries);
+    let opts = options(query, layout.header(), true);
     if let Some(name) = only_match(&rows, query, &opts) {
         return Ok(name);
     }
-    let view = Preview {
-        config,
-        now: env.now,
-        home: env.home().map(|h| h.to_string_lossy().into_owned()),
-    };
     // The preview reads the config where it is, on a thread of this scope, instead of
-    // copying 10,000 profiles into skim's 'static items before the first frame.
-    let out = std::thread::scope(|s| {
-        let t = Arc::clone(&table);
-        s.spawn(move || {
-            while let Ok(Req::Text(idx, reply)) = rx.recv() {
-                let _ = reply.send(view.text(&t, idx));
-            }
-        });
+    // copying 10,000 profiles into skim's 'static items.
+    std::thread::scope(|s| {
+        s.spawn(move || serve_previews(config, env, &served));
         let out = Skim::run_items(opts, rows);
-        let _ = tx.send(Req::Stop);
-        out
+        let _ = previews.send(Req::Stop);
+        chosen(out)
     })
-    .map_err(|e| Error::runtime(format!("the picker failed: {e}")))?;
+}
+
+/// The name skim's answer chose. Esc or Ctrl-C: exit 130.
+fn chosen(out: std::result::Result<SkimOutput, impl std::fmt::Display>) -> Result<String> {
+    let out = out.map_err(|e| Error::runtime(format!("the picker failed: {e}")))?;
     if out.is_abort {
         return Err(Error::Silent(130));
     }
@@ -116,21 +177,21 @@ pub fn ordered(mut entries: Vec<Entry>, env: &Env) -> Vec<Entry> {
     entries
 }
 
-fn options(query: &str, table: &Table) -> SkimOptions {
+/// `sync`: match every row before drawing, so the first frame shows the list rather than
+/// an empty one that fills on skim's next 10 ms matcher tick. Streamed rows cannot wait.
+fn options(query: &str, header: String, sync: bool) -> SkimOptions {
     let mut o = SkimOptions::default();
     o.query = Some(query.to_string()).filter(|q| !q.is_empty());
     // Keep our (frecency) order: score first, then input order.
     o.tiebreak = vec![RankCriteria::Score, RankCriteria::Index];
-    // Match before entering, so the first frame already shows the list rather than an
-    // empty one that fills on skim's next 10 ms matcher tick.
-    o.sync = true;
+    o.sync = sync;
     o.layout = TuiLayout::Reverse;
     o.height = "100%".into();
     o.prompt = "profile> ".into();
-    o.header = Some(table.header());
+    o.header = Some(header);
     // The text comes from `Row::preview`; an empty command only turns the pane on.
     o.preview = Some(String::new());
-    o.preview_window = if term_width() >= 150 {
+    o.preview_window = if term_size().0 >= 150 {
         "right:45%:wrap"
     } else {
         "down:45%:wrap"
@@ -140,33 +201,51 @@ fn options(query: &str, table: &Table) -> SkimOptions {
     o.build()
 }
 
-/// Columns of stderr (the terminal skim draws on), 0 when unknown.
-fn term_width() -> u16 {
+/// Columns and lines of stderr (the terminal skim draws on), 0 when unknown.
+fn term_size() -> (u16, u16) {
     // SAFETY: TIOCGWINSZ fills a winsize we own; a failure leaves it zeroed.
     unsafe {
         let mut ws: libc::winsize = std::mem::zeroed();
         if libc::ioctl(2, libc::TIOCGWINSZ, &mut ws) == 0 {
-            ws.ws_col
+            (ws.ws_col, ws.ws_row)
         } else {
-            0
+            (0, 0)
         }
     }
 }
 
+/// How many rows the first screen can show, at least.
+fn first_screen() -> usize {
+    usize::from(term_size().1).clamp(40, 300)
+}
+
 enum Req {
-    Text(usize, mpsc::SyncSender<String>),
+    Text(String, mpsc::SyncSender<String>),
     Stop,
 }
 
+/// Answers the preview pane's requests until told to stop.
+fn serve_previews(config: &Config, env: &Env, requests: &mpsc::Receiver<Req>) {
+    let view = Preview {
+        config,
+        env,
+        home: env.home().map(|h| h.to_string_lossy().into_owned()),
+    };
+    while let Ok(Req::Text(name, reply)) = requests.recv() {
+        let _ = reply.send(view.text(&name));
+    }
+}
+
 struct Row {
+    /// The marker, the name, then the other cells.
     text: String,
-    idx: usize,
-    table: Arc<Table>,
+    name_len: usize,
+    previews: Arc<mpsc::Sender<Req>>,
 }
 
 impl Row {
     fn name(&self) -> &str {
-        &self.table.entries[self.idx].profile.name
+        &self.text[MARK..MARK + self.name_len]
     }
 }
 
@@ -181,7 +260,10 @@ impl SkimItem for Row {
 
     fn preview(&self, _context: PreviewContext) -> ItemPreview {
         let (reply, answer) = mpsc::sync_channel(1);
-        let text = match self.table.previews.send(Req::Text(self.idx, reply)) {
+        let text = match self
+            .previews
+            .send(Req::Text(self.name().to_string(), reply))
+        {
             Ok(()) => answer.recv().unwrap_or_default(),
             Err(_) => String::new(),
         };
@@ -191,57 +273,79 @@ impl SkimItem for Row {
 
 /// Column caps: a longer value is shown whole, it just does not widen every row.
 const CAPS: [usize; 4] = [40, 36, 28, 14];
+/// Bytes of the active marker that starts every row.
+const MARK: usize = 2;
 
-/// The rows' data, shared by every skim item.
-struct Table {
-    entries: Vec<Entry>,
-    tokens: Vec<Arc<str>>,
+/// The columns, and what the rows share.
+struct Layout {
     widths: [usize; 4],
-    previews: mpsc::Sender<Req>,
+    /// Profiles of one sso-session share a token: each is described once.
+    tokens: HashMap<TokenKey, Arc<str>>,
+    now: DateTime<Utc>,
+    previews: Arc<mpsc::Sender<Req>>,
 }
 
-impl Table {
-    fn new(entries: Vec<Entry>, env: &Env, previews: mpsc::Sender<Req>) -> Table {
-        let entries = ordered(entries, env);
-        // Profiles of one sso-session share a token: describe it once, and share the text.
-        let mut seen: HashMap<&TokenKey, Arc<str>> = HashMap::new();
-        let tokens: Vec<Arc<str>> = entries
-            .iter()
-            .map(|e| match (&e.token, &e.profile.token_key) {
-                (Some(t), Some(k)) => seen
-                    .entry(k)
-                    .or_insert_with(|| t.describe(env.now).into())
-                    .clone(),
-                _ => e.token_text(env).into(),
-            })
-            .collect();
+impl Layout {
+    /// Columns as wide as `entries` need, up to the caps.
+    fn new(entries: &[Entry], env: &Env, previews: Arc<mpsc::Sender<Req>>) -> Layout {
         let mut widths = [4, 7, 4, 6];
-        for e in &entries {
+        for e in entries {
             for ((w, c), cap) in widths.iter_mut().zip(cells(e)).zip(CAPS) {
                 *w = (*w).max(c.chars().count().min(cap));
             }
         }
-        Table {
-            entries,
-            tokens,
+        Layout {
             widths,
+            tokens: HashMap::new(),
+            now: env.now,
             previews,
         }
     }
 
-    fn row(&self, idx: usize) -> String {
-        let e = &self.entries[idx];
+    fn fit_names<'a>(&mut self, names: impl Iterator<Item = &'a str>) {
+        for n in names {
+            self.widths[0] = self.widths[0].max(n.chars().count().min(CAPS[0]));
+        }
+    }
+
+    fn rows(&mut self, entries: &[Entry]) -> Vec<Row> {
+        entries.iter().map(|e| self.row(e)).collect()
+    }
+
+    fn items(&mut self, entries: &[Entry]) -> Vec<Arc<dyn SkimItem>> {
+        entries
+            .iter()
+            .map(|e| Arc::new(self.row(e)) as Arc<dyn SkimItem>)
+            .collect()
+    }
+
+    fn row(&mut self, e: &Entry) -> Row {
+        let token = match (&e.token, &e.profile.token_key) {
+            (Some(t), Some(k)) => match self.tokens.get(k) {
+                Some(text) => Arc::clone(text),
+                None => {
+                    let text: Arc<str> = t.describe(self.now).into();
+                    self.tokens.insert(k.clone(), Arc::clone(&text));
+                    text
+                }
+            },
+            _ => e.token_text(self.now).into(),
+        };
         let mut s = String::with_capacity(self.widths.iter().sum::<usize>() + 32);
         s.push_str(if e.active { "* " } else { "  " });
         for (c, w) in cells(e).iter().zip(self.widths) {
             pad(&mut s, c, w);
         }
-        s.push_str(&self.tokens[idx]);
-        s
+        s.push_str(&token);
+        Row {
+            text: s,
+            name_len: e.profile.name.len(),
+            previews: Arc::clone(&self.previews),
+        }
     }
 
     fn header(&self) -> String {
-        let mut s = String::from("  ");
+        let mut s = " ".repeat(MARK);
         for (c, w) in ["NAME", "ACCOUNT", "ROLE", "REGION"]
             .iter()
             .zip(self.widths)
@@ -263,7 +367,7 @@ fn pad(s: &mut String, c: &str, w: usize) {
 /// Writes the preview pane's text.
 struct Preview<'a> {
     config: &'a Config,
-    now: chrono::DateTime<chrono::Utc>,
+    env: &'a Env,
     home: Option<String>,
 }
 
@@ -281,8 +385,10 @@ impl Preview<'_> {
 
     /// Every setting with where it came from, the sso-session and its token, the role
     /// chain. Secrets show only that they are there.
-    fn text(&self, table: &Table, idx: usize) -> String {
-        let e = &table.entries[idx];
+    fn text(&self, name: &str) -> String {
+        let Some(e) = Entry::of(self.config, name, self.env) else {
+            return String::new();
+        };
         let p = &e.profile;
         let mut s = String::new();
         let _ = writeln!(
@@ -297,7 +403,7 @@ impl Preview<'_> {
                 let _ = writeln!(s, "{k:<9} {v}");
             }
         };
-        let account = account_text(e);
+        let account = account_text(&e);
         field(
             &mut s,
             "account",
@@ -307,7 +413,7 @@ impl Preview<'_> {
         field(&mut s, "region", p.region.as_deref());
         let token = match &e.token {
             Some(t) => {
-                let mut d = t.describe(self.now);
+                let mut d = t.describe(self.env.now);
                 if let Some(at) = t.expires_at() {
                     let _ = write!(d, " (expires {})", at.format("%Y-%m-%d %H:%M UTC"));
                 }
@@ -316,7 +422,7 @@ impl Preview<'_> {
                 }
                 d
             }
-            None => table.tokens[idx].to_string(),
+            None => e.token_text(self.env.now),
         };
         field(&mut s, "token", Some(token.as_str()).filter(|t| *t != "-"));
         if let Some(err) = &p.chain_error {
@@ -447,42 +553,53 @@ mod tests {
         (config, env)
     }
 
-    fn table(config: &Config, env: &Env) -> Table {
-        let entries = crate::cmd::list::entries(config, env);
-        Table::new(entries, env, mpsc::channel().0)
-    }
-
-    fn idx(t: &Table, name: &str) -> usize {
-        t.entries
-            .iter()
-            .position(|e| e.profile.name == name)
-            .unwrap()
+    /// The header and every row's text, by name.
+    fn table(config: &Config, env: &Env) -> (String, HashMap<String, String>) {
+        let entries = list::entries(config, env);
+        let mut layout = Layout::new(&entries, env, Arc::new(mpsc::channel().0));
+        let rows = layout.rows(&entries);
+        let texts = rows.iter().map(|r| (r.name().to_string(), r.text.clone()));
+        (layout.header(), texts.collect())
     }
 
     #[test]
     fn rows_are_aligned_and_mark_the_active_profile() {
         let (config, env) = setup();
-        let s = table(&config, &env);
-        let a = s.row(idx(&s, "a"));
-        let keys = s.row(idx(&s, "keys"));
+        let (header, rows) = table(&config, &env);
+        let (a, keys) = (&rows["a"], &rows["keys"]);
         assert!(a.starts_with("* a "), "{a}");
         assert!(keys.starts_with("  keys "), "{keys}");
         assert_eq!(a.find("111111111111"), keys.find("- "));
         assert!(a.contains("Admin") && a.contains("us-east-1") && a.ends_with("missing"));
         assert!(keys.ends_with("static keys"));
-        assert_eq!(s.header().find("ACCOUNT"), a.find("111111111111"));
+        assert_eq!(header.find("ACCOUNT"), a.find("111111111111"));
+    }
+
+    #[test]
+    fn names_fitted_later_widen_the_name_column() {
+        let (config, env) = setup();
+        let entries = list::entries(&config, &env);
+        let mut layout = Layout::new(&entries[..1], &env, Arc::new(mpsc::channel().0));
+        let before = layout.header().find("ACCOUNT").unwrap();
+        layout.fit_names(["a-much-longer-profile-name"].into_iter());
+        let after = layout.header().find("ACCOUNT").unwrap();
+        assert_eq!(after, MARK + "a-much-longer-profile-name".len() + 2);
+        assert!(after > before);
+        let row = layout.row(&entries[0]);
+        assert_eq!(row.text.find("111111111111"), Some(after), "{}", row.text);
+        assert_eq!(row.name(), entries[0].profile.name);
     }
 
     #[test]
     fn preview_shows_settings_with_locations_and_hides_secrets() {
         let (config, env) = setup();
-        let t = table(&config, &env);
         let view = Preview {
             config: &config,
-            now: env.now,
+            env: &env,
             home: Some("/h".into()),
         };
-        let keys = view.text(&t, idx(&t, "keys"));
+        assert_eq!(view.text("no-such-profile"), "");
+        let keys = view.text("keys");
         assert!(
             !keys.contains("TOPSECRET") && !keys.contains("ALSOSECRET"),
             "{keys}"
@@ -491,7 +608,7 @@ mod tests {
         assert!(keys.contains("aws_session_token     = (hidden)"), "{keys}");
         assert!(keys.contains("AKIA…"), "{keys}");
         assert!(keys.contains("~/.aws/f:3"), "{keys}");
-        let role = view.text(&t, idx(&t, "role"));
+        let role = view.text("role");
         assert!(role.contains("role chain"), "{role}");
         assert!(
             role.contains("role ") && role.contains("assume Deploy in 333333333333"),

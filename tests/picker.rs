@@ -354,6 +354,76 @@ fn rows_follow_frecency_then_name() {
     assert_eq!(t.result(), "RESULT:prod-readonly:0");
 }
 
+/// More profiles than a first screen holds: those rows are drawn from a pass that keeps
+/// only them, and the rest stream in after a full load. The order, the last rows, their
+/// previews and the switch must not tell the difference.
+#[test]
+fn rows_beyond_the_first_screen_stream_in_order() {
+    if !have_tmux() {
+        return;
+    }
+    let h = Home::new();
+    let mut config = String::new();
+    for i in 0..400 {
+        config.push_str(&format!(
+            "[profile s{i:03}]\nregion = eu-west-{}\nrole_arn = arn:aws:iam::{:012}:role/R{i}\nsource_profile = base\n",
+            i % 3,
+            100_000 + i
+        ));
+    }
+    config.push_str("[profile base]\nregion = us-east-1\n");
+    h.config(&config);
+    h.credentials(
+        "[base]\naws_access_key_id = AKIAEXAMPLEKEY123456\naws_secret_access_key = SECRET-KEY\n",
+    );
+    let t = Term::start(&h, &[]);
+    // A late profile chosen twice comes first, before the name order.
+    for _ in 0..2 {
+        t.line("awsp s350");
+        assert_eq!(t.result(), "RESULT:s350:0");
+    }
+    let s = t.open_picker("");
+    let names = list_names(&s);
+    assert_eq!(names[..4], ["s350", "base", "s000", "s001"], "{s}");
+    let s = t.wait_for("every row", |s| counter(s).as_deref() == Some("401/401"));
+    assert_eq!(list_names(&s)[..4], names[..4], "later rows go after\n{s}");
+    // A row that came with the full load: found by its account id, previewed, chosen.
+    t.type_text("000000100399");
+    let s = t.wait_for("the s399 preview", |s| s.contains("s399  (assume-role)"));
+    assert_eq!(list_names(&s)[0], "s399", "the best match first\n{s}");
+    assert!(s.contains("source_profile = base"), "{s}");
+    assert!(
+        s.contains("~/.aws/config:1597"),
+        "file:line of its first line\n{s}"
+    );
+    t.key("Enter");
+    assert_eq!(t.result(), "RESULT:s399:0");
+}
+
+/// A file the SDKs cannot read fails a bare `awsp` before anything is drawn.
+#[test]
+fn a_broken_file_fails_before_the_picker_draws() {
+    if !have_tmux() {
+        return;
+    }
+    let h = home();
+    let mut config = SSO_CONFIG.to_string();
+    config.push_str("[profile late]\nregion = x\nthis line is not a setting\n");
+    h.config(&config);
+    let t = Term::start(&h, &[]);
+    t.line("awsp; echo \"RESULT:${AWS_PROFILE-unset}:$?\"");
+    let s = t.wait_for("the result", |s| {
+        s.lines().any(|l| l.starts_with("RESULT:"))
+    });
+    assert!(!s.contains("profile>"), "no picker\n{s}");
+    let lines = config.lines().count();
+    assert!(
+        s.contains(&format!("config:{lines}:")),
+        "the bad line's place\n{s}"
+    );
+    assert_eq!(t.result_line(), "RESULT:unset:1");
+}
+
 #[test]
 fn one_fuzzy_match_switches_without_drawing() {
     if !have_tmux() {

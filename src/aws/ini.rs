@@ -279,6 +279,19 @@ pub enum Skip {
     Unread,
     /// [`Skip::Unread`], listing their names in [`ParsedFile::skipped`].
     Names,
+    /// [`Skip::Checked`], listing their names: fails exactly when [`parse`] fails.
+    CheckedNames,
+}
+
+impl Skip {
+    /// Whether every line of a skipped profile is still checked.
+    pub fn checks(self) -> bool {
+        matches!(self, Skip::Checked | Skip::CheckedNames)
+    }
+
+    fn names(self) -> bool {
+        matches!(self, Skip::Names | Skip::CheckedNames)
+    }
 }
 
 pub fn parse(text: &str, kind: FileKind, file: Arc<PathBuf>) -> Result<ParsedFile, ParseError> {
@@ -357,7 +370,7 @@ impl<'k> Parser<'k> {
                     if (self.keep)(name) {
                         break;
                     }
-                    if self.skip == Skip::Names {
+                    if self.skip.names() {
                         self.out.skipped.push(name.to_string());
                     }
                     pos = next;
@@ -501,7 +514,7 @@ impl<'k> Parser<'k> {
         let loc = self.loc();
         self.section.locs.push(loc.clone());
         self.open = Open::Nothing;
-        let names = self.skip == Skip::Names;
+        let names = self.skip.names();
         let skipped = |p: String, out: &mut ParsedFile| {
             if names {
                 out.skipped.push(p);
@@ -515,7 +528,7 @@ impl<'k> Parser<'k> {
             }
             t => t,
         };
-        self.jumping = self.skip != Skip::Checked && matches!(target, Target::Skipped);
+        self.jumping = !self.skip.checks() && matches!(target, Target::Skipped);
         self.target = Some(target);
         Ok(())
     }
@@ -901,15 +914,18 @@ mod tests {
                 }
                 assert_eq!(got.sso_sessions.len(), full.sso_sessions.len());
             }
-            let names = parse_only(&text, kind, file(), &|_| false, Skip::Names).unwrap();
-            let mut names = names.skipped;
-            names.sort();
-            names.dedup();
-            assert_eq!(
-                names,
-                full.profiles.keys().cloned().collect::<Vec<_>>(),
-                "{kind:?}"
-            );
+            for skip in [Skip::Names, Skip::CheckedNames] {
+                let mut names = parse_only(&text, kind, file(), &|_| false, skip)
+                    .unwrap()
+                    .skipped;
+                names.sort();
+                names.dedup();
+                assert_eq!(
+                    names,
+                    full.profiles.keys().cloned().collect::<Vec<_>>(),
+                    "{kind:?} {skip:?}"
+                );
+            }
         }
     }
 
@@ -917,11 +933,12 @@ mod tests {
     fn feeding_in_blocks_parses_as_one_feed_does() {
         let text = mixed_text() + "[profile last]\nregion = x\n  cont\nbad line";
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        let modes: [(Keep, Skip); 4] = [
+        let modes: [(Keep, Skip); 5] = [
             (&|_| true, Skip::Checked),
             (&|n| n == "p7" || n == "last", Skip::Checked),
             (&|n| n == "p7" || n == "default", Skip::Unread),
             (&|_| false, Skip::Names),
+            (&|n| n == "p7", Skip::CheckedNames),
         ];
         for kind in [FileKind::Config, FileKind::Credentials] {
             for (keep, skip) in modes {
@@ -947,8 +964,13 @@ mod tests {
         let keep_some = |n: &str| n.ends_with('7') || n == "default";
         for kind in [FileKind::Config, FileKind::Credentials] {
             let all = |_: &str| true;
-            let keeps: [Keep; 2] = [&all, &keep_some];
-            for (keep, skip) in keeps.map(|k| (k, Skip::Checked)) {
+            let none = |_: &str| false;
+            let modes: [(Keep, Skip); 3] = [
+                (&all, Skip::Checked),
+                (&keep_some, Skip::Checked),
+                (&none, Skip::CheckedNames),
+            ];
+            for (keep, skip) in modes {
                 let file = || Arc::new(PathBuf::from("cfg"));
                 let whole = format!("{:?}", parse_only(&text, kind, file(), keep, skip).unwrap());
                 for cut in (1..lines.len()).filter(|&i| lines[i].starts_with('[')) {

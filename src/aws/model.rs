@@ -189,7 +189,7 @@ fn parse_file(path: &Path, kind: FileKind, keep: Keep, skip: Skip) -> Result<Par
         }
     };
     let split = match skip {
-        Skip::Checked if meta.len() >= SPLIT_AT => section_start(&file, meta.len() / 2),
+        s if s.checks() && meta.len() >= SPLIT_AT => section_start(&file, meta.len() / 2),
         _ => None,
     };
     let Some(split) = split else {
@@ -298,17 +298,39 @@ impl Files {
         }
     }
 
-    /// `name` and its `source_profile` chain: each pass keeps one more link.
-    fn parse_chain(&self, name: &str, skip: Skip) -> Result<Config> {
-        let mut wanted = vec![name.to_string()];
+    /// `names` and their `source_profile` chains: each pass keeps one more link of each.
+    fn parse_chains(&self, names: &[&str], skip: Skip) -> Result<Config> {
+        let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut links = 0;
         loop {
-            let config = self.parse(&|n| wanted.iter().any(|w| w == n), skip)?;
-            match config.missing_link(name, &wanted) {
-                // Past MAX_CHAIN, resolving reports the chain as too long anyway.
-                Some(next) if wanted.len() <= MAX_CHAIN => wanted.push(next),
-                _ => return Ok(config),
+            wanted.sort_unstable();
+            wanted.dedup();
+            let keep = |n: &str| wanted.binary_search_by(|w| w.as_str().cmp(n)).is_ok();
+            let config = self.parse(&keep, skip)?;
+            let missing: Vec<String> = names
+                .iter()
+                .filter_map(|name| config.missing_link(name, &wanted))
+                .collect();
+            // Past MAX_CHAIN, resolving reports the chain as too long anyway.
+            if missing.is_empty() || links >= MAX_CHAIN {
+                return Ok(config);
             }
+            wanted.extend(missing);
+            links += 1;
         }
+    }
+
+    fn names(&self, skip: Skip) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        for (path, kind) in [
+            (&self.config_path, FileKind::Config),
+            (&self.credentials_path, FileKind::Credentials),
+        ] {
+            names.extend(parse_file(path, kind, &|_| false, skip)?.skipped);
+        }
+        names.sort_unstable();
+        names.dedup();
+        Ok(names)
     }
 
     fn parse(&self, keep: Keep, skip: Skip) -> Result<Config> {
@@ -330,31 +352,32 @@ impl Config {
     /// every sso-session), jumping over the other profiles' lines unread: the prompt's fast
     /// path. Syntax errors in the skipped sections go unseen; [`Config::load`] reports them.
     pub fn load_profile(env: &Env, name: &str) -> Result<Config> {
-        Files::of(env).parse_chain(name, Skip::Unread)
+        Files::of(env).parse_chains(&[name], Skip::Unread)
+    }
+
+    /// [`Config::load_profile`] for several profiles at once: the picker's first rows.
+    pub fn load_profiles(env: &Env, names: &[&str]) -> Result<Config> {
+        Files::of(env).parse_chains(names, Skip::Unread)
     }
 
     /// [`Config::load_profile`] that still checks every line, so it fails exactly when
     /// [`Config::load`] fails: for `use NAME`, where the switch must not hide a file the
     /// SDKs cannot read.
     pub fn load_profile_checked(env: &Env, name: &str) -> Result<Config> {
-        Files::of(env).parse_chain(name, Skip::Checked)
+        Files::of(env).parse_chains(&[name], Skip::Checked)
     }
 
     /// Every profile name, sorted, from the section headers alone: the fast path for
     /// `list --names` and completion. A malformed header fails it; errors in property lines
     /// are left to `list`, `use` and `doctor`, which read every line.
     pub fn load_names(env: &Env) -> Result<Vec<String>> {
-        let files = Files::of(env);
-        let mut names = Vec::new();
-        for (path, kind) in [
-            (&files.config_path, FileKind::Config),
-            (&files.credentials_path, FileKind::Credentials),
-        ] {
-            names.extend(parse_file(path, kind, &|_| false, Skip::Names)?.skipped);
-        }
-        names.sort_unstable();
-        names.dedup();
-        Ok(names)
+        Files::of(env).names(Skip::Names)
+    }
+
+    /// [`Config::load_names`] that checks every line, so it fails exactly when
+    /// [`Config::load`] fails: the picker's first pass, before anything is drawn.
+    pub fn load_names_checked(env: &Env) -> Result<Vec<String>> {
+        Files::of(env).names(Skip::CheckedNames)
     }
 
     /// The first profile on `name`'s `source_profile` chain that was not loaded yet.

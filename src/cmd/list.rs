@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use crate::aws::{Config, Kind, Profile, RawProfile, TokenCache, TokenState};
@@ -20,9 +20,9 @@ pub struct Entry {
 
 impl Entry {
     /// `valid 3h12m`, `expired`, `static keys`, …
-    pub fn token_text(&self, env: &Env) -> String {
+    pub fn token_text(&self, now: DateTime<Utc>) -> String {
         match (&self.token, self.profile.kind) {
-            (Some(t), _) => t.describe(env.now),
+            (Some(t), _) => t.describe(now),
             (None, Kind::Static) => "static keys".into(),
             (None, Kind::Process) => "process".into(),
             (None, _) => "-".into(),
@@ -49,9 +49,37 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// `profile` with its token state; `active` names the profile the environment selects.
+    fn new(profile: Profile, tokens: &mut TokenCache, active: &str) -> Entry {
+        Entry {
+            token: profile.token_key.as_ref().map(|k| tokens.state(k)),
+            active: profile.name == active,
+            profile,
+        }
+    }
+
+    /// Profile `name` of `config`, resolved.
+    pub fn of(config: &Config, name: &str, env: &Env) -> Option<Entry> {
+        let (name, raw) = config.profiles.get_key_value(name)?;
+        let profile = config.resolve_raw(name, raw);
+        Some(Entry::new(
+            profile,
+            &mut TokenCache::new(env),
+            &env.selected_profile().0,
+        ))
+    }
+}
+
+/// Every profile of `config`, in name order.
 pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
-    let (active, _) = env.selected_profile();
     let profiles: Vec<_> = config.profiles.iter().collect();
+    entries_of(config, &profiles, env)
+}
+
+/// `profiles` of `config`, resolved, in the order given.
+pub fn entries_of(config: &Config, profiles: &[(&String, &RawProfile)], env: &Env) -> Vec<Entry> {
+    let (active, _) = env.selected_profile();
     // Straight into entries: a Vec<Profile> beside them would be 3 MB more at 10,000.
     let resolve = |profiles: &[(&String, &RawProfile)], capacity: usize| {
         let mut tokens = TokenCache::new(env);
@@ -59,17 +87,12 @@ pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
         out.extend(
             profiles
                 .iter()
-                .map(|(n, raw)| config.resolve_raw(n, raw))
-                .map(|profile| Entry {
-                    token: profile.token_key.as_ref().map(|k| tokens.state(k)),
-                    active: profile.name == active,
-                    profile,
-                }),
+                .map(|(n, raw)| Entry::new(config.resolve_raw(n, raw), &mut tokens, &active)),
         );
         out
     };
     if profiles.len() < 2000 {
-        return resolve(&profiles, profiles.len());
+        return resolve(profiles, profiles.len());
     }
     // Profiles resolve independently: with thousands, a second core halves the wait before
     // the picker's first frame.
@@ -105,6 +128,7 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
         }
         return Ok(out.flush()?);
     }
+    crate::mem::prefer_huge_pages();
     let config = Config::load(env)?;
     let entries = entries(&config, env);
     let files = (config.config_path.clone(), config.credentials_path.clone());
@@ -150,7 +174,7 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
                 dash(&p.role_name),
                 dash(&p.region),
                 dash(&p.sso_session),
-                e.token_text(env),
+                e.token_text(env.now),
             ]
         })
         .collect();

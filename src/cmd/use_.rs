@@ -8,24 +8,33 @@ use crate::error::Result;
 use crate::{history, login, picker, shell, switch};
 
 pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
-    let config = load(env, args.query.as_deref())?;
-    let result = switch_to(&config, args, env);
+    let query = args.query.as_deref().unwrap_or("").trim();
+    let (config, name) = if query.is_empty() && env.interactive {
+        // A bare `awsp` at a terminal: the picker draws while the files are parsed.
+        crate::mem::prefer_huge_pages();
+        let (name, config) = picker::pick_streamed(env)?;
+        (config, Ok(name))
+    } else {
+        let config = load(env, query)?;
+        let name = resolve_target(&config, Some(query), env);
+        (config, name)
+    };
+    let result = name.and_then(|name| switch_to(&config, &name, args, env));
     // The process ends next (`crate::exit`); freeing 10,000 parsed profiles first would
     // only delay the switch, or the shell after Esc in the picker.
     std::mem::forget(config);
     result
 }
 
-fn switch_to(config: &Config, args: &UseArgs, env: &Env) -> Result<()> {
-    let name = resolve_target(config, args.query.as_deref(), env)?;
-    let profile = config.resolve(&name).expect("resolved names exist");
+fn switch_to(config: &Config, name: &str, args: &UseArgs, env: &Env) -> Result<()> {
+    let profile = config.resolve(name).expect("resolved names exist");
     let token = login::ensure(config, &profile, env, &args.login)?;
     let keep = switch::keep_region(env, args.keep_region);
     let code = shell::render(
         args.shell.shell,
         &switch::use_changes(&profile, env, keep, token.as_ref()),
     )?;
-    history::record(env, &name);
+    history::record(env, name);
     print!("{code}");
     Ok(())
 }
@@ -33,8 +42,7 @@ fn switch_to(config: &Config, args: &UseArgs, env: &Env) -> Result<()> {
 /// For an exact name (or `-`), only that profile's sections are kept: every line is still
 /// checked, so a file the SDKs cannot read fails the switch as a full load would. A query
 /// needs every profile to match against.
-fn load(env: &Env, query: Option<&str>) -> Result<Config> {
-    let query = query.unwrap_or("").trim();
+fn load(env: &Env, query: &str) -> Result<Config> {
     let name = match query {
         "-" => env.get("AWSP_PREVIOUS").unwrap_or(""),
         q => q,
@@ -45,6 +53,8 @@ fn load(env: &Env, query: Option<&str>) -> Result<Config> {
             return Ok(config);
         }
     }
+    // Every profile, for the picker or a query.
+    crate::mem::prefer_huge_pages();
     Config::load(env)
 }
 
