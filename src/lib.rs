@@ -41,33 +41,40 @@ pub fn main() -> i32 {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("awsp: internal error: {info}; please report it");
     }));
-    match cli::Cli::try_parse() {
-        Ok(cli) => match cmd::run(cli.command) {
-            Ok(()) => 0,
-            Err(e) => {
-                let msg = e.to_string();
-                if !msg.is_empty() {
-                    eprintln!("awsp: {msg}");
-                }
-                e.code()
-            }
+    let command = match cli::prompt_args(std::env::args_os().skip(1)) {
+        Some(args) => cli::Command::Prompt(args),
+        None => match cli::Cli::try_parse() {
+            Ok(cli) => cli.command,
+            Err(e) => return usage_error(e),
         },
-        Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
-            // `awsp prod` reached the binary: the shell function is not loaded.
-            let word = std::env::args().nth(1).unwrap_or_default();
-            eprintln!(
-                "awsp: `{word}` is not a subcommand; to switch profiles load the shell hook \
-                 (eval \"$(awsp init bash)\", see `awsp init --help`), or run `awsp use {word} --shell bash`"
-            );
-            2
-        }
+    };
+    match cmd::run(command) {
+        Ok(()) => 0,
         Err(e) => {
-            // clap prints help/version on stdout and usage errors on stderr.
-            let _ = e.print();
-            match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => 2,
+            let msg = e.to_string();
+            if !msg.is_empty() {
+                eprintln!("awsp: {msg}");
             }
+            e.code()
         }
+    }
+}
+
+/// Reports what clap could not parse (or prints the help it was asked for).
+fn usage_error(e: clap::Error) -> i32 {
+    if e.kind() == clap::error::ErrorKind::InvalidSubcommand {
+        // `awsp prod` reached the binary: the shell function is not loaded.
+        let word = std::env::args().nth(1).unwrap_or_default();
+        eprintln!(
+            "awsp: `{word}` is not a subcommand; to switch profiles load the shell hook \
+             (eval \"$(awsp init bash)\", see `awsp init --help`), or run `awsp use {word} --shell bash`"
+        );
+        return 2;
+    }
+    // clap prints help/version on stdout and usage errors on stderr.
+    let _ = e.print();
+    match e.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+        _ => 2,
     }
 }

@@ -384,11 +384,8 @@ impl<'k> Parser<'k> {
                 }
                 self.jumping = false;
             }
-            // Lines are short: a plain byte scan beats memchr's set-up cost.
-            let end = text.as_bytes()[pos..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(text.len(), |i| pos + i);
+            let end =
+                memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
             self.lines += 1;
             self.line(&text[pos..end])?;
             pos = end + 1;
@@ -724,7 +721,9 @@ fn next_header(rest: &str) -> usize {
     let bytes = rest.as_bytes();
     let mut from = 0;
     loop {
-        match rest[from..].find('[') {
+        // The memchr crate's search is vectorised; core's goes a word at a time: a
+        // quarter of `awsp prompt`'s instructions at 1,000 profiles.
+        match memchr::memchr(b'[', &bytes[from..]) {
             Some(i) if bytes[from + i - 1] == b'\n' => return from + i,
             Some(i) => from += i + 1,
             None => return rest.len(),
