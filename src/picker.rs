@@ -3,7 +3,8 @@
 //! Rows come in frecency order (then name) and skim is told to keep that order: with an
 //! empty query every row scores the same and the input index decides; with a query the
 //! match score decides and the input index breaks ties. skim draws on stderr and reads
-//! keys from the terminal, so the shell function's captured stdout stays clean.
+//! keys from the terminal, so the shell function's captured stdout stays clean. A bare
+//! `awsp` draws its first screen before the whole config is parsed ([`pick_streamed`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;

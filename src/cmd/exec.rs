@@ -13,7 +13,7 @@ use crate::{login, switch};
 
 pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
-    let name = resolve_target(&config, Some(&args.profile), env)?;
+    let name = resolve_target(&config, &args.profile, env)?;
     let profile = config.resolve(&name).expect("resolved names exist");
     let token = login::ensure(&config, &profile, env, &args.login)?;
     let keep = switch::keep_region(env, false);

@@ -47,9 +47,7 @@ impl Entry {
             "active": self.active,
         })
     }
-}
 
-impl Entry {
     /// `profile` with its token state; `active` names the profile the environment selects.
     fn new(profile: Profile, tokens: &mut TokenCache, active: &str) -> Entry {
         Entry {

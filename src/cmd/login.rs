@@ -10,7 +10,7 @@ use crate::login;
 pub fn run(args: &LoginArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
     let name = match args.profile.as_deref() {
-        Some(query) => resolve_target(&config, Some(query), env)?,
+        Some(query) => resolve_target(&config, query, env)?,
         None => {
             let (name, var) = env.selected_profile();
             if !config.profiles.contains_key(&name) {

@@ -16,7 +16,7 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
         (config, Ok(name))
     } else {
         let config = load(env, query)?;
-        let name = resolve_target(&config, Some(query), env);
+        let name = resolve_target(&config, query, env);
         (config, name)
     };
     let result = name.and_then(|name| switch_to(&config, &name, args, env));
@@ -60,8 +60,8 @@ fn load(env: &Env, query: &str) -> Result<Config> {
 
 /// The profile a `use` argument means: `-`, an exact name, a query with one match, or a
 /// choice in the picker.
-pub fn resolve_target(config: &Config, query: Option<&str>, env: &Env) -> Result<String> {
-    let query = query.unwrap_or("").trim();
+pub fn resolve_target(config: &Config, query: &str, env: &Env) -> Result<String> {
+    let query = query.trim();
     if query == "-" {
         return match env.get("AWSP_PREVIOUS") {
             Some(prev) if config.profiles.contains_key(prev) => Ok(prev.to_string()),
