@@ -41,16 +41,6 @@ pub fn row_text(e: &Entry, env: &Env) -> String {
     s
 }
 
-fn account_text(e: &Entry) -> String {
-    let p = &e.profile;
-    match (&p.account_id, &p.account_name) {
-        (Some(id), Some(n)) => format!("{id} {n}"),
-        (Some(id), None) => id.clone(),
-        (None, Some(n)) => n.clone(),
-        (None, None) => String::new(),
-    }
-}
-
 /// A bare `awsp` at a terminal: draws before the whole config is parsed. A first pass
 /// checks every line (so a file [`Config::load`] rejects fails here, before anything is
 /// drawn) and collects the names; with the history they fix the order. A second pass keeps
@@ -184,7 +174,7 @@ fn only_match(rows: &[Row], query: &str, opts: &SkimOptions) -> Option<String> {
 }
 
 /// The rows in display order: frecency, then name.
-pub fn ordered(mut entries: Vec<Entry>, env: &Env) -> Vec<Entry> {
+fn ordered(mut entries: Vec<Entry>, env: &Env) -> Vec<Entry> {
     let scores = history::scores(env);
     history::order(&mut entries, &scores, |e| &e.profile.name);
     entries
@@ -416,11 +406,11 @@ impl Preview<'_> {
                 let _ = writeln!(s, "{k:<9} {v}");
             }
         };
-        let account = account_text(&e);
+        let [_, account, ..] = cells(&e);
         field(
             &mut s,
             "account",
-            Some(account.as_str()).filter(|a| !a.is_empty()),
+            Some(account.as_ref()).filter(|a| *a != "-"),
         );
         field(&mut s, "role", p.role_name.as_deref());
         field(&mut s, "region", p.region.as_deref());
