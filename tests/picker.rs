@@ -130,11 +130,18 @@ impl Term {
         }
     }
 
-    /// Runs `awsp ARGS` and waits for the picker to show its list.
+    /// Runs `awsp ARGS` and waits for the picker to show its list. A bare `awsp` streams
+    /// its rows, so a frame may come before skim has matched all it was sent: wait until
+    /// the counter reads `k/k`.
     fn open_picker(&self, args: &str) -> String {
         self.line(&format!("awsp{args}"));
         self.wait_for("the picker", |s| {
-            s.contains("profile>") && !list_names(s).is_empty()
+            let caught_up = || {
+                counter(s)
+                    .and_then(|c| c.split_once('/').map(|(a, b)| a == b))
+                    .unwrap_or(false)
+            };
+            s.contains("profile>") && !list_names(s).is_empty() && (!args.is_empty() || caught_up())
         })
     }
 
