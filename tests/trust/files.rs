@@ -1,0 +1,2 @@
+//! Hostile input: files.
+#[allow(unused_imports)] use crate::common::*;

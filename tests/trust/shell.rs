@@ -1,0 +1,2 @@
+//! Hostile input: shell.
+#[allow(unused_imports)] use crate::common::*;

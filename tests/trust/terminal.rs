@@ -1,0 +1,2 @@
+//! Hostile input: terminal.
+#[allow(unused_imports)] use crate::common::*;
