@@ -14,6 +14,7 @@ pub mod login;
 pub mod mem;
 pub mod picker;
 pub mod quote;
+pub mod sanitize;
 pub mod shell;
 pub mod style;
 pub mod suggest;

@@ -1,0 +1,274 @@
+//! Text from files, token caches and the environment, made safe to show a person.
+//!
+//! A terminal acts on control characters: `ESC ] 52 ; c ; … BEL` in an account name writes
+//! to the clipboard, `ESC ] 0 ; … BEL` retitles the window, `CSI 2 J` clears the screen, a
+//! C1 `CSI` (U+009B) does the same on terminals that take 8-bit controls, and `CR` or a
+//! bidirectional override (U+202E) makes a line read differently from what it holds. Every
+//! human-readable output goes through [`shown`]; every `--json` output through
+//! [`write_json`].
+//!
+//! The spelling of what [`shown`] replaces:
+//! - C0 controls (U+0000–U+001F, tab and line feed included) and DEL (U+007F): `\x` and
+//!   two lower-case hex digits: `\x1b`, `\x07`, `\x0a`, `\x7f`.
+//! - C1 controls (U+0080–U+009F) and the bidirectional controls (U+061C, U+200E, U+200F,
+//!   U+202A–U+202E, U+2066–U+2069): `\u{` lower-case hex `}`: `\u{9b}`, `\u{202e}`.
+//! - A backslash stays as it is, except where it is followed (in the output) by `\`, `x`
+//!   or `u`: then it is doubled. So `C:\Users\me` and `'\''` are shown unchanged, a
+//!   literal `\x1b` in a value is shown as `\\x1b`, and an ESC as `\x1b`.
+//!
+//! Read back, `\\` is one backslash, `\xHH` and `\u{…}` are the characters above, and any
+//! other backslash is itself: no two inputs are shown alike. The price is that [`shown`]
+//! is not idempotent on text holding `\\`, `\x` or `\u`: a value is shown once, at the
+//! point where it is written out, never sanitised in advance.
+//!
+//! Text with nothing to replace is returned borrowed, without an allocation: this runs on
+//! every table cell.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Whether a terminal could act on `c`, or reorder the text around it: a C0 control, DEL,
+/// a C1 control, or a bidirectional control.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || is_bidi(c)
+}
+
+/// The bidirectional formatting characters: ALM, LRM, RLM, the embeddings and overrides
+/// (LRE RLE PDF LRO RLO) and the isolates (LRI RLI FSI PDI).
+pub fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Bytes that may start something [`shown`] rewrites: C0, `\`, DEL, and the UTF-8 lead
+/// bytes of C1 (`C2`), U+061C (`D8`), and U+200E–U+2069 (`E2`). Anything else is passed
+/// over with one table lookup.
+const MAYBE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'\\' as usize] = true;
+    t[0x7F] = true;
+    t[0xC2] = true;
+    t[0xD8] = true;
+    t[0xE2] = true;
+    t
+};
+
+/// `s`, safe to write to a terminal, spelled as the module documentation says.
+pub fn shown(s: &str) -> Cow<'_, str> {
+    match first_change(s) {
+        None => Cow::Borrowed(s),
+        Some(i) => {
+            let mut out = String::with_capacity(s.len() + 16);
+            out.push_str(&s[..i]);
+            escape_into(&s[i..], &mut out);
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// Text of several lines, each line [`shown`] and the line breaks kept: for text whose
+/// `\n` are awsp's own.
+pub fn shown_lines(s: &str) -> Cow<'_, str> {
+    if first_change(s).is_none() {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&shown(line));
+    }
+    Cow::Owned(out)
+}
+
+/// Whether a backslash followed by `next` must be doubled: when what `next` is shown as
+/// starts with `\`, `x` or `u`.
+fn doubles(next: Option<char>) -> bool {
+    next.is_some_and(|c| matches!(c, '\\' | 'x' | 'u') || is_unsafe(c))
+}
+
+/// The byte offset of the first character [`shown`] changes, if any.
+fn first_change(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if MAYBE[b as usize] {
+            // Every flagged byte is ASCII or a lead byte, so `i` is a char boundary.
+            let mut rest = s[i..].chars();
+            let c = rest.next().unwrap_or_default();
+            if (c == '\\' && doubles(rest.next())) || is_unsafe(c) {
+                return Some(i);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn escape_into(s: &str, out: &mut String) {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if doubles(chars.peek().copied()) => out.push_str("\\\\"),
+            c if c <= '\u{1F}' || c == '\u{7F}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+/// A JSON formatter that also writes DEL, the C1 controls and the bidirectional controls
+/// as `\uXXXX` escapes (serde_json escapes only C0, `"` and `\`). The JSON is the same
+/// value: it parses back to the same strings.
+pub struct SafeFormatter<F>(pub F);
+
+macro_rules! delegate {
+    ($($name:ident),* ; $($with_first:ident),*) => {
+        $(
+            fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+                self.0.$name(w)
+            }
+        )*
+        $(
+            fn $with_first<W: ?Sized + std::io::Write>(
+                &mut self,
+                w: &mut W,
+                first: bool,
+            ) -> std::io::Result<()> {
+                self.0.$with_first(w, first)
+            }
+        )*
+    };
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeFormatter<F> {
+    delegate!(
+        begin_array, end_array, end_array_value, begin_object, end_object, end_object_key,
+        begin_object_value, end_object_value;
+        begin_array_value, begin_object_key
+    );
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            // C0 never reaches a fragment: serde_json escapes it itself.
+            if is_unsafe(c) {
+                self.0.write_string_fragment(w, &fragment[start..i])?;
+                write!(w, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        self.0.write_string_fragment(w, &fragment[start..])
+    }
+}
+
+/// Writes `value` as JSON (indented when `pretty`, as `serde_json::to_writer_pretty` does)
+/// with [`SafeFormatter`]. No newline follows.
+pub fn write_json<W, T>(out: W, value: &T, pretty: bool) -> std::io::Result<()>
+where
+    W: std::io::Write,
+    T: serde::Serialize + ?Sized,
+{
+    let result = if pretty {
+        let f = SafeFormatter(serde_json::ser::PrettyFormatter::new());
+        value.serialize(&mut serde_json::Serializer::with_formatter(out, f))
+    } else {
+        let f = SafeFormatter(serde_json::ser::CompactFormatter);
+        value.serialize(&mut serde_json::Serializer::with_formatter(out, f))
+    };
+    result.map_err(std::io::Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(s: &str) -> bool {
+        matches!(shown(s), Cow::Owned(_))
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        for s in [
+            "",
+            "dev-admin",
+            "111111111111 (Prod Account)",
+            "C:\\Users\\me",
+            "'x'\\''y'",
+            "trailing \\",
+            "émoji 🙂 日本語 ‐ – — \u{a0} \u{2028}",
+            "\u{200d}\u{2060}",
+        ] {
+            assert!(!owned(s), "{s:?}");
+            assert_eq!(shown(s), s);
+        }
+    }
+
+    #[test]
+    fn controls_are_spelled_out() {
+        assert_eq!(shown("a\x1b]52;c;aGk=\x07b"), "a\\x1b]52;c;aGk=\\x07b");
+        assert_eq!(shown("\x1b]0;title\x07"), "\\x1b]0;title\\x07");
+        assert_eq!(shown("\x1b[2J"), "\\x1b[2J");
+        assert_eq!(shown("x\u{9b}2J"), "x\\u{9b}2J");
+        assert_eq!(shown("\u{80}\u{9f}"), "\\u{80}\\u{9f}");
+        assert_eq!(shown("evil\u{202e}fdp.exe"), "evil\\u{202e}fdp.exe");
+        assert_eq!(
+            shown("\u{61c}\u{200e}\u{200f}\u{202a}\u{2066}\u{2069}"),
+            "\\u{61c}\\u{200e}\\u{200f}\\u{202a}\\u{2066}\\u{2069}"
+        );
+        assert_eq!(shown("a\tb\nc\rd\0e\x7f"), "a\\x09b\\x0ac\\x0dd\\x00e\\x7f");
+        assert_eq!(shown_lines("a\x1b\nb\u{7f}\n"), "a\\x1b\nb\\x7f\n");
+        assert_eq!(shown_lines("a\nb"), "a\nb");
+    }
+
+    #[test]
+    fn backslashes_stay_unambiguous() {
+        // Written as is, unless an escape could be read into what follows.
+        assert_eq!(shown("\\x1b"), "\\\\x1b");
+        assert_eq!(shown("\\u{9b}"), "\\\\u{9b}");
+        assert_eq!(shown("a\\\\b\x1b"), "a\\\\\\b\\x1b");
+        assert_eq!(shown("\\\x1b"), "\\\\\\x1b");
+        assert_eq!(shown("\\n\x07"), "\\n\\x07");
+        // The two are told apart.
+        assert_ne!(shown("\\x1b"), shown("\x1b"));
+    }
+
+    #[test]
+    fn json_escapes_what_serde_json_leaves_raw() {
+        let v = serde_json::json!({"k\u{202e}": ["a\u{7f}\u{9b}\u{202e}z", "\x1b", "plain"]});
+        for pretty in [false, true] {
+            let mut out = Vec::new();
+            write_json(&mut out, &v, pretty).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(!text.chars().any(|c| c != '\n' && is_unsafe(c)), "{text:?}");
+            assert!(text.contains("a\\u007f\\u009b\\u202ez"), "{text}");
+            assert!(text.contains("\"k\\u202e\""), "{text}");
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, v);
+            // The same layout as serde_json's own writers, the escapes aside.
+            let plain = match pretty {
+                true => serde_json::to_string_pretty(&v).unwrap(),
+                false => serde_json::to_string(&v).unwrap(),
+            };
+            let expect = plain
+                .replace('\u{7f}', "\\u007f")
+                .replace('\u{9b}', "\\u009b")
+                .replace('\u{202e}', "\\u202e");
+            assert_eq!(text, expect);
+        }
+    }
+}
