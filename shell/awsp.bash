@@ -20,11 +20,14 @@ __CMD__() {
         use | clear) ;;
         *) set -- use "$@" ;;
     esac
-    if __awsp_code="$(command awsp "$1" --shell bash "${@:2}")"; then
+    __awsp_code="$(command awsp "$1" --shell bash "${@:2}")" || return
+    # Only code the binary generated as code starts with its marker line; anything else
+    # (help, a version) is text to show, never to evaluate.
+    if [[ $__awsp_code == '__MARKER__'$'\n'* ]]; then
         eval "$__awsp_code"
         __awsp_prompt_reset
-    else
-        return $?
+    elif [[ -n $__awsp_code ]]; then
+        printf '%s\n' "$__awsp_code"
     fi
 }
 

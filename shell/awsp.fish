@@ -16,11 +16,16 @@ function __CMD__ --description 'Switch AWS profiles'
     end
     set -l __awsp_code (command awsp $argv[1] --shell fish $argv[2..-1] | string collect)
     set -l __awsp_status $pipestatus[1]
-    if test $__awsp_status -eq 0
+    test $__awsp_status -eq 0; or return $__awsp_status
+    # Only code the binary generated as code starts with its marker line; anything else
+    # (help, a version) is text to show, never to evaluate.
+    if string match -q -- '__MARKER__'\n'*' "$__awsp_code"
         printf '%s\n' $__awsp_code | source
         __awsp_prompt_reset
+    else if test -n "$__awsp_code"
+        printf '%s\n' $__awsp_code
     end
-    return $__awsp_status
+    return 0
 end
 
 # Completion: the binary completes profile names, subcommands and flags.

@@ -23,10 +23,15 @@ function global:__CMD__ {
         'clear' { $sub = 'clear' }
         default { $sub = 'use'; $rest = @($args) }
     }
-    $code = & $bin $sub --shell powershell @rest
-    if ($LASTEXITCODE -eq 0) {
-        Invoke-Expression (@($code) -join "`n")
+    $code = @(& $bin $sub --shell powershell @rest)
+    if ($LASTEXITCODE -ne 0) { return }
+    # Only code the binary generated as code starts with its marker line; anything else
+    # (help, a version) is text to show, never to evaluate.
+    if ($code.Count -gt 0 -and $code[0] -ceq '__MARKER__') {
+        Invoke-Expression ($code -join "`n")
         __awsp_prompt_reset
+    } else {
+        $code
     }
 }
 

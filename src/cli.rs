@@ -157,12 +157,13 @@ pub struct LoginArgs {
 
 #[derive(Args, Debug)]
 pub struct ExecArgs {
+    /// Profile name, or a query that matches one profile
     pub profile: String,
     #[command(flatten)]
     pub login: LoginOpts,
-    /// The command and its arguments
+    /// The command and its arguments (passed byte for byte, UTF-8 or not)
     #[arg(last = true, required = true, num_args = 1..)]
-    pub command: Vec<String>,
+    pub command: Vec<OsString>,
 }
 
 #[derive(Args, Debug)]

@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 #[derive(Clone, Debug)]
 pub struct Env {
     vars: BTreeMap<String, String>,
+    /// Names of variables that are set to something that is not UTF-8. No AWS tool can use
+    /// such a value; awsp reports them as present but invalid rather than as unset.
+    not_utf8: Vec<String>,
     /// The language-specific home (getpwuid), used only when `$HOME` is unset.
     fallback_home: Option<PathBuf>,
     pub now: DateTime<Utc>,
@@ -19,11 +22,20 @@ pub struct Env {
 
 impl Env {
     pub fn from_process() -> Env {
-        let vars = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
+        let mut vars = BTreeMap::new();
+        let mut not_utf8 = Vec::new();
+        for (k, v) in std::env::vars_os() {
+            let Ok(k) = k.into_string() else { continue };
+            match v.into_string() {
+                Ok(v) => {
+                    vars.insert(k, v);
+                }
+                Err(_) => not_utf8.push(k),
+            }
+        }
         Env {
             vars,
+            not_utf8,
             fallback_home: dirs::home_dir(),
             now: Utc::now(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
@@ -42,6 +54,7 @@ impl Env {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            not_utf8: Vec::new(),
             fallback_home: None,
             now: Utc::now(),
             interactive: false,
@@ -59,6 +72,23 @@ impl Env {
             .get(key)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+
+    /// Whether `key` is set to a value that is not UTF-8 ([`Env::get`] gives `None` for it).
+    pub fn is_not_utf8(&self, key: &str) -> bool {
+        self.not_utf8.iter().any(|k| k == key)
+    }
+
+    /// Every variable set to a value that is not UTF-8, by name.
+    pub fn not_utf8_vars(&self) -> &[String] {
+        &self.not_utf8
+    }
+
+    /// Marks `key` as set to a value that is not UTF-8, as [`Env::from_process`] does.
+    pub fn with_not_utf8(mut self, key: &str) -> Env {
+        self.vars.remove(key);
+        self.not_utf8.push(key.to_string());
+        self
     }
 
     pub fn is_set(&self, key: &str) -> bool {

@@ -38,8 +38,21 @@ pub fn exit(code: i32) -> ! {
 
 /// Parses the command line, runs it, and returns the process exit code (GUIDE §5).
 pub fn main() -> i32 {
+    // A reader that goes away (`awsp current | head -1`) ends awsp at its next write, quietly,
+    // as it ends coreutils: by SIGPIPE, which Rust's runtime ignores unless told otherwise.
+    // SAFETY: setting a signal's disposition to its default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // A panic must never print a backtrace at a user; report it as one line instead.
     std::panic::set_hook(Box::new(|info| {
+        // `print!` panics when stdout is closed or full (`awsp list >&-`, `>/dev/full`):
+        // an I/O condition, not a bug, so it ends awsp with a plain message.
+        let msg = info.payload_as_str().unwrap_or("");
+        if msg.starts_with("failed printing to std") {
+            eprintln!("awsp: cannot write output: {}", msg.rsplit(": ").next().unwrap_or(msg));
+            exit(1);
+        }
         eprintln!("awsp: internal error: {info}; please report it");
     }));
     let command = match cli::prompt_args(std::env::args_os().skip(1)) {

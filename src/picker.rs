@@ -20,7 +20,7 @@ use skim::tui::options::TuiLayout;
 
 use crate::aws::ini::Value;
 use crate::aws::{Config, Kind, RawProfile, TokenKey};
-use crate::cmd::current::redact;
+use crate::aws::ini::redact;
 use crate::cmd::list::{self, Entry};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -506,8 +506,11 @@ impl Preview<'_> {
                 }
                 Value::Sub(m) => {
                     let _ = writeln!(s, "  {k:kw$} = {:<vw$}  {at}", "");
+                    // Under a secret-bearing key, every sub-property is part of the secret.
+                    let hide = crate::aws::ini::is_secret_key(k);
                     for (sk, sv) in m {
-                        let _ = writeln!(s, "      {sk} = {}", redact(sk, sv));
+                        let v = if hide { "(hidden)".into() } else { redact(sk, sv) };
+                        let _ = writeln!(s, "      {sk} = {v}");
                     }
                 }
             }

@@ -1,9 +1,24 @@
 //! Quoting values into shell code, one function per shell family. Control characters are
 //! refused rather than escaped: no shell has one quoting that survives all of them intact.
+//! So are values longer than [`MAX_VALUE`]: an exported variable that large makes every
+//! later command of that shell fail with "Argument list too long".
 
 use crate::error::{Error, Result};
 
-fn check(value: &str) -> Result<()> {
+/// The longest value awsp puts into a shell's environment, in bytes. Profile names,
+/// regions, account names and timestamps are far shorter.
+pub const MAX_VALUE: usize = 4096;
+
+/// Whether `value` can be put into shell code: no control character, at most
+/// [`MAX_VALUE`] bytes. The error says which rule it breaks.
+pub fn check(value: &str) -> Result<()> {
+    if value.len() > MAX_VALUE {
+        return Err(Error::runtime(format!(
+            "refusing a value of {} bytes (the limit is {MAX_VALUE}): {:?}…",
+            value.len(),
+            value.chars().take(40).collect::<String>()
+        )));
+    }
     match value.chars().find(|c| c.is_control()) {
         Some(c) => Err(Error::runtime(format!(
             "refusing a value with a control character (U+{:04X}): {:?}",
@@ -100,10 +115,21 @@ mod tests {
     }
 
     #[test]
+    fn refuses_values_over_the_limit() {
+        let at = "r".repeat(MAX_VALUE);
+        assert!(posix(&at).is_ok() && fish(&at).is_ok() && powershell(&at).is_ok());
+        let over = "r".repeat(MAX_VALUE + 1);
+        for q in [posix, fish, powershell] {
+            let e = q(&over).unwrap_err().to_string();
+            assert!(e.contains("4097 bytes") && e.len() < 200, "{e}");
+        }
+    }
+
+    #[test]
     fn long_values_round_trip_in_form() {
-        let long = "x'\\".repeat(3500);
+        let long = "x'\\".repeat(1300);
         let q = posix(&long).unwrap();
         assert!(q.starts_with('\'') && q.ends_with('\''));
-        assert_eq!(fish(&long).unwrap().len(), 2 + 3500 * 5);
+        assert_eq!(fish(&long).unwrap().len(), 2 + 1300 * 5);
     }
 }

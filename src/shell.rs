@@ -29,10 +29,17 @@ impl Shell {
     }
 }
 
-/// Renders changes as one block of code. Every value is quoted before anything is
-/// emitted, so a refused value leaves no partial output behind.
+/// The first line of every block of shell code the binary prints for the hook. The hook
+/// evaluates what `use` and `clear` print only when it starts with this line; anything
+/// else that reaches it with exit status 0 (help, a version, a future subcommand's text)
+/// is shown as text. So only what was generated as code is ever evaluated, whatever the
+/// arguments were. It is a comment in every shell the hooks are written for.
+pub const CODE_MARKER: &str = "# awsp: shell code, v1";
+
+/// Renders changes as one block of code, starting with [`CODE_MARKER`]. Every value is
+/// quoted before anything is emitted, so a refused value leaves no partial output behind.
 pub fn render(shell: Shell, changes: &[Change]) -> Result<String> {
-    let mut out = String::new();
+    let mut out = format!("{CODE_MARKER}\n");
     for c in changes {
         let line = match (shell, c) {
             (Shell::Bash | Shell::Zsh, Change::Set(k, v)) => {
@@ -62,15 +69,15 @@ mod tests {
         ];
         assert_eq!(
             render(Shell::Bash, &ch).unwrap(),
-            "export AWS_PROFILE='a'\\''b';\nunset AWS_REGION;\n"
+            "# awsp: shell code, v1\nexport AWS_PROFILE='a'\\''b';\nunset AWS_REGION;\n"
         );
         assert_eq!(
             render(Shell::Fish, &ch).unwrap(),
-            "set -gx AWS_PROFILE 'a\\'b'\nset -e -g AWS_REGION\n"
+            "# awsp: shell code, v1\nset -gx AWS_PROFILE 'a\\'b'\nset -e -g AWS_REGION\n"
         );
         assert_eq!(
             render(Shell::Powershell, &ch).unwrap(),
-            "$env:AWS_PROFILE = 'a''b';\n$env:AWS_REGION = $null;\n"
+            "# awsp: shell code, v1\n$env:AWS_PROFILE = 'a''b';\n$env:AWS_REGION = $null;\n"
         );
     }
 

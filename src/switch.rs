@@ -2,6 +2,7 @@
 
 use crate::aws::{Profile, TokenState};
 use crate::env::Env;
+use crate::quote;
 use crate::shell::Change;
 
 /// Variables that override or contradict a profile and so are removed on every switch.
@@ -58,9 +59,12 @@ pub fn use_changes(
         ]);
     }
     ch.push(Change::Set("AWSP_PROFILE", p.name.clone()));
-    // `awsp -` goes back to whatever the shell pointed at before this switch.
+    // `awsp -` goes back to whatever the shell pointed at before this switch, when that
+    // can be exported back (see [`unexportable_previous`]).
     if let Some(prev) = env.get("AWS_PROFILE").filter(|prev| *prev != p.name) {
-        ch.push(Change::Set("AWSP_PREVIOUS", prev.to_string()));
+        if quote::check(prev).is_ok() {
+            ch.push(Change::Set("AWSP_PREVIOUS", prev.to_string()));
+        }
     }
     ch.extend([
         set_or_unset("AWSP_ACCOUNT", p.account_id.as_deref()),
@@ -75,6 +79,21 @@ pub fn use_changes(
         ),
     ]);
     ch
+}
+
+/// Why the current `AWS_PROFILE` cannot be remembered for `awsp -`, if it cannot: a value
+/// that is not UTF-8, holds a control character (a `\r` from a CRLF `.env` file) or is too
+/// long can never be exported back. The switch away from it goes on without it.
+pub fn unexportable_previous(env: &Env) -> Option<String> {
+    let why = match env.get("AWS_PROFILE") {
+        _ if env.is_not_utf8("AWS_PROFILE") => "is not valid UTF-8".to_string(),
+        Some(prev) if prev.len() > quote::MAX_VALUE => format!("is {} bytes long", prev.len()),
+        Some(prev) if quote::check(prev).is_err() => "holds a control character".to_string(),
+        _ => return None,
+    };
+    Some(format!(
+        "the current AWS_PROFILE {why}; switching away from it, and `awsp -` will not return to it"
+    ))
 }
 
 /// The changes that undo every switch: the profile, the region awsp set, and its own variables.

@@ -224,6 +224,60 @@ pub struct ParsedFile {
     pub skipped: Vec<String>,
 }
 
+/// The error for a file that starts with a byte-order mark. Neither the SDKs nor the AWS
+/// CLI (Python reads the file as plain UTF-8, so the mark is part of the first line) read
+/// such a file.
+pub const BOM: &str = "the file starts with a UTF-8 byte-order mark (U+FEFF), which the AWS CLI and the SDKs reject too; save it as UTF-8 without a BOM";
+
+/// Properties whose values are secrets: never shown, only their presence.
+pub const SECRET_KEYS: [&str; 3] = [
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+];
+
+/// Whether text that starts a line (a key, or a whole line) may carry a secret: its first
+/// word names a secret-bearing key, or looks like one (`…secret…`, `…token…`,
+/// `…password…`). Such a line is never echoed, only its `file:line`: a key written without
+/// its `=` (`aws_session_token IQoJ…==`) keeps the secret in what looks like its name.
+pub fn looks_secret(text: &str) -> bool {
+    let first = text
+        .trim_start()
+        .split(|c: char| c.is_whitespace() || c == '=' || c == ':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    ["secret", "token", "password"]
+        .iter()
+        .any(|w| first.contains(w))
+}
+
+/// Whether a property's value is a secret.
+pub fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.contains(&key) || looks_secret(key)
+}
+
+/// A value as it may be shown: secrets hidden, an access key id cut to its first four
+/// characters.
+pub fn redact(key: &str, value: &str) -> String {
+    if is_secret_key(key) {
+        "(hidden)".into()
+    } else if key == "aws_access_key_id" && value.len() > 4 {
+        format!(
+            "{}…",
+            &value[..value.char_indices().nth(4).map_or(value.len(), |(i, _)| i)]
+        )
+    } else {
+        value.to_string()
+    }
+}
+
+/// A key found on a line that did not parse, as a message may quote it: in the credentials
+/// file, or when it looks like a secret, `None` (say only where it is).
+fn quotable(kind: FileKind, key: &str) -> Option<String> {
+    (kind == FileKind::Config && !looks_secret(key)).then(|| key.to_string())
+}
+
 pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| NAME_BYTES[b as usize])
 }
@@ -485,6 +539,9 @@ impl<'k> Parser<'k> {
     /// One line, without its `\n`.
     fn line(&mut self, raw: &str) -> Result<(), ParseError> {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.starts_with('\u{FEFF}') && self.loc().line == 1 {
+            return Err(self.err(BOM));
+        }
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             return Ok(());
@@ -586,10 +643,13 @@ impl<'k> Parser<'k> {
                 if is_valid_name(k) {
                     map.insert(k.to_ascii_lowercase(), v.trim().to_string());
                 } else {
-                    self.out.warnings.push(Warning {
-                        loc,
-                        message: format!("sub-property `{k}` has an invalid name and is ignored"),
-                    });
+                    // Under a secret, every line is part of the secret.
+                    let parent = &self.section.props.0[at].0;
+                    let message = match quotable(self.kind, k).filter(|_| !looks_secret(parent)) {
+                        Some(k) => format!("sub-property `{k}` has an invalid name and is ignored"),
+                        None => "a sub-property on this line has an invalid name and is ignored (the line is not shown: it may hold a secret)".into(),
+                    };
+                    self.out.warnings.push(Warning { loc, message });
                 }
             }
         }
@@ -632,9 +692,12 @@ impl<'k> Parser<'k> {
         if had_comment {
             self.out.cli_differences.push(Warning {
                 loc: self.loc(),
-                message: format!(
-                    "the AWS CLI keeps the comment as part of `{key}`'s value; the SDKs strip it"
-                ),
+                message: match quotable(self.kind, key) {
+                    Some(key) => format!(
+                        "the AWS CLI keeps the comment as part of `{key}`'s value; the SDKs strip it"
+                    ),
+                    None => "the AWS CLI keeps the comment as part of this line's value; the SDKs strip it".into(),
+                },
             });
         }
         if ignored {
@@ -644,7 +707,10 @@ impl<'k> Parser<'k> {
         if !is_valid_name(key) {
             self.out.warnings.push(Warning {
                 loc: self.loc(),
-                message: format!("property `{key}` has an invalid name and is ignored"),
+                message: match quotable(self.kind, key) {
+                    Some(key) => format!("property `{key}` has an invalid name and is ignored"),
+                    None => "a property on this line has an invalid name and is ignored (the line is not shown: it may hold a secret)".into(),
+                },
             });
             self.open = Open::IgnoredProperty;
             return Ok(());

@@ -9,6 +9,18 @@ use crate::error::Result;
 
 pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
+    // A variable that is set to bytes no profile name can match selects nothing, and the
+    // CLI fails on it: say so rather than report it unset.
+    for v in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
+        if env.is_set(v) {
+            break;
+        }
+        if env.is_not_utf8(v) {
+            bail!(
+                "{v} is set, but not to valid UTF-8, so it names no profile and AWS tools will fail; switch with `awsp NAME`, or unset {v}"
+            );
+        }
+    }
     let (name, var) = env.selected_profile();
     let reason = match var {
         Some(v) => format!("{v} is set"),
@@ -28,7 +40,7 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
                 .iter()
                 .map(|(k, p)| {
                     let v = match &p.value {
-                        crate::aws::ini::Value::Text(t) => redact(k, t),
+                        crate::aws::ini::Value::Text(t) => crate::aws::ini::redact(k, t),
                         crate::aws::ini::Value::Sub(m) => format!("({} sub-properties)", m.len()),
                     };
                     (k.to_string(), v, p.loc.to_string())
@@ -88,23 +100,4 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Secrets are never printed; their presence is.
-pub fn redact(key: &str, value: &str) -> String {
-    const SECRET: [&str; 3] = [
-        "aws_secret_access_key",
-        "aws_session_token",
-        "aws_security_token",
-    ];
-    if SECRET.contains(&key) {
-        "(hidden)".into()
-    } else if key == "aws_access_key_id" && value.len() > 4 {
-        format!(
-            "{}…",
-            &value[..value.char_indices().nth(4).map_or(value.len(), |(i, _)| i)]
-        )
-    } else {
-        value.to_string()
-    }
 }

@@ -43,6 +43,6 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
     };
     Err(Error::Msg {
         code,
-        msg: format!("cannot run `{program}`: {why}"),
+        msg: format!("cannot run `{}`: {why}", program.to_string_lossy()),
     })
 }

@@ -34,6 +34,9 @@ fn switch_to(config: &Config, name: &str, args: &UseArgs, env: &Env) -> Result<(
         args.shell.shell,
         &switch::use_changes(&profile, env, keep, token.as_ref()),
     )?;
+    if let Some(warning) = switch::unexportable_previous(env) {
+        eprintln!("awsp: warning: {warning}");
+    }
     history::record(env, name);
     print!("{code}");
     Ok(())
