@@ -294,13 +294,7 @@ impl Doctor<'_> {
         };
         loaded.exists = true;
         let lower = text.to_ascii_lowercase();
-        loaded.has_secrets = [
-            "aws_secret_access_key",
-            "aws_session_token",
-            "aws_security_token",
-        ]
-        .iter()
-        .any(|k| lower.contains(k));
+        loaded.has_secrets = ini::SECRET_KEYS.iter().any(|k| lower.contains(k));
         let file = Arc::new(loaded.path.clone());
         let lines: Vec<&str> = text.split('\n').collect();
         let mut usable = lines.len();
@@ -310,7 +304,7 @@ impl Doctor<'_> {
                 loaded.broken = true;
                 usable = e.loc.line.saturating_sub(1).min(lines.len());
                 let line_text = lines.get(usable).copied().unwrap_or("");
-                self.parse_error(&e, line_text);
+                self.parse_error(&e, line_text, kind);
                 // Everything above the bad line parsed; check that much.
                 if let Ok(p) = ini::parse(&lines[..usable].join("\n"), kind, file) {
                     loaded.parsed = p;
@@ -322,12 +316,16 @@ impl Doctor<'_> {
         loaded
     }
 
-    fn parse_error(&mut self, e: &ini::ParseError, line: &str) {
+    fn parse_error(&mut self, e: &ini::ParseError, line: &str, kind: FileKind) {
         let line = line.trim();
         let loc = Some(e.loc.to_string());
         let later = "; awsp reads the lines above it only, and the SDKs reject the whole file";
+        // A line that did not parse may be a secret written wrongly: quote nothing of it in
+        // the credentials file, or when its first word looks like a secret key.
+        let quotable = kind == FileKind::Config && !ini::looks_secret(line);
         if !line.contains('=') && line.contains(':') && !line.starts_with('[') {
             let key = line.split(':').next().unwrap_or("").trim();
+            let key = if quotable { key } else { "key" };
             self.push(
                 Severity::Error,
                 "colon-separator",
@@ -339,7 +337,9 @@ impl Doctor<'_> {
             );
             return;
         }
-        let fix = if e.message.contains("must end with ']'") {
+        let fix = if e.message == ini::BOM {
+            format!("remove the mark: sed -i '1s/^\\xEF\\xBB\\xBF//' {}", e.loc.file.display())
+        } else if e.message.contains("must end with ']'") {
             "close the section header with `]`".to_string()
         } else if e.message.contains("Expected a section definition") {
             "put the line under a section header such as `[profile NAME]`, or delete it".into()
@@ -810,6 +810,18 @@ impl Doctor<'_> {
 
     fn environment(&mut self, config: &Config, complete: bool) {
         let env = self.env;
+        for var in env.not_utf8_vars() {
+            if !var.starts_with("AWS_") && !var.starts_with("AWSP_") {
+                continue;
+            }
+            self.push(
+                Severity::Error,
+                "env-not-utf8",
+                format!("{var} is set, but its value is not valid UTF-8; awsp and the AWS tools cannot use it"),
+                Some(var.clone()),
+                Some(unset_cmd(self.shell, &[var.as_str()])),
+            );
+        }
         let profile_var = env.get("AWS_PROFILE");
         let default_var = env.get("AWS_DEFAULT_PROFILE");
         // Fixes suggest a switch only to a profile that exists.
