@@ -53,6 +53,8 @@ pub fn main() -> i32 {
             eprintln!("awsp: cannot write output: {}", msg.rsplit(": ").next().unwrap_or(msg));
             exit(1);
         }
+        // The message may quote a value from a file or the environment.
+        let info = sanitize::shown(&info.to_string()).into_owned();
         eprintln!("awsp: internal error: {info}; please report it");
     }));
     let command = match cli::prompt_args(std::env::args_os().skip(1)) {
@@ -67,7 +69,8 @@ pub fn main() -> i32 {
         Err(e) => {
             let msg = e.to_string();
             if !msg.is_empty() {
-                eprintln!("awsp: {msg}");
+                // Messages quote file content and environment values: shown safe.
+                eprintln!("awsp: {}", sanitize::shown(&msg));
             }
             e.code()
         }
@@ -79,6 +82,7 @@ fn usage_error(e: clap::Error) -> i32 {
     if e.kind() == clap::error::ErrorKind::InvalidSubcommand {
         // `awsp prod` reached the binary: the shell function is not loaded.
         let word = std::env::args().nth(1).unwrap_or_default();
+        let word = sanitize::shown(&word);
         eprintln!(
             "awsp: `{word}` is not a subcommand; to switch profiles load the shell hook \
              (eval \"$(awsp init bash)\", see `awsp init --help`), or run `awsp use {word} --shell bash`"
