@@ -1,11 +1,14 @@
 //! `awsp current`: what the environment points at now, and why.
 
+use std::io::Write;
+
 use serde_json::json;
 
 use crate::aws::{Config, TokenCache};
 use crate::cli::JsonArg;
 use crate::env::Env;
 use crate::error::Result;
+use crate::sanitize::shown;
 
 pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
@@ -63,33 +66,35 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
             "static_keys_override": overridden,
             "settings": settings.iter().map(|(k, v, l)| json!({"key": k, "value": v, "location": l})).collect::<Vec<_>>(),
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).map_err(std::io::Error::from)?
-        );
-        return Ok(());
+        let mut out = std::io::stdout().lock();
+        crate::sanitize::write_json(&mut out, &v, true)?;
+        writeln!(out)?;
+        return Ok(out.flush()?);
     }
+    // Below, every value from a file or the environment is shown through `shown`, once.
+    let name = shown(&name);
     println!("profile: {name} ({reason})");
     match &profile {
         None if var.is_some() => println!(
             "warning: no profile `{name}` in {} or {}",
-            config.config_path.display(),
-            config.credentials_path.display()
+            shown(&config.config_path.display().to_string()),
+            shown(&config.credentials_path.display().to_string())
         ),
         None => println!("no `default` profile exists; pick one with `awsp`"),
         Some(p) => {
             println!("kind:    {}", p.kind.name());
             if p.chain.len() > 1 {
-                println!("chain:   {}", p.chain.join(" -> "));
+                println!("chain:   {}", shown(&p.chain.join(" -> ")));
             }
             if let Some(e) = &p.chain_error {
-                println!("problem: {e}");
+                println!("problem: {}", shown(e));
             }
             if let Some(t) = &token {
-                println!("token:   {}", t.describe(env.now));
+                println!("token:   {}", shown(&t.describe(env.now)));
             }
             let w = settings.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
             for (k, v, l) in &settings {
+                let (k, v, l) = (shown(k), shown(v), shown(l));
                 println!("  {k:w$} = {v:30}  {l}");
             }
         }
