@@ -9,6 +9,7 @@ use crate::aws::{Config, Kind, Profile, RawProfile, TokenCache, TokenState};
 use crate::cli::ListArgs;
 use crate::env::Env;
 use crate::error::Result;
+use crate::sanitize::shown;
 use crate::style::{self, Style};
 
 /// A resolved profile with its token state, as list, the picker and status show it.
@@ -143,15 +144,15 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
                 s.collect_seq(self.0.iter().map(Entry::to_json))
             }
         }
-        serde_json::to_writer_pretty(&mut out, &Seq(&entries)).map_err(std::io::Error::from)?;
+        crate::sanitize::write_json(&mut out, &Seq(&entries), true)?;
         writeln!(out)?;
         return Ok(out.flush()?);
     }
     if entries.is_empty() {
         eprintln!(
             "awsp: no profiles in {} or {}; create one with `aws configure sso`",
-            files.0.display(),
-            files.1.display()
+            shown(&files.0.display().to_string()),
+            shown(&files.1.display().to_string())
         );
         return Ok(());
     }

@@ -11,6 +11,7 @@ use crate::cmd::list::{self, token_color};
 use crate::env::Env;
 use crate::error::Result;
 use crate::login::LoginCommand;
+use crate::sanitize::shown;
 use crate::style::{self, Style};
 
 /// One token: an `[sso-session]` block, or a legacy start URL, and who uses it.
@@ -149,14 +150,14 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         let arr: Vec<Value> = groups.iter().map(|g| g.to_json(env)).collect();
-        serde_json::to_writer_pretty(&mut out, &arr).map_err(std::io::Error::from)?;
+        crate::sanitize::write_json(&mut out, &arr, true)?;
         writeln!(out)?;
         return Ok(out.flush()?);
     }
     if groups.is_empty() {
         eprintln!(
             "awsp: no SSO sessions in {}; set one up with `aws configure sso`",
-            config.config_path.display()
+            shown(&config.config_path.display().to_string())
         );
         return Ok(());
     }
@@ -193,8 +194,8 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
             writeln!(
                 out,
                 "log in to {}: awsp login {}",
-                g.key.label(),
-                g.login_profile.as_deref().unwrap_or_default()
+                shown(&g.key.label()),
+                shown(g.login_profile.as_deref().unwrap_or_default())
             )?;
         }
     }
