@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cmd;
 pub mod complete;
 pub mod env;
+pub mod fsio;
 pub mod history;
 #[doc(hidden)]
 pub mod invariants;
