@@ -247,8 +247,9 @@ fn exit_status_passes_through_for_subcommands() {
 fn nasty_values_arrive_exactly() {
     let h = Home::new();
     let mut values: Vec<String> = awsp::quote::NASTY.iter().map(|s| s.to_string()).collect();
-    values.push("z".repeat(10_000));
-    values.push("q'\\".repeat(3000));
+    // The longest value a switch exports (4 KiB; longer ones are refused).
+    values.push("z".repeat(awsp::quote::MAX_VALUE));
+    values.push("q'\\".repeat(1365));
     let canary = h.path("canary");
     let mut cfg = String::new();
     for (i, v) in values.iter().enumerate() {

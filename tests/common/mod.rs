@@ -104,6 +104,17 @@ impl Home {
     /// Runs `script` in a real shell (`bash`, `zsh`, `fish`, `pwsh`) with the awsp hook
     /// loaded, non-interactively, in this HOME.
     pub fn shell(&self, shell: &str, script: &str, vars: &[(&str, &str)]) -> Run {
+        let mut c = self.shell_command(shell, script);
+        c.envs(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Run::from(
+            c.output()
+                .unwrap_or_else(|e| panic!("cannot start {shell}: {e}")),
+        )
+    }
+
+    /// The command [`Home::shell`] runs, to add what it cannot (variables that are not
+    /// UTF-8, other stdio).
+    pub fn shell_command(&self, shell: &str, script: &str) -> Command {
         let load = match shell {
             "bash" | "zsh" => "eval \"$(awsp init SHELL)\"\n".replace("SHELL", shell),
             "fish" => "awsp init fish | source\n".into(),
@@ -122,11 +133,7 @@ impl Home {
             .envs(self.base_env())
             .current_dir(&self.dir)
             .stdin(Stdio::null());
-        c.envs(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        Run::from(
-            c.output()
-                .unwrap_or_else(|e| panic!("cannot start {shell}: {e}")),
-        )
+        c
     }
 }
 

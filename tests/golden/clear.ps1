@@ -1,3 +1,4 @@
+# awsp: shell code, v1
 $env:AWS_PROFILE = $null;
 $env:AWS_REGION = $null;
 $env:AWS_DEFAULT_REGION = $null;

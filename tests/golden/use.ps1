@@ -1,3 +1,4 @@
+# awsp: shell code, v1
 $env:AWS_PROFILE = 'its-ok';
 $env:AWS_ACCESS_KEY_ID = $null;
 $env:AWS_SECRET_ACCESS_KEY = $null;
