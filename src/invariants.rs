@@ -2,6 +2,7 @@
 //! bounded property test in `tests/hardening.rs`, which are separate crates, so that the
 //! two cannot drift apart. Not part of awsp's behaviour; hidden from the docs.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::aws::Config;
 use crate::aws::ini::{self, FileKind, ParsedFile};
 use crate::aws::sso::{self, REFRESH_WINDOW, TokenState};
+use crate::sanitize;
 
 /// Parses `text` as `kind`: accepted names are valid, keys lower-cased, and every
 /// location, warning and error names a real line. An error gives an empty file.
@@ -82,4 +84,59 @@ pub fn judge(text: &[u8], refreshable: bool, now: DateTime<Utc>) -> TokenState {
         let _ = sso::format_left(t - now);
     }
     state
+}
+
+/// Shows `s` as a terminal would get it ([`sanitize::shown`]): nothing a terminal acts on
+/// is left (no C0 control, DEL, C1 control or bidirectional control), text with nothing
+/// to replace comes back borrowed and equal, and the shown text reads back to `s`, so no
+/// two texts are shown alike. Text already shown, with no escape in it, is left alone.
+/// Every line of [`sanitize::shown_lines`] is its line shown.
+pub fn shown(s: &str) -> String {
+    let out = sanitize::shown(s);
+    if let Some(c) = out.chars().find(|&c| sanitize::is_unsafe(c)) {
+        panic!("{:?} left in {out:?}", c);
+    }
+    match &out {
+        Cow::Borrowed(b) => assert_eq!(*b, s),
+        Cow::Owned(o) => assert_ne!(o, s, "allocated for nothing"),
+    }
+    assert_eq!(unshown(&out), s, "shown as {out:?}");
+    if !out.contains('\\') {
+        assert!(matches!(sanitize::shown(&out), Cow::Borrowed(_)));
+    }
+    let lines = sanitize::shown_lines(s);
+    let each: Vec<String> = s
+        .split('\n')
+        .map(|l| sanitize::shown(l).into_owned())
+        .collect();
+    assert_eq!(lines, each.join("\n"));
+    out.into_owned()
+}
+
+/// Reads shown text back: a run of backslashes before an escape spelled as `shown` spells
+/// it stands for half of them, and for the escaped character too when the run is odd.
+fn unshown(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c != '\\' {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let run = rest.bytes().take_while(|&b| b == b'\\').count();
+        rest = &rest[run..];
+        match sanitize::escape_body(rest) {
+            Some(len) if run % 2 == 1 => {
+                out.extend(std::iter::repeat_n('\\', run / 2));
+                let hex = rest[1..len].trim_start_matches('{').trim_end_matches('}');
+                let c = char::from_u32(u32::from_str_radix(hex, 16).unwrap()).unwrap();
+                out.push(c);
+                rest = &rest[len..];
+            }
+            Some(_) => out.extend(std::iter::repeat_n('\\', run / 2)),
+            None => out.extend(std::iter::repeat_n('\\', run)),
+        }
+    }
+    out
 }

@@ -11,15 +11,19 @@
 //! - C0 controls (U+0000–U+001F, tab and line feed included) and DEL (U+007F): `\x` and
 //!   two lower-case hex digits: `\x1b`, `\x07`, `\x0a`, `\x7f`.
 //! - C1 controls (U+0080–U+009F) and the bidirectional controls (U+061C, U+200E, U+200F,
-//!   U+202A–U+202E, U+2066–U+2069): `\u{` lower-case hex `}`: `\u{9b}`, `\u{202e}`.
-//! - A backslash stays as it is, except where it is followed (in the output) by `\`, `x`
-//!   or `u`: then it is doubled. So `C:\Users\me` and `'\''` are shown unchanged, a
-//!   literal `\x1b` in a value is shown as `\\x1b`, and an ESC as `\x1b`.
+//!   U+202A–U+202E, U+2066–U+2069): `\u{`, lower-case hex without leading zeros, `}`:
+//!   `\u{9b}`, `\u{61c}`, `\u{202e}`.
+//! - Backslashes stay as they are, unless a run of them is followed by one of the escapes
+//!   above, spelled exactly so (`x1b`, `u{202e}`; not `xEF`, `x41`, `u{1b}`), or by a
+//!   character that is replaced: then the run is doubled. So `C:\Users\me`, `'\''`,
+//!   `a\\b` and `sed 's/^\xEF//'` are shown unchanged; a value holding the four
+//!   characters `\x1b` is shown as `\\x1b`, and one holding ESC as `\x1b`.
 //!
-//! Read back, `\\` is one backslash, `\xHH` and `\u{…}` are the characters above, and any
-//! other backslash is itself: no two inputs are shown alike. The price is that [`shown`]
-//! is not idempotent on text holding `\\`, `\x` or `\u`: a value is shown once, at the
-//! point where it is written out, never sanitised in advance.
+//! Read back: a run of backslashes before an escape spelled as above stands for half of
+//! them, and for the escaped character too when the run is odd; any other backslash is
+//! itself. No two texts are shown alike (`invariants::shown` checks it, fuzzed). The
+//! price is that [`shown`] changes its own output when that holds an escape, so a value
+//! is shown once, where it is written out, and never sanitised in advance.
 //!
 //! Text with nothing to replace is returned borrowed, without an allocation: this runs on
 //! every table cell.
@@ -73,8 +77,8 @@ pub fn shown(s: &str) -> Cow<'_, str> {
 /// Text of several lines, each line [`shown`] and the line breaks kept: for text whose
 /// `\n` are awsp's own.
 pub fn shown_lines(s: &str) -> Cow<'_, str> {
-    if first_change(s).is_none() {
-        return Cow::Borrowed(s);
+    if !s.contains('\n') {
+        return shown(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
     for (i, line) in s.split('\n').enumerate() {
@@ -86,10 +90,33 @@ pub fn shown_lines(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether a backslash followed by `next` must be doubled: when what `next` is shown as
-/// starts with `\`, `x` or `u`.
-fn doubles(next: Option<char>) -> bool {
-    next.is_some_and(|c| matches!(c, '\\' | 'x' | 'u') || is_unsafe(c))
+/// If `s` starts with an escape as [`shown`] spells it, less its backslash (`x1b`,
+/// `u{202e}`), its length in bytes.
+pub(crate) fn escape_body(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let hex = |c: &u8| matches!(c, b'0'..=b'9' | b'a'..=b'f');
+    match b.first()? {
+        b'x' if b.len() >= 3 && hex(&b[1]) && hex(&b[2]) => {
+            let v = u32::from_str_radix(&s[1..3], 16).ok()?;
+            (v <= 0x1F || v == 0x7F).then_some(3)
+        }
+        b'u' => {
+            let digits = &s.strip_prefix("u{")?[..];
+            let end = digits.bytes().take(7).position(|c| c == b'}')?;
+            let digits = &digits[..end];
+            if digits.is_empty() || digits.starts_with('0') || !digits.as_bytes().iter().all(hex) {
+                return None;
+            }
+            let c = char::from_u32(u32::from_str_radix(digits, 16).ok()?)?;
+            (c > '\u{7F}' && is_unsafe(c)).then_some(end + 3)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a run of backslashes followed by `after` is doubled.
+fn doubles(after: &str) -> bool {
+    after.chars().next().is_some_and(is_unsafe) || escape_body(after).is_some()
 }
 
 /// The byte offset of the first character [`shown`] changes, if any.
@@ -98,24 +125,35 @@ fn first_change(s: &str) -> Option<usize> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if MAYBE[b as usize] {
-            // Every flagged byte is ASCII or a lead byte, so `i` is a char boundary.
-            let mut rest = s[i..].chars();
-            let c = rest.next().unwrap_or_default();
-            if (c == '\\' && doubles(rest.next())) || is_unsafe(c) {
+        if !MAYBE[b as usize] {
+            i += 1;
+        } else if b == b'\\' {
+            let run = bytes[i..].iter().take_while(|&&c| c == b'\\').count();
+            if doubles(&s[i + run..]) {
                 return Some(i);
             }
+            i += run;
+        } else {
+            // Every flagged byte is ASCII or a lead byte, so `i` is a char boundary.
+            if s[i..].chars().next().is_some_and(is_unsafe) {
+                return Some(i);
+            }
+            i += 1;
         }
-        i += 1;
     }
     None
 }
 
-fn escape_into(s: &str, out: &mut String) {
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+fn escape_into(mut s: &str, out: &mut String) {
+    while let Some(c) = s.chars().next() {
         match c {
-            '\\' if doubles(chars.peek().copied()) => out.push_str("\\\\"),
+            '\\' => {
+                let run = s.bytes().take_while(|&c| c == b'\\').count();
+                s = &s[run..];
+                let n = if doubles(s) { 2 * run } else { run };
+                out.extend(std::iter::repeat_n('\\', n));
+                continue;
+            }
             c if c <= '\u{1F}' || c == '\u{7F}' => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
@@ -124,6 +162,7 @@ fn escape_into(s: &str, out: &mut String) {
             }
             c => out.push(c),
         }
+        s = &s[c.len_utf8()..];
     }
 }
 
@@ -237,14 +276,51 @@ mod tests {
 
     #[test]
     fn backslashes_stay_unambiguous() {
-        // Written as is, unless an escape could be read into what follows.
+        // Written as is, unless an escape as `shown` spells it could be read into them.
+        for s in [
+            "sed -i '1s/^\\xEF\\xBB\\xBF//' f",
+            "a\\\\b",
+            "\\x41 \\x1 \\x1B \\u{1b} \\u{0202e} \\u{41} \\u{202e \\u",
+        ] {
+            assert!(!owned(s), "{s:?}");
+        }
         assert_eq!(shown("\\x1b"), "\\\\x1b");
         assert_eq!(shown("\\u{9b}"), "\\\\u{9b}");
-        assert_eq!(shown("a\\\\b\x1b"), "a\\\\\\b\\x1b");
+        assert_eq!(shown("\\\\x7f"), "\\\\\\\\x7f");
+        assert_eq!(shown("a\\\\b\x1b"), "a\\\\b\\x1b");
         assert_eq!(shown("\\\x1b"), "\\\\\\x1b");
         assert_eq!(shown("\\n\x07"), "\\n\\x07");
-        // The two are told apart.
+        // The two are told apart, and every case reads back.
         assert_ne!(shown("\\x1b"), shown("\x1b"));
+        for s in [
+            "\\x1b",
+            "\x1b",
+            "\\\x1b",
+            "\\\\\u{202e}",
+            "a\\",
+            "\\u{9b}\u{9b}",
+        ] {
+            crate::invariants::shown(s);
+        }
+    }
+
+    #[test]
+    fn every_short_text_reads_back() {
+        // Every text of up to five characters from those that make escapes hard.
+        let alphabet = ['\\', 'x', '1', 'b', 'u', '{', '9', '}', '\x1b', '\u{9b}'];
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.chars().count() == texts.last().unwrap().chars().count())
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for t in &texts {
+            assert!(seen.insert(crate::invariants::shown(t)), "{t:?}");
+        }
     }
 
     #[test]
