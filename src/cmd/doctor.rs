@@ -32,6 +32,7 @@ use crate::aws::{Config, Kind, Profile, TokenCache, TokenKey, TokenState};
 use crate::cli::{JsonArg, Shell};
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::sanitize::shown;
 use crate::style::{self, Style};
 
 const INSTALL_URL: &str =
@@ -81,7 +82,7 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         let arr: Vec<_> = findings.iter().map(Finding::to_json).collect();
-        serde_json::to_writer_pretty(&mut out, &arr).map_err(std::io::Error::from)?;
+        crate::sanitize::write_json(&mut out, &arr, true)?;
         writeln!(out)?;
     } else {
         write_human(&mut out, &findings, Style::stdout(env))?;
@@ -105,13 +106,15 @@ fn write_human(out: &mut impl Write, findings: &[Finding], st: Style) -> std::io
             "{}{} {}",
             st.paint(&format!("{color};{}", style::BOLD), f.severity.name()),
             st.paint(style::DIM, &format!("[{}]", f.code)),
-            f.message
+            shown(&f.message)
         )?;
         if let Some(l) = &f.location {
-            writeln!(out, "  {} {l}", st.paint(style::DIM, "at: "))?;
+            writeln!(out, "  {} {}", st.paint(style::DIM, "at: "), shown(l))?;
         }
         if let Some(fix) = &f.fix {
-            let fix = fix.replace('\n', "\n       ");
+            // A fix's line breaks are doctor's own; each line is shown safe.
+            let fix: Vec<_> = fix.split('\n').map(shown).collect();
+            let fix = fix.join("\n       ");
             writeln!(out, "  {} {fix}", st.paint(style::GREEN, "fix:"))?;
         }
         writeln!(out)?;
