@@ -196,7 +196,10 @@ fn too_large(cap: u64) -> io::Error {
     } else {
         format!("{} KB", cap >> 10)
     };
-    io::Error::new(ErrorKind::FileTooLarge, format!("it holds more than {limit}"))
+    io::Error::new(
+        ErrorKind::FileTooLarge,
+        format!("it holds more than {limit}"),
+    )
 }
 
 /// What a file that is not a regular one is, as an error.
@@ -204,7 +207,10 @@ fn not_regular(kind: FileType) -> io::Error {
     let (error, what) = if kind.is_dir() {
         (ErrorKind::IsADirectory, "a directory")
     } else if kind.is_symlink() {
-        (ErrorKind::InvalidInput, "a symbolic link, which awsp does not follow here")
+        (
+            ErrorKind::InvalidInput,
+            "a symbolic link, which awsp does not follow here",
+        )
     } else if kind.is_fifo() {
         (ErrorKind::InvalidInput, "a FIFO (named pipe)")
     } else if kind.is_socket() {
@@ -451,7 +457,11 @@ mod tests {
         assert_eq!(read_file(&f, Accept::FOREIGN, 3).unwrap().unwrap(), b"abc");
         let e = read_file(&f, Accept::FOREIGN, 2).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::FileTooLarge);
-        assert!(read_file(&d.join("none"), Accept::FOREIGN, 9).unwrap().is_none());
+        assert!(
+            read_file(&d.join("none"), Accept::FOREIGN, 9)
+                .unwrap()
+                .is_none()
+        );
         let e = read_file(&d, Accept::CONFIG, 9).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::IsADirectory);
         let e = read_file(Path::new("/dev/zero"), Accept::CONFIG, 9).unwrap_err();
@@ -507,7 +517,10 @@ mod tests {
         assert_ne!(create_temp(&f).unwrap().0, tmp);
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o770)).unwrap();
         let e = private_dir(&dir).unwrap_err().to_string();
-        assert!(e.contains("writable by its group") && e.contains("chmod 700"), "{e}");
+        assert!(
+            e.contains("writable by its group") && e.contains("chmod 700"),
+            "{e}"
+        );
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
         let moved = d.join("moved");
         std::fs::rename(&dir, &moved).unwrap();

@@ -11,6 +11,7 @@ use super::ini::{self, FileKind, Keep, Loc, ParsedFile, Props, Section, Skip, Wa
 use super::sso::{self, TokenKey, TokenState};
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::fsio;
 
 /// Real configs are a few MB even with 10,000 profiles; refuse what cannot be one.
 pub const MAX_FILE_BYTES: u64 = 32 << 20;
@@ -147,30 +148,27 @@ const SPLIT_AT: u64 = 256 << 10;
 /// few more `read` calls (measured: 145 -> 132 faults at 1,000 profiles).
 const BLOCK: usize = 16 << 10;
 
-/// Reads and parses one file; a missing file is an empty one.
+/// Reads and parses one file; a missing file is an empty one. Opened through
+/// [`fsio::open_read`]: a regular file, or a pipe (`AWS_CONFIG_FILE=<(…)`) read for at most
+/// [`fsio::PIPE_WAIT`]; anything else is refused without being read.
 fn parse_file(path: &Path, kind: FileKind, keep: Keep, skip: Skip) -> Result<ParsedFile> {
     let shown = path.display();
     let cannot = |e: std::io::Error| Error::runtime(format!("cannot read {shown}: {e}"));
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ParsedFile::default()),
+    let source = match fsio::open_read(path, fsio::Accept::CONFIG) {
+        Ok(Some(source)) => source,
+        Ok(None) => return Ok(ParsedFile::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
+            bail!("{shown} is a directory, not a file; point the variable at the file")
+        }
         Err(e) => return Err(cannot(e)),
     };
-    if meta.is_dir() {
-        bail!("{shown} is a directory, not a file; point the variable at the file");
-    }
-    if meta.len() > MAX_FILE_BYTES {
+    if source.len() > MAX_FILE_BYTES {
         bail!(
             "{shown} is {} MB, too large to be an AWS config file (limit {} MB)",
-            meta.len() >> 20,
+            source.len() >> 20,
             MAX_FILE_BYTES >> 20
         );
     }
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ParsedFile::default()),
-        Err(e) => return Err(cannot(e)),
-    };
     // A name per parser: two threads bumping one `Arc` for every line would contend.
     let parser = || ini::Parser::new(kind, Arc::new(path.to_path_buf()), keep, skip);
     let fail = |e: ReadError, lines_before: usize| match e {
@@ -188,14 +186,18 @@ fn parse_file(path: &Path, kind: FileKind, keep: Keep, skip: Skip) -> Result<Par
             Error::runtime(e.to_string())
         }
     };
+    let file = source.file();
     let split = match skip {
-        s if s.checks() && meta.len() >= SPLIT_AT => section_start(&file, meta.len() / 2),
+        s if s.checks() && !source.is_pipe() && source.len() >= SPLIT_AT => {
+            section_start(file, source.len() / 2)
+        }
         _ => None,
     };
     let Some(split) = split else {
-        // In order, with plain reads: the file may be a pipe (`AWS_CONFIG_FILE=<(…)`).
+        // In order, with plain reads: the file may be a pipe, whose reads wait for its
+        // writer until the pipe's deadline.
         let mut p = parser();
-        let read = |b: &mut [u8], _| std::io::Read::read(&mut &file, b);
+        let read = |b: &mut [u8], _| source.read(b);
         read_lines(read, 0, u64::MAX, &mut p).map_err(|e| fail(e, 0))?;
         return Ok(p.finish());
     };
@@ -259,7 +261,8 @@ fn read_lines(
             Err(e) => return Err(ReadError::Io(e)),
         };
         pos += n as u64;
-        // Bounded even when the size lies (a device such as /dev/zero, a file still growing).
+        // Counted while reading, so bounded even when the size lies (a /proc file whose size
+        // says 0, a file still growing, a pipe).
         if pos - start > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge);
         }

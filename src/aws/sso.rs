@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use super::sha1;
+use crate::fsio;
 
 /// botocore refreshes a token this long before it expires (the other SDKs: 5 minutes).
 pub const REFRESH_WINDOW: Duration = Duration::minutes(15);
@@ -162,35 +163,28 @@ pub fn judge(text: &[u8], refreshable_kind: bool, now: DateTime<Utc>) -> TokenSt
 }
 
 /// Cache files are a few hundred bytes; anything far larger is not one of them.
-const MAX_TOKEN_FILE: u64 = 1 << 20;
+pub const MAX_TOKEN_FILE: u64 = 1 << 20;
+
+/// The bytes of a token cache file, or the state that stands for it: `Missing`, or
+/// `Unreadable` with the reason (not a regular file, too large, an I/O error). One `open`
+/// and one `fstat` before the reads, through [`fsio::read_file`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>, TokenState> {
+    match fsio::read_file(path, fsio::Accept::FOREIGN, MAX_TOKEN_FILE) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(TokenState::Missing),
+        Err(e) => Err(TokenState::Unreadable {
+            reason: match e.kind() {
+                std::io::ErrorKind::FileTooLarge => "too large to be a token file".into(),
+                _ => e.to_string(),
+            },
+        }),
+    }
+}
 
 pub fn read_state(key: &TokenKey, cache_dir: &Path, now: DateTime<Utc>) -> TokenState {
-    let path = key.cache_file(cache_dir);
-    let meta = match std::fs::metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return TokenState::Missing,
-        Err(e) => {
-            return TokenState::Unreadable {
-                reason: e.to_string(),
-            };
-        }
-    };
-    if !meta.is_file() {
-        return TokenState::Unreadable {
-            reason: "not a regular file".into(),
-        };
-    }
-    if meta.len() > MAX_TOKEN_FILE {
-        return TokenState::Unreadable {
-            reason: "too large to be a token file".into(),
-        };
-    }
-    match std::fs::read(&path) {
+    match read_file(&key.cache_file(cache_dir)) {
         Ok(text) => judge(&text, matches!(key, TokenKey::Session(_)), now),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => TokenState::Missing,
-        Err(e) => TokenState::Unreadable {
-            reason: e.to_string(),
-        },
+        Err(state) => state,
     }
 }
 

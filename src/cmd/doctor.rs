@@ -19,7 +19,7 @@
 //! and properties are named, not shown.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -1327,33 +1327,26 @@ enum ReadError {
     Other(String),
 }
 
-/// Reads a config file, never more than the size limit (a device or a growing file cannot
-/// make this take unbounded memory). A missing file is `None`.
+/// Reads a config file through [`crate::fsio`], never more than the size limit (a file
+/// whose size lies cannot make this take unbounded memory), and never from anything but a
+/// regular file or a pipe. A missing file is `None`.
 fn read_bounded(path: &Path) -> std::result::Result<Option<String>, ReadError> {
     let other = |e: std::io::Error| ReadError::Other(e.to_string());
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    let source = match crate::fsio::open_read(path, crate::fsio::Accept::CONFIG) {
+        Ok(Some(source)) => source,
+        Ok(None) => return Ok(None),
         Err(e) => return Err(other(e)),
     };
-    if meta.is_dir() {
-        return Err(ReadError::Other("it is a directory, not a file".into()));
+    if source.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(source.len()));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ReadError::TooLarge(meta.len()));
-    }
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(other(e)),
-    };
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(other)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ReadError::TooLarge(bytes.len() as u64));
-    }
+    let bytes = source.read_capped(MAX_FILE_BYTES).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            ReadError::TooLarge(MAX_FILE_BYTES + 1)
+        } else {
+            other(e)
+        }
+    })?;
     String::from_utf8(bytes).map(Some).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         ReadError::NotUtf8(e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1)

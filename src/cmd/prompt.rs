@@ -27,7 +27,7 @@
 //! variable expanded in `PS1`; plain `--shell bash` uses `\[`/`\]` and escapes `\`, `$`
 //! and `` ` `` for text spliced into `PS1` itself.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
@@ -175,29 +175,12 @@ fn expiry(p: &Profile, env: &Env, env_expiry: Option<DateTime<Utc>>) -> Expiry {
     }
 }
 
-/// Token files are a few hundred bytes.
-const MAX_TOKEN_FILE: u64 = 1 << 20;
-
 /// The token's state now, and whether the CLI will refresh it silently when it nears its
 /// end (an sso-session token with a live client registration and a refresh token).
 pub fn read_token(key: &TokenKey, dir: &Path, now: DateTime<Utc>) -> (TokenState, bool) {
-    let read = || -> std::io::Result<Vec<u8>> {
-        let file = std::fs::File::open(key.cache_file(dir))?;
-        let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Err(std::io::Error::other("not a regular file"));
-        }
-        let mut text = Vec::with_capacity(meta.len().min(MAX_TOKEN_FILE) as usize + 1);
-        file.take(MAX_TOKEN_FILE).read_to_end(&mut text)?;
-        Ok(text)
-    };
-    let text = match read() {
+    let text = match sso::read_file(&key.cache_file(dir)) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (TokenState::Missing, false),
-        Err(e) => {
-            let reason = e.to_string();
-            return (TokenState::Unreadable { reason }, false);
-        }
+        Err(state) => return (state, false),
     };
     let session = matches!(key, TokenKey::Session(_));
     let state = sso::judge(&text, session, now);
@@ -278,13 +261,16 @@ impl Escape {
         }
     }
 
-    /// A value from a file or the environment: control characters (an escape sequence
-    /// in an account name) are shown as `?`, then the shell's prompt syntax is escaped.
+    /// A value from a file or the environment: what a terminal acts on (C0, DEL and C1
+    /// controls: an escape sequence in an account name) and the bidirectional controls
+    /// that reorder the prompt are shown as `?`, then the shell's prompt syntax is escaped.
+    /// A `?` rather than `shown`'s `\x1b`: a prompt is one short line, and a backslash
+    /// would need the shell's escaping on top.
     pub fn value(self, v: &str) -> String {
         let mut out = String::with_capacity(v.len());
         for c in v.chars() {
             match (self, c) {
-                (_, c) if c.is_control() => out.push('?'),
+                (_, c) if crate::sanitize::is_unsafe(c) => out.push('?'),
                 (Escape::Bash, '\\') => out.push_str("\\\\\\\\"),
                 (Escape::Bash, '$' | '`') => {
                     out.push_str("\\\\");
@@ -597,6 +583,18 @@ mod tests {
         assert_eq!(c(Escape::Bash), "\\[\x1b[32m\\]dev\\[\x1b[0m\\]");
         assert_eq!(c(Escape::BashVar), "\x01\x1b[32m\x02dev\x01\x1b[0m\x02");
         assert_eq!(c(Escape::Zsh), "%{\x1b[32m%}dev%{\x1b[0m%}");
+    }
+
+    #[test]
+    fn values_lose_every_control_and_bidi_character() {
+        let now = t("2024-01-01T12:00:00Z");
+        let mut i = info(Expiry::None);
+        i.profile = "p\u{202e}x".into();
+        i.account_name = Some("a\x1b]52;c;eA==\x07\u{9b}2J\u{7f}\r\n\u{2066}b".into());
+        for e in [Escape::Raw, Escape::Bash, Escape::BashVar, Escape::Zsh] {
+            let text = render(&i, "{profile} {account}", e, &opts(false), now).text;
+            assert_eq!(text, "p?x a?]52;c;eA==???2J????b");
+        }
     }
 
     #[test]
