@@ -593,7 +593,7 @@ mod tests {
         i.account_name = Some("a\x1b]52;c;eA==\x07\u{9b}2J\u{7f}\r\n\u{2066}b".into());
         for e in [Escape::Raw, Escape::Bash, Escape::BashVar, Escape::Zsh] {
             let text = render(&i, "{profile} {account}", e, &opts(false), now).text;
-            assert_eq!(text, "p?x a?]52;c;eA==???2J????b");
+            assert_eq!(text, "p?x a?]52;c;eA==??2J????b");
         }
     }
 
