@@ -9,16 +9,21 @@
 //! it. Writers hold an exclusive `flock` on `history.lock`, so two shells switching at
 //! once lose nothing; readers take no lock and skip what does not parse (a line cut short
 //! by a crash, a file from elsewhere), and the next compaction drops it.
+//!
+//! The state directory must be private (see [`fsio::private_dir`]): one that is a
+//! symbolic link, belongs to another user or is writable by group or others gets a
+//! one-line warning at a switch, and no history is read from or written to it. Its files
+//! are opened with `O_NOFOLLOW`, so a link in place of one is never written through.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::env::Env;
+use crate::fsio::{self, DirError};
 
 pub const FILE: &str = "history";
 const LOCK: &str = "history.lock";
@@ -27,6 +32,9 @@ const HEADER: &str =
 /// A file longer than this is compacted by the writer that made it so: some 2,000
 /// switches between compactions, and readers never parse more than this.
 pub const COMPACT_AT: u64 = 64 << 10;
+/// Readers refuse a file larger than this: compaction keeps it under [`COMPACT_AT`] plus
+/// one line, so a larger one was not written by awsp.
+pub const MAX_READ: u64 = 16 * COMPACT_AT;
 /// The file keeps at most this many names: the most recently chosen ones.
 pub const MAX_ENTRIES: usize = 500;
 /// When the counts add up to more than this, they all shrink (zoxide's aging), so a
@@ -54,14 +62,18 @@ pub fn record(env: &Env, name: &str) {
 
 fn try_record(env: &Env, name: &str) -> std::io::Result<()> {
     let dir = env.state_dir();
-    fs::create_dir_all(&dir)?;
-    let _lock = Lock::acquire(&dir.join(LOCK))?;
+    match fsio::private_dir(&dir) {
+        Ok(()) => {}
+        Err(DirError::Untrusted { problem, fix }) => {
+            eprintln!("awsp: history not kept: {problem}; {fix}");
+            return Ok(());
+        }
+        Err(DirError::Io(e)) => return Err(e),
+    }
+    let lock = fsio::open_private(&dir.join(LOCK), false)?;
+    fsio::lock_within(&lock, LOCK_WAIT, || {})?;
     let file = dir.join(FILE);
-    let mut f = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(&file)?;
+    let mut f = fsio::open_private(&file, true)?;
     // One `write` per line: appended whole, never interleaved with another writer's.
     let mut line = String::new();
     let len = f.metadata()?.len();
@@ -85,10 +97,14 @@ fn format_line(name: &str, count: f64, last: i64) -> String {
     format!("{name}\t{count}\t{last}\n")
 }
 
-/// Entries from the file, aged and trimmed as its lines add up; missing, unreadable or
-/// corrupt gives none, and a line that does not parse is skipped.
+/// Entries from the file, aged and trimmed as its lines add up; missing, unreadable,
+/// corrupt, not a regular file, a symbolic link, or larger than [`MAX_READ`] gives none,
+/// and a line that does not parse is skipped.
 pub fn read_entries(file: &Path) -> Vec<HistEntry> {
-    let Ok(text) = fs::read_to_string(file) else {
+    let Ok(Some(bytes)) = fsio::read_file(file, fsio::Accept::PRIVATE, MAX_READ) else {
+        return Vec::new();
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
         return Vec::new();
     };
     let mut tally = Tally::default();
@@ -166,15 +182,16 @@ impl Tally {
 }
 
 /// Rewrites the file as one line per entry, through a temp file renamed over it, so a
-/// reader sees the old file or the new one, never half of one.
+/// reader sees the old file or the new one, never half of one. The temp file is created
+/// exclusively under a name nobody can guess, and the rename replaces a symbolic link in
+/// the file's place instead of writing through it.
 fn write_atomic(file: &Path, entries: &[HistEntry]) -> std::io::Result<()> {
     let mut body = String::from(HEADER);
     for e in entries {
         body.push_str(&format_line(&e.name, e.count, e.last));
     }
-    let tmp = file.with_file_name(format!(".{FILE}.{}.tmp", std::process::id()));
+    let (tmp, mut f) = fsio::create_temp(file)?;
     let result = (|| {
-        let mut f = File::create(&tmp)?;
         f.write_all(body.as_bytes())?;
         // No fsync: a history lost to a power cut is harmless, and a file left
         // corrupt by one is ignored and rebuilt; a switch should not wait on the disk.
@@ -187,50 +204,13 @@ fn write_atomic(file: &Path, entries: &[HistEntry]) -> std::io::Result<()> {
     result
 }
 
-/// An exclusive `flock` on the lock file, released when dropped (or when the process dies).
-struct Lock(File);
-
-impl Lock {
-    fn acquire(path: &Path) -> std::io::Result<Lock> {
-        let f = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)?;
-        let start = Instant::now();
-        loop {
-            // SAFETY: flock on a descriptor we own; no memory is involved.
-            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-                return Ok(Lock(f));
-            }
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() != Some(libc::EWOULDBLOCK)
-                && err.kind() != std::io::ErrorKind::Interrupted
-            {
-                return Err(err);
-            }
-            if start.elapsed() > LOCK_WAIT {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "history is locked",
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        // SAFETY: as above; closing the file would release it too.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
-    }
-}
-
 /// Every remembered name with its frecency at `env.now`: the count weighted by how
 /// recently it was chosen (zoxide's buckets).
 pub fn scores(env: &Env) -> HashMap<String, f64> {
     let now = env.now.timestamp();
+    if fsio::check_dir(&env.state_dir()).is_err() {
+        return HashMap::new();
+    }
     read_entries(&path(env))
         .into_iter()
         .map(|e| {
