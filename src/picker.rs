@@ -25,11 +25,12 @@ use crate::cmd::list::{self, Entry};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::history;
+use crate::sanitize::{shown, shown_lines};
 
 /// The text a row shows and matches on: name, account, role, region, token state.
 pub fn row_text(e: &Entry, env: &Env) -> String {
     let token = e.token_text(env.now);
-    let cells = cells(e);
+    let cells = shown_cells(e);
     let mut s =
         String::with_capacity(cells.iter().map(|c| c.len() + 1).sum::<usize>() + token.len());
     for c in &cells {
@@ -293,7 +294,7 @@ impl Layout {
     fn new(entries: &[Entry], env: &Env, previews: Arc<mpsc::Sender<Req>>) -> Layout {
         let mut widths = [4, 7, 4, 6];
         for e in entries {
-            for ((w, c), cap) in widths.iter_mut().zip(cells(e)).zip(CAPS) {
+            for ((w, c), cap) in widths.iter_mut().zip(shown_cells(e)).zip(CAPS) {
                 *w = (*w).max(c.chars().count().min(cap));
             }
         }
@@ -336,7 +337,7 @@ impl Layout {
         };
         let mut s = String::with_capacity(self.widths.iter().sum::<usize>() + 32);
         s.push_str(if e.active { "* " } else { "  " });
-        for (c, w) in cells(e).iter().zip(self.widths) {
+        for (c, w) in shown_cells(e).iter().zip(self.widths) {
             pad(&mut s, c, w);
         }
         s.push_str(&token);
@@ -387,8 +388,15 @@ impl Preview<'_> {
     }
 
     /// Every setting with where it came from, the sso-session and its token, the role
-    /// chain. Secrets show only that they are there.
+    /// chain. Secrets show only that they are there. skim reads the text for SGR colour
+    /// codes: every line of it is made safe ([`shown_lines`]), the line breaks kept.
     fn text(&self, name: &str) -> String {
+        let raw = self.raw_text(name);
+        shown_lines(&raw).into_owned()
+    }
+
+    /// [`Preview::text`], before it is made safe.
+    fn raw_text(&self, name: &str) -> String {
         let Some(e) = Entry::of(self.config, name, self.env) else {
             return String::new();
         };
@@ -518,6 +526,17 @@ impl Preview<'_> {
     }
 }
 
+/// [`cells`], made safe to draw ([`shown`]): rows are drawn, measured and matched as
+/// shown. The name never changes: the grammar allows no control character, bidirectional
+/// control or backslash in one, so [`Row::name`] can slice it out of the row.
+fn shown_cells(e: &Entry) -> [Cow<'_, str>; 4] {
+    cells(e).map(|c| match c {
+        Cow::Borrowed(b) => shown(b),
+        Cow::Owned(o) => Cow::Owned(shown(&o).into_owned()),
+    })
+}
+
+/// The name, account, role and region cells of `e`, as the files hold them.
 fn cells(e: &Entry) -> [Cow<'_, str>; 4] {
     let p = &e.profile;
     fn or_dash(v: &Option<String>) -> Cow<'_, str> {
@@ -579,6 +598,36 @@ mod tests {
         assert!(a.contains("Admin") && a.contains("us-east-1") && a.ends_with("missing"));
         assert!(keys.ends_with("static keys"));
         assert_eq!(header.find("ACCOUNT"), a.find("111111111111"));
+    }
+
+    #[test]
+    fn rows_and_preview_show_planted_controls_as_escapes() {
+        let f = |t: &str, k| ini::parse(t, k, Arc::new("/h/.aws/f".into())).unwrap();
+        let config = Config::merge(
+            f(
+                "[profile a]\nsso_account_id = 111111111111\nsso_account_name = x\x1b]52;c;eA==\x07y\u{9b}2J\nsso_role_name = r\u{202e}\u{7f}\nregion = e\x1b[31mu\ncredential_process = p\rq\n",
+                FileKind::Config,
+            ),
+            f("", FileKind::Credentials),
+        );
+        let env = Env::fake([("HOME", "/h")]);
+        let (_, rows) = table(&config, &env);
+        let row = &rows["a"];
+        assert!(!row.chars().any(crate::sanitize::is_unsafe), "{row:?}");
+        assert!(row.contains("x\\x1b]52;c;eA==\\x07y\\u{9b}2J"), "{row}");
+        assert!(row.contains("r\\u{202e}\\x7f"), "{row}");
+        let view = Preview {
+            config: &config,
+            env: &env,
+            home: Some("/h".into()),
+        };
+        let text = view.text("a");
+        assert!(
+            !text.chars().any(|c| c != '\n' && crate::sanitize::is_unsafe(c)),
+            "{text:?}"
+        );
+        assert!(text.contains("e\\x1b[31mu"), "{text}");
+        assert!(text.contains("credential_process = p\\x0dq"), "{text}");
     }
 
     #[test]
