@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::os::fd::AsFd;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,6 +18,7 @@ use crate::aws::{Config, Profile, TokenKey, TokenState, sha1, sso};
 use crate::cli::LoginOpts;
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::fsio::{self, DirError};
 
 /// How long before expiry a token that cannot refresh itself is renewed anyway.
 pub const DEFAULT_MARGIN_MINUTES: i64 = 10;
@@ -25,6 +26,10 @@ pub const DEFAULT_MARGIN_MINUTES: i64 = 10;
 pub const COMMAND_VAR: &str = "AWSP_LOGIN_COMMAND";
 /// Overrides the margin, in whole minutes.
 pub const MARGIN_VAR: &str = "AWSP_LOGIN_MARGIN";
+/// How long a login waits for another awsp's login to the same session, in seconds.
+pub const LOCK_WAIT_VAR: &str = "AWSP_LOGIN_LOCK_WAIT";
+/// Ten minutes: longer than a person takes to finish a browser login.
+pub const DEFAULT_LOCK_WAIT_SECS: u64 = 600;
 const INSTALL_URL: &str =
     "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html";
 
@@ -109,6 +114,24 @@ pub fn margin(env: &Env) -> Duration {
         },
     };
     Duration::minutes(minutes)
+}
+
+/// How long to wait for another login's lock: `AWSP_LOGIN_LOCK_WAIT` (seconds), else
+/// [`DEFAULT_LOCK_WAIT_SECS`].
+pub fn lock_wait(env: &Env) -> std::time::Duration {
+    let secs = match env.get(LOCK_WAIT_VAR) {
+        None => DEFAULT_LOCK_WAIT_SECS,
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(s) if s <= 86_400 => s,
+            _ => {
+                eprintln!(
+                    "awsp: {LOCK_WAIT_VAR}=`{v}` is not a number of seconds (0 to 86400); using {DEFAULT_LOCK_WAIT_SECS}"
+                );
+                DEFAULT_LOCK_WAIT_SECS
+            }
+        },
+    };
+    std::time::Duration::from_secs(secs)
 }
 
 /// Why a login is due, for the progress line and errors: `sso-session acme expired`.
@@ -277,7 +300,7 @@ fn login_locked(
     }
     let cache_dir = env.sso_cache_dir();
     let label = target.key.label();
-    let (_lock, waited) = lock(env, &target.key, &label);
+    let (_lock, waited) = lock(env, target, &label)?;
     if why.is_some() || waited {
         // Another awsp may have logged in while this one waited, or since it looked.
         let now = Utc::now();
@@ -457,46 +480,52 @@ pub fn aws_version(aws: &Path) -> std::result::Result<String, String> {
 }
 
 /// Takes `login-<sha1>.lock` in the state directory, waiting when another awsp holds it.
-/// Returns the held lock (None when the file cannot be made: logging in matters more)
-/// and whether this process had to wait.
-fn lock(env: &Env, key: &TokenKey, label: &str) -> (Option<File>, bool) {
-    let raw = match key {
+/// Returns the held lock (None when it cannot be used: logging in matters more, so that
+/// is a warning) and whether this process had to wait. Waiting ends after [`lock_wait`]
+/// with an error naming the lock file. Ctrl-C ends the wait with the process: SIGINT
+/// keeps its default action until the login child is started.
+fn lock(env: &Env, target: &Target, label: &str) -> Result<(Option<File>, bool)> {
+    let raw = match &target.key {
         TokenKey::Session(s) | TokenKey::StartUrl(s) => s,
     };
     let dir = env.state_dir();
     let path = dir.join(format!("login-{}.lock", sha1::hex(raw.as_bytes())));
-    let file = std::fs::create_dir_all(&dir).and_then(|()| {
-        File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&path)
-    });
+    let shown = path.display();
+    let file = match fsio::private_dir(&dir) {
+        Ok(()) => fsio::open_private(&path, false),
+        Err(DirError::Untrusted { problem, fix }) => {
+            eprintln!("awsp: not using a login lock: {problem}; {fix}; logging in without it");
+            return Ok((None, false));
+        }
+        Err(DirError::Io(e)) => Err(e),
+    };
     let file = match file {
         Ok(f) => f,
         Err(e) => {
-            eprintln!(
-                "awsp: cannot create the login lock {}: {e}; logging in without it",
-                path.display()
-            );
-            return (None, false);
+            eprintln!("awsp: cannot use the login lock {shown}: {e}; logging in without it");
+            return Ok((None, false));
         }
     };
-    let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
-    // SAFETY: flock on a descriptor this function owns.
-    if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-        return (Some(file), false);
-    }
-    eprintln!("awsp: waiting for another login to {label} to finish…");
-    loop {
-        // SAFETY: as above.
-        if unsafe { libc::flock(fd, libc::LOCK_EX) } == 0 {
-            return (Some(file), true);
-        }
-        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return (None, true);
+    let wait = lock_wait(env);
+    let limit = match wait.as_secs() {
+        s if s >= 60 && s % 60 == 0 => format!("{} minutes", s / 60),
+        s => format!("{s} seconds"),
+    };
+    let waiting = || {
+        eprintln!(
+            "awsp: waiting for another login to {label} to finish (up to {limit}; lock {shown})…"
+        )
+    };
+    match fsio::lock_within(&file, wait, waiting) {
+        Ok(waited) => Ok((Some(file), waited)),
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => bail!(
+            "gave up after {limit}: another login to {label} still holds {shown}; remove {} if no other awsp is logging in, then run `awsp login {}`",
+            shell_word(&path.to_string_lossy()),
+            shell_word(&target.profile)
+        ),
+        Err(e) => {
+            eprintln!("awsp: cannot lock {shown}: {e}; logging in without it");
+            Ok((None, false))
         }
     }
 }
@@ -603,6 +632,16 @@ mod tests {
             now,
             m
         ));
+    }
+
+    #[test]
+    fn lock_wait_from_the_environment() {
+        let wait = |v: &str| lock_wait(&Env::fake([(LOCK_WAIT_VAR, v)])).as_secs();
+        assert_eq!(lock_wait(&Env::fake([("HOME", "/h")])).as_secs(), 600);
+        assert_eq!(wait("2"), 2);
+        assert_eq!(wait("0"), 0);
+        assert_eq!(wait("soon"), 600);
+        assert_eq!(wait("-1"), 600);
     }
 
     #[test]
