@@ -90,6 +90,16 @@ pub fn shown_lines(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `eprintln!` for a line that quotes values from files or the environment: the whole
+/// formatted line is written [`shown`](crate::sanitize::shown). For one-line messages
+/// only: a line break in it is shown as `\x0a`.
+#[macro_export]
+macro_rules! eprintln_shown {
+    ($($arg:tt)*) => {
+        ::std::eprintln!("{}", $crate::sanitize::shown(&::std::format!($($arg)*)))
+    };
+}
+
 /// If `s` starts with an escape as [`shown`] spells it, less its backslash (`x1b`,
 /// `u{202e}`), its length in bytes.
 pub(crate) fn escape_body(s: &str) -> Option<usize> {

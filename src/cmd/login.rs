@@ -35,9 +35,9 @@ pub fn run(args: &LoginArgs, env: &Env) -> Result<()> {
         .unwrap_or_default();
     let now = chrono::Utc::now();
     if logged_in {
-        eprintln!("awsp: logged in to {label} ({})", state.describe(now));
+        crate::eprintln_shown!("awsp: logged in to {label} ({})", state.describe(now));
     } else {
-        eprintln!(
+        crate::eprintln_shown!(
             "awsp: {label} is {}; nothing to do (--force logs in anyway)",
             state.describe(now)
         );

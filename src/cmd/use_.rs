@@ -35,7 +35,7 @@ fn switch_to(config: &Config, name: &str, args: &UseArgs, env: &Env) -> Result<(
         &switch::use_changes(&profile, env, keep, token.as_ref()),
     )?;
     if let Some(warning) = switch::unexportable_previous(env) {
-        eprintln!("awsp: warning: {warning}");
+        crate::eprintln_shown!("awsp: warning: {warning}");
     }
     history::record(env, name);
     print!("{code}");
