@@ -113,6 +113,23 @@ pub fn shown(s: &str) -> String {
     out.into_owned()
 }
 
+/// Writes `s` as a JSON string and as an object key with [`sanitize::write_json`],
+/// compact and pretty: nothing a terminal acts on is written (pretty output's own line
+/// breaks aside), and the JSON parses back to `s`.
+pub fn json(s: &str) {
+    let value = serde_json::json!({ s: [s] });
+    for pretty in [false, true] {
+        let mut out = Vec::new();
+        sanitize::write_json(&mut out, &value, pretty).unwrap();
+        let text = String::from_utf8(out).expect("JSON is UTF-8");
+        if let Some(c) = text.chars().find(|&c| c != '\n' && sanitize::is_unsafe(c)) {
+            panic!("{c:?} left in {text:?}");
+        }
+        let back: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(back, value);
+    }
+}
+
 /// Reads shown text back: a run of backslashes before an escape spelled as `shown` spells
 /// it stands for half of them, and for the escaped character too when the run is odd.
 fn unshown(s: &str) -> String {

@@ -356,5 +356,13 @@ mod tests {
                 .replace('\u{202e}', "\\u202e");
             assert_eq!(text, expect);
         }
+        for s in [
+            "",
+            "\u{61c}\u{2069}\u{85}",
+            "\"\\\u{7f}",
+            "\x1b]52;c;eA==\x07",
+        ] {
+            crate::invariants::json(s);
+        }
     }
 }
