@@ -106,7 +106,7 @@ pub fn margin(env: &Env) -> Duration {
         Some(v) => match v.trim().parse::<i64>() {
             Ok(m) if (0..=7 * 24 * 60).contains(&m) => m,
             _ => {
-                eprintln!(
+                crate::eprintln_shown!(
                     "awsp: {MARGIN_VAR}=`{v}` is not a number of minutes (0 to 10080); using {DEFAULT_MARGIN_MINUTES}"
                 );
                 DEFAULT_MARGIN_MINUTES
@@ -124,7 +124,7 @@ pub fn lock_wait(env: &Env) -> std::time::Duration {
         Some(v) => match v.trim().parse::<u64>() {
             Ok(s) if s <= 86_400 => s,
             _ => {
-                eprintln!(
+                crate::eprintln_shown!(
                     "awsp: {LOCK_WAIT_VAR}=`{v}` is not a number of seconds (0 to 86400); using {DEFAULT_LOCK_WAIT_SECS}"
                 );
                 DEFAULT_LOCK_WAIT_SECS
@@ -310,8 +310,8 @@ fn login_locked(
         }
     }
     match &why {
-        Some(why) => eprintln!("awsp: {why}; running `{}`…", cmd.shown),
-        None => eprintln!("awsp: logging in to {label}: running `{}`…", cmd.shown),
+        Some(why) => crate::eprintln_shown!("awsp: {why}; running `{}`…", cmd.shown),
+        None => crate::eprintln_shown!("awsp: logging in to {label}: running `{}`…", cmd.shown),
     }
     run_child(&cmd, &target.profile)?;
     let now = Utc::now();
@@ -494,7 +494,9 @@ fn lock(env: &Env, target: &Target, label: &str) -> Result<(Option<File>, bool)>
     let file = match fsio::private_dir(&dir) {
         Ok(()) => fsio::open_private(&path, false),
         Err(DirError::Untrusted { problem, fix }) => {
-            eprintln!("awsp: not using a login lock: {problem}; {fix}; logging in without it");
+            crate::eprintln_shown!(
+                "awsp: not using a login lock: {problem}; {fix}; logging in without it"
+            );
             return Ok((None, false));
         }
         Err(DirError::Io(e)) => Err(e),
@@ -502,7 +504,9 @@ fn lock(env: &Env, target: &Target, label: &str) -> Result<(Option<File>, bool)>
     let file = match file {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("awsp: cannot use the login lock {shown}: {e}; logging in without it");
+            crate::eprintln_shown!(
+                "awsp: cannot use the login lock {shown}: {e}; logging in without it"
+            );
             return Ok((None, false));
         }
     };
@@ -512,7 +516,7 @@ fn lock(env: &Env, target: &Target, label: &str) -> Result<(Option<File>, bool)>
         s => format!("{s} seconds"),
     };
     let waiting = || {
-        eprintln!(
+        crate::eprintln_shown!(
             "awsp: waiting for another login to {label} to finish (up to {limit}; lock {shown})…"
         )
     };
@@ -524,7 +528,7 @@ fn lock(env: &Env, target: &Target, label: &str) -> Result<(Option<File>, bool)>
             shell_word(&target.profile)
         ),
         Err(e) => {
-            eprintln!("awsp: cannot lock {shown}: {e}; logging in without it");
+            crate::eprintln_shown!("awsp: cannot lock {shown}: {e}; logging in without it");
             Ok((None, false))
         }
     }
