@@ -111,7 +111,7 @@ pub(crate) fn escape_body(s: &str) -> Option<usize> {
             (v <= 0x1F || v == 0x7F).then_some(3)
         }
         b'u' => {
-            let digits = &s.strip_prefix("u{")?[..];
+            let digits = s.strip_prefix("u{")?;
             let end = digits.bytes().take(7).position(|c| c == b'}')?;
             let digits = &digits[..end];
             if digits.is_empty() || digits.starts_with('0') || !digits.as_bytes().iter().all(hex) {
