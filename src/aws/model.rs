@@ -267,10 +267,12 @@ fn read_lines(
             return Err(ReadError::TooLarge);
         }
         filled += n;
-        // Whole lines only; at the end, whatever is left.
-        let cut = match (n, buf[..filled].iter().rposition(|&b| b == b'\n')) {
+        // Whole lines only; at the end, whatever is left. Only the new bytes are searched:
+        // what was left over from before holds no line break, so a file without one costs
+        // linear time, not a search of the whole buffer after every read.
+        let cut = match (n, memchr::memrchr(b'\n', &buf[filled - n..filled])) {
             (0, _) => filled,
-            (_, Some(i)) => i + 1,
+            (_, Some(i)) => filled - n + i + 1,
             (_, None) => continue,
         };
         let text = std::str::from_utf8(&buf[..cut]).map_err(|e| {
