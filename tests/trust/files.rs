@@ -592,6 +592,40 @@ fn a_held_login_lock_is_waited_for_then_given_up_on() {
 }
 
 #[test]
+fn ctrl_c_ends_a_login_lock_wait() {
+    use std::os::unix::process::ExitStatusExt;
+    let (h, script, lock_path) = login_home();
+    let lock = File::create(&lock_path).unwrap();
+    lock.lock().unwrap();
+    let mut child = h
+        .cmd(
+            &["login", "dev-admin"],
+            &[("AWSP_LOGIN_COMMAND", script.as_str())],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "waiting for the lock");
+    // SAFETY: signals the child started above, which has not been reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("Ctrl-C did not end the wait");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    assert!(!h.path("login-ran").exists());
+}
+
+#[test]
 fn a_hostile_login_lock_is_a_warning_not_a_hang() {
     for kind in [Hostile::Fifo, Hostile::Socket, Hostile::Directory] {
         let (h, script, lock_path) = login_home();
