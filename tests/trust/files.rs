@@ -27,7 +27,9 @@ struct Bounded {
 }
 
 /// Runs `cmd`, polling for its end; one that outlives `limit` is killed and fails the test
-/// as hung. Output is read while it runs, so a large one cannot stall it.
+/// as hung. Output is read while it runs, so a large one cannot stall it. The child is
+/// reaped by `wait4`, which also gives its peak memory.
+#[allow(clippy::zombie_processes)]
 fn bounded(mut cmd: Command, what: &str, limit: Duration) -> Bounded {
     let mut child = cmd
         .stdout(Stdio::piped())
