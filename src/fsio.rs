@@ -168,15 +168,17 @@ impl Source {
     }
 
     /// Everything to the end, at most `cap` bytes: a larger size, or more bytes than `cap`
-    /// arriving whatever the size said, is `ErrorKind::FileTooLarge` after reading no more
-    /// than `cap + 1` bytes.
+    /// arriving whatever the size said, is `ErrorKind::FileTooLarge` after reading at most
+    /// 4 KB past `cap`. The reads stop at a 4 KB boundary rather than at `cap + 1`: some
+    /// kernel files (`/proc/PID/pagemap`) refuse reads whose size is not a multiple of 8.
     pub fn read_capped(&self, cap: u64) -> io::Result<Vec<u8>> {
         if self.len > cap {
             return Err(too_large(cap));
         }
         let mut bytes = Vec::with_capacity(usize::try_from(self.len).unwrap_or(0) + 1);
         let mut reader: &Source = self;
-        Read::take(&mut reader, cap + 1).read_to_end(&mut bytes)?;
+        let limit = cap - cap % 4096 + 4096;
+        Read::take(&mut reader, limit).read_to_end(&mut bytes)?;
         if bytes.len() as u64 > cap {
             return Err(too_large(cap));
         }

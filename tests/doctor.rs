@@ -441,8 +441,15 @@ fn unreadable_files_are_findings() {
     let big = h.path("big");
     let r = doctor(&h, &[("AWS_CONFIG_FILE", big.to_str().unwrap())]);
     loc_ends(r.one("file-too-large"), "/big");
-    let r = doctor(&h, &[("AWS_CONFIG_FILE", "/dev/zero")]);
+    // A size that says 0 does not lift the limit; a device is refused unread.
+    let r = doctor(&h, &[("AWS_CONFIG_FILE", "/proc/self/pagemap")]);
     r.one("file-too-large");
+    let r = doctor(&h, &[("AWS_CONFIG_FILE", "/dev/zero")]);
+    let f = r.one("file-unreadable");
+    assert!(
+        f["message"].as_str().unwrap().contains("character device"),
+        "{f}"
+    );
     // A variable pointing at nothing is likely a typo; the default file missing is normal.
     let r = doctor(&h, &[("AWS_CONFIG_FILE", "~/nope/config")]);
     let f = r.one("file-missing");
