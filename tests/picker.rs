@@ -248,11 +248,10 @@ fn query_and_enter_switches() {
         out.contains("AWS_PROFILE") && out.contains("legacy"),
         "{out:?}"
     );
-    let lines: Vec<&str> = out.lines().collect();
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some(awsp::shell::CODE_MARKER), "{out:?}");
     assert!(
-        lines
-            .iter()
-            .all(|l| l.starts_with("export ") || l.starts_with("unset ")),
+        lines.all(|l| l.starts_with("export ") || l.starts_with("unset ")),
         "only shell code: {out:?}"
     );
 }
