@@ -65,7 +65,7 @@ fn try_record(env: &Env, name: &str) -> std::io::Result<()> {
     match fsio::private_dir(&dir) {
         Ok(()) => {}
         Err(DirError::Untrusted { problem, fix }) => {
-            eprintln!("awsp: history not kept: {problem}; {fix}");
+            crate::eprintln_shown!("awsp: history not kept: {problem}; {fix}");
             return Ok(());
         }
         Err(DirError::Io(e)) => return Err(e),
