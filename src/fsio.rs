@@ -21,10 +21,23 @@ use std::io::{self, ErrorKind, Read};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 /// The longest a pipe given as a config file is read for, from its open to its end.
 pub const PIPE_WAIT: Duration = Duration::from_secs(10);
+/// The wait in force, in milliseconds: [`PIPE_WAIT`] unless [`limit_pipe_wait`] said less.
+static PIPE_WAIT_MS: AtomicU64 = AtomicU64::new(PIPE_WAIT.as_millis() as u64);
+
+/// Lowers the time any pipe is read for, for the rest of the process. `awsp prompt` runs
+/// on every prompt and must never hold the shell: it gives a pipe a moment, not seconds.
+pub fn limit_pipe_wait(wait: Duration) {
+    PIPE_WAIT_MS.store(wait.as_millis() as u64, Ordering::Relaxed);
+}
+
+fn pipe_wait() -> Duration {
+    Duration::from_millis(PIPE_WAIT_MS.load(Ordering::Relaxed))
+}
 /// The longest pause between two tries of a held lock.
 const MAX_LOCK_PAUSE: Duration = Duration::from_millis(100);
 
@@ -91,7 +104,7 @@ pub fn open_read(path: &Path, accept: Accept) -> io::Result<Option<Source>> {
         return Ok(Some(Source {
             file,
             len: 0,
-            deadline: Some(Instant::now() + PIPE_WAIT),
+            deadline: Some(Instant::now() + pipe_wait()),
         }));
     }
     Err(not_regular(kind))
@@ -146,8 +159,8 @@ impl Source {
             return Err(io::Error::new(
                 ErrorKind::TimedOut,
                 format!(
-                    "it is a pipe whose writer did not finish within {} seconds",
-                    PIPE_WAIT.as_secs()
+                    "it is a pipe whose writer did not finish within {} ms",
+                    pipe_wait().as_millis()
                 ),
             ));
         }

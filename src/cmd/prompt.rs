@@ -45,6 +45,8 @@ const DEFAULT_COLORS: [&str; 3] = ["32", "33", "1;31"];
 pub fn run(args: &PromptArgs, env: &Env) -> Result<()> {
     // Nothing may reach stderr, not even a panic message.
     std::panic::set_hook(Box::new(|_| {}));
+    // A config file that is a pipe still being written gets a moment, not seconds.
+    crate::fsio::limit_pipe_wait(std::time::Duration::from_millis(100));
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| output(args, env)))
         .unwrap_or_else(|_| {
             if args.cache {
