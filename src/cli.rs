@@ -116,6 +116,7 @@ pub struct LoginOpts {
     pub login: bool,
 }
 
+
 #[derive(Args, Debug)]
 pub struct ListArgs {
     /// Print JSON (schema in the README)

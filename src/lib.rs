@@ -15,11 +15,13 @@ pub mod login;
 pub mod mem;
 pub mod picker;
 pub mod quote;
+pub mod rows;
 pub mod sanitize;
 pub mod shell;
 pub mod style;
 pub mod suggest;
 pub mod switch;
+pub mod target;
 
 use std::io::Write;
 

@@ -14,8 +14,7 @@ use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::aws::{Config, Profile, TokenKey, TokenState, sha1, sso};
-use crate::cli::LoginOpts;
+use crate::aws::{Profile, TokenKey, TokenState, sha1, sso};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fsio::{self, DirError};
@@ -33,19 +32,25 @@ pub const DEFAULT_LOCK_WAIT_SECS: u64 = 600;
 const INSTALL_URL: &str =
     "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html";
 
+/// When a switch may log in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// When the token will not carry the next few minutes, and a person is at a terminal.
+    Needed,
+    /// When needed, even without a terminal (a browser must be reachable).
+    NeededAnywhere,
+    /// Never: switch with the token as it is.
+    Never,
+}
+
 /// Returns the token state the switch should record (None for profiles without SSO),
 /// logging in first when the token will not carry the next few minutes.
-pub fn ensure(
-    _config: &Config,
-    profile: &Profile,
-    env: &Env,
-    opts: &LoginOpts,
-) -> Result<Option<TokenState>> {
+pub fn ensure(profile: &Profile, env: &Env, when: When) -> Result<Option<TokenState>> {
     let Some(key) = profile.token_key.as_ref() else {
         return Ok(None);
     };
     let state = sso::read_state(key, &env.sso_cache_dir(), env.now);
-    if opts.no_login {
+    if when == When::Never {
         return Ok(Some(state));
     }
     let margin = margin(env);
@@ -54,7 +59,7 @@ pub fn ensure(
     }
     let target = Target::of(profile, key);
     let why = reason(key, &state, env.now);
-    if !env.interactive && !opts.login {
+    if !env.interactive && when != When::NeededAnywhere {
         // A script or CI: a browser login would hang, so say what to run instead.
         bail!(
             "{why} and there is no terminal to log in from; run `{}` (or pass --login to log in anyway, --no-login to skip)",

@@ -21,7 +21,7 @@ use skim::tui::options::TuiLayout;
 use crate::aws::ini::Value;
 use crate::aws::{Config, Kind, RawProfile, TokenKey};
 use crate::aws::ini::redact;
-use crate::cmd::list::{self, Entry};
+use crate::rows::{self, Entry};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::history;
@@ -61,7 +61,7 @@ pub fn pick_streamed(env: &Env) -> Result<(String, Config)> {
     history::order(&mut order, &history::scores(env), |n| n);
     let (first, rest) = order.split_at(first_screen().min(order.len()));
     let early = Config::load_profiles(env, first)?;
-    let first = list::entries_of(&early, &pick_out(&early, first.iter().copied()), env);
+    let first = rows::entries_of(&early, &pick_out(&early, first.iter().copied()), env);
 
     let (requests, served) = mpsc::channel();
     let previews = Arc::new(requests);
@@ -83,7 +83,7 @@ pub fn pick_streamed(env: &Env) -> Result<(String, Config)> {
             .names()
             .filter(|n| names.binary_search_by(|m| m.as_str().cmp(n)).is_err());
         let wanted = pick_out(&config, rest.iter().map(String::as_str).chain(added));
-        let entries = list::entries_of(&config, &wanted, &env);
+        let entries = rows::entries_of(&config, &wanted, &env);
         let _ = items.send(layout.items(&entries));
         // The last rows are in: skim's reader can stop.
         drop(items);
@@ -580,7 +580,7 @@ mod tests {
 
     /// The header and every row's text, by name.
     fn table(config: &Config, env: &Env) -> (String, HashMap<String, String>) {
-        let entries = list::entries(config, env);
+        let entries = rows::entries(config, env);
         let mut layout = Layout::new(&entries, env, Arc::new(mpsc::channel().0));
         let rows = layout.rows(&entries);
         let texts = rows.iter().map(|r| (r.name().to_string(), r.text.clone()));
@@ -633,7 +633,7 @@ mod tests {
     #[test]
     fn names_fitted_later_widen_the_name_column() {
         let (config, env) = setup();
-        let entries = list::entries(&config, &env);
+        let entries = rows::entries(&config, &env);
         let mut layout = Layout::new(&entries[..1], &env, Arc::new(mpsc::channel().0));
         let before = layout.header().find("ACCOUNT").unwrap();
         layout.fit_names(["a-much-longer-profile-name"].into_iter());

@@ -5,7 +5,6 @@ use std::process::Command;
 
 use crate::aws::Config;
 use crate::cli::ExecArgs;
-use crate::cmd::use_::resolve_target;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::shell::Change;
@@ -13,9 +12,9 @@ use crate::{login, switch};
 
 pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
-    let name = resolve_target(&config, &args.profile, env)?;
+    let name = crate::target::resolve(&config, &args.profile, env)?;
     let profile = config.resolve(&name).expect("resolved names exist");
-    let token = login::ensure(&config, &profile, env, &args.login)?;
+    let token = login::ensure(&profile, env, super::login_when(&args.login))?;
     let keep = switch::keep_region(env, false);
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Error::usage(

@@ -2,7 +2,6 @@
 
 use crate::aws::Config;
 use crate::cli::LoginArgs;
-use crate::cmd::use_::resolve_target;
 use crate::env::Env;
 use crate::error::Result;
 use crate::login;
@@ -10,7 +9,7 @@ use crate::login;
 pub fn run(args: &LoginArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
     let name = match args.profile.as_deref() {
-        Some(query) => resolve_target(&config, query, env)?,
+        Some(query) => crate::target::resolve(&config, query, env)?,
         None => {
             let (name, var) = env.selected_profile();
             if !config.profiles.contains_key(&name) {

@@ -12,9 +12,10 @@ pub mod prompt;
 pub mod status;
 pub mod use_;
 
-use crate::cli::Command;
+use crate::cli::{Command, LoginOpts};
 use crate::env::Env;
 use crate::error::Result;
+use crate::login::When;
 
 pub fn run(command: Command) -> Result<()> {
     let env = Env::from_process();
@@ -31,5 +32,14 @@ pub fn run(command: Command) -> Result<()> {
         Command::Doctor(a) => doctor::run(&a, &env),
         Command::Demo(a) => demo::run(&a, &env),
         Command::Complete(a) => crate::complete::run(&a, &env),
+    }
+}
+
+/// When a switch may log in, as `--login` and `--no-login` ask.
+fn login_when(o: &LoginOpts) -> When {
+    match (o.no_login, o.login) {
+        (true, _) => When::Never,
+        (false, true) => When::NeededAnywhere,
+        (false, false) => When::Needed,
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::aws::{Config, TokenCache, TokenKey, TokenState, sso};
 use crate::cli::JsonArg;
-use crate::cmd::list::{self, token_color};
+use crate::rows::{self, token_color};
 use crate::env::Env;
 use crate::error::Result;
 use crate::login::LoginCommand;
@@ -46,7 +46,7 @@ fn groups(config: &Config, env: &Env) -> Vec<Group> {
             }
         })
         .collect();
-    let entries = list::entries(config, env);
+    let entries = rows::entries(config, env);
     for e in &entries {
         let Some(key) = e.profile.token_key.clone() else {
             continue;

@@ -2,10 +2,9 @@
 
 use crate::aws::Config;
 use crate::cli::UseArgs;
-use crate::cmd::list;
 use crate::env::Env;
 use crate::error::Result;
-use crate::{history, login, picker, shell, switch};
+use crate::{history, login, picker, shell, switch, target};
 
 pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
     let query = args.query.as_deref().unwrap_or("").trim();
@@ -16,7 +15,7 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
         (config, Ok(name))
     } else {
         let config = load(env, query)?;
-        let name = resolve_target(&config, query, env);
+        let name = target::resolve(&config, query, env);
         (config, name)
     };
     let result = name.and_then(|name| switch_to(&config, &name, args, env));
@@ -28,7 +27,7 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
 
 fn switch_to(config: &Config, name: &str, args: &UseArgs, env: &Env) -> Result<()> {
     let profile = config.resolve(name).expect("resolved names exist");
-    let token = login::ensure(config, &profile, env, &args.login)?;
+    let token = login::ensure(&profile, env, super::login_when(&args.login))?;
     let keep = switch::keep_region(env, args.keep_region);
     let code = shell::render(
         args.shell.shell,
@@ -59,71 +58,4 @@ fn load(env: &Env, query: &str) -> Result<Config> {
     // Every profile, for the picker or a query.
     crate::mem::prefer_huge_pages();
     Config::load(env)
-}
-
-/// The profile a `use` argument means: `-`, an exact name, a query with one match, or a
-/// choice in the picker.
-pub fn resolve_target(config: &Config, query: &str, env: &Env) -> Result<String> {
-    let query = query.trim();
-    if query == "-" {
-        return match env.get("AWSP_PREVIOUS") {
-            Some(prev) if config.profiles.contains_key(prev) => Ok(prev.to_string()),
-            Some(prev) => bail!("the previous profile `{prev}` no longer exists"),
-            None => bail!("no previous profile yet; switch with `awsp NAME` first"),
-        };
-    }
-    if config.profiles.contains_key(query) {
-        return Ok(query.to_string());
-    }
-    if config.profiles.is_empty() {
-        bail!(
-            "no profiles in {} or {}; create one with `aws configure sso`",
-            config.config_path.display(),
-            config.credentials_path.display()
-        );
-    }
-    let entries = list::entries(config, env);
-    // Only a query needs matching; a bare `awsp` goes straight to the picker.
-    let lower = query.to_lowercase();
-    let matching: Vec<&str> = entries
-        .iter()
-        .filter(|e| !query.is_empty() && picker::row_text(e, env).to_lowercase().contains(&lower))
-        .map(|e| e.profile.name.as_str())
-        .collect();
-    if !query.is_empty() {
-        match matching.as_slice() {
-            [one] => return Ok(one.to_string()),
-            // At a terminal a fuzzy query (`dvadm`) may still match: the picker decides.
-            [] if !env.interactive => {
-                let near = crate::suggest::closest(query, config.names());
-                if near.is_empty() {
-                    bail!("no profile matches `{query}`; see `awsp list`");
-                }
-                bail!(
-                    "no profile matches `{query}`; did you mean: {}?",
-                    near.join(", ")
-                );
-            }
-            _ => {}
-        }
-    }
-    if !env.interactive {
-        if query.is_empty() {
-            bail!(
-                "no terminal for the picker; name a profile: `awsp NAME` (see `awsp list --names`)"
-            );
-        }
-        let shown: Vec<&str> = matching.iter().take(8).copied().collect();
-        bail!(
-            "`{query}` matches {} profiles ({}{}); name one exactly",
-            matching.len(),
-            shown.join(", "),
-            if matching.len() > shown.len() {
-                ", …"
-            } else {
-                ""
-            }
-        );
-    }
-    picker::pick(entries, query, config, env)
 }
