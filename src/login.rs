@@ -187,7 +187,7 @@ impl LoginCommand {
     pub fn for_profile(env: &Env, profile: &str) -> Result<LoginCommand> {
         let (argv, default) = match env.get(COMMAND_VAR) {
             Some(template) => {
-                let words = split_words(template)
+                let words = crate::quote::split_words(template)
                     .map_err(|e| Error::runtime(format!("{COMMAND_VAR}: {e}")))?;
                 if words.is_empty() {
                     bail!("{COMMAND_VAR} holds no command");
@@ -230,67 +230,6 @@ pub fn shell_word(w: &str) -> String {
     }
 }
 
-/// Splits a command line into words: blanks separate, `'…'` is literal, `"…"` allows `\"`
-/// and `\\`, and a backslash outside quotes takes the next character as it is.
-pub fn split_words(s: &str) -> std::result::Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => cur.push(c),
-                        None => return Err("unclosed single quote".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\')) => cur.push(c),
-                            Some(c) => {
-                                cur.push('\\');
-                                cur.push(c);
-                            }
-                            None => return Err("unclosed double quote".into()),
-                        },
-                        Some(c) => cur.push(c),
-                        None => return Err("unclosed double quote".into()),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some(c) => cur.push(c),
-                    None => return Err("a trailing backslash".into()),
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Ok(words)
-}
 
 /// Takes the session's lock, then logs in unless another awsp just did.
 fn login_locked(
@@ -578,18 +517,6 @@ impl Drop for SigintGuard {
 mod tests {
     use super::*;
 
-    #[test]
-    fn splits_like_a_shell_without_one() {
-        assert_eq!(
-            split_words(r#"  my-login --as "{profile}" 'a b' c\ d "x\"y" "#).unwrap(),
-            ["my-login", "--as", "{profile}", "a b", "c d", "x\"y"]
-        );
-        assert_eq!(split_words("''").unwrap(), [""]);
-        assert!(split_words("a 'b").is_err());
-        assert!(split_words("a \"b").is_err());
-        assert!(split_words("a\\").is_err());
-        assert!(split_words("   ").unwrap().is_empty());
-    }
 
     #[test]
     fn command_from_template() {

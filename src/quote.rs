@@ -1,5 +1,6 @@
-//! Quoting values into shell code, one function per shell family. Control characters are
-//! refused rather than escaped: no shell has one quoting that survives all of them intact.
+//! Quoting values into shell code, one function per shell family, and splitting a command
+//! line into words the way a shell would. Control characters are refused rather than
+//! escaped: no shell has one quoting that survives all of them intact.
 //! So are values longer than [`MAX_VALUE`]: an exported variable that large makes every
 //! later command of that shell fail with "Argument list too long".
 
@@ -58,6 +59,68 @@ pub fn powershell(value: &str) -> Result<String> {
     }
     out.push('\'');
     Ok(out)
+}
+
+/// Splits a command line into words: blanks separate, `'…'` is literal, `"…"` allows `\"`
+/// and `\\`, and a backslash outside quotes takes the next character as it is.
+pub fn split_words(s: &str) -> std::result::Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => cur.push(c),
+                        None => return Err("unclosed single quote".into()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\')) => cur.push(c),
+                            Some(c) => {
+                                cur.push('\\');
+                                cur.push(c);
+                            }
+                            None => return Err("unclosed double quote".into()),
+                        },
+                        Some(c) => cur.push(c),
+                        None => return Err("unclosed double quote".into()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some(c) => cur.push(c),
+                    None => return Err("a trailing backslash".into()),
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
 }
 
 /// Values the quoting tests (unit and real-shell) run over.
@@ -131,5 +194,18 @@ mod tests {
         let q = posix(&long).unwrap();
         assert!(q.starts_with('\'') && q.ends_with('\''));
         assert_eq!(fish(&long).unwrap().len(), 2 + 1300 * 5);
+    }
+
+    #[test]
+    fn splits_like_a_shell_without_one() {
+        assert_eq!(
+            split_words(r#"  my-login --as "{profile}" 'a b' c\ d "x\"y" "#).unwrap(),
+            ["my-login", "--as", "{profile}", "a b", "c d", "x\"y"]
+        );
+        assert_eq!(split_words("''").unwrap(), [""]);
+        assert!(split_words("a 'b").is_err());
+        assert!(split_words("a \"b").is_err());
+        assert!(split_words("a\\").is_err());
+        assert!(split_words("   ").unwrap().is_empty());
     }
 }

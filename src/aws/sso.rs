@@ -188,6 +188,27 @@ pub fn read_state(key: &TokenKey, cache_dir: &Path, now: DateTime<Utc>) -> Token
     }
 }
 
+/// The token's state now, and whether the CLI will refresh it silently when it nears its
+/// end (an sso-session token with a live client registration and a refresh token).
+pub fn read_state_renewing(key: &TokenKey, dir: &Path, now: DateTime<Utc>) -> (TokenState, bool) {
+    let text = match read_file(&key.cache_file(dir)) {
+        Ok(t) => t,
+        Err(state) => return (state, false),
+    };
+    let session = matches!(key, TokenKey::Session(_));
+    let state = judge(&text, session, now);
+    let renews = match &state {
+        TokenState::Refreshable { .. } => true,
+        // Judged just before its end, is it refreshable then?
+        TokenState::Valid { expires_at } if session => matches!(
+            judge(&text, true, *expires_at - Duration::seconds(1)),
+            TokenState::Refreshable { .. }
+        ),
+        _ => false,
+    };
+    (state, renews)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1248,7 +1248,7 @@ fn cli_reading(name: &str) -> Option<(&'static str, String)> {
         .into_iter()
         .find(|p| name.starts_with(p))?;
     // botocore splits the name like `shlex.split`; an open quote skips the section.
-    let words = crate::login::split_words(name).ok()?;
+    let words = crate::quote::split_words(name).ok()?;
     match words.as_slice() {
         [_, n] => Some((prefix, n.clone())),
         _ => None,

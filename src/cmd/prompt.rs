@@ -28,11 +28,10 @@
 //! and `` ` `` for text spliced into `PS1` itself.
 
 use std::io::Write;
-use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::aws::sso::{self, TokenKey, TokenState};
+use crate::aws::sso::{self, TokenState};
 use crate::aws::{Config, Profile};
 use crate::cli::{PromptArgs, Shell};
 use crate::env::Env;
@@ -170,33 +169,13 @@ fn expiry(p: &Profile, env: &Env, env_expiry: Option<DateTime<Utc>>) -> Expiry {
     }
     match &p.token_key {
         Some(key) => {
-            let (state, renews) = read_token(key, &env.sso_cache_dir(), env.now);
+            let (state, renews) = sso::read_state_renewing(key, &env.sso_cache_dir(), env.now);
             Expiry::Token { state, renews }
         }
         None => Expiry::None,
     }
 }
 
-/// The token's state now, and whether the CLI will refresh it silently when it nears its
-/// end (an sso-session token with a live client registration and a refresh token).
-pub fn read_token(key: &TokenKey, dir: &Path, now: DateTime<Utc>) -> (TokenState, bool) {
-    let text = match sso::read_file(&key.cache_file(dir)) {
-        Ok(t) => t,
-        Err(state) => return (state, false),
-    };
-    let session = matches!(key, TokenKey::Session(_));
-    let state = sso::judge(&text, session, now);
-    let renews = match &state {
-        TokenState::Refreshable { .. } => true,
-        // Judged just before its end, is it refreshable then?
-        TokenState::Valid { expires_at } if session => matches!(
-            sso::judge(&text, true, *expires_at - Duration::seconds(1)),
-            TokenState::Refreshable { .. }
-        ),
-        _ => false,
-    };
-    (state, renews)
-}
 
 /// Thresholds and colours, from the environment.
 #[derive(Clone, Debug)]
