@@ -116,7 +116,6 @@ pub struct LoginOpts {
     pub login: bool,
 }
 
-
 #[derive(Args, Debug)]
 pub struct ListArgs {
     /// Print JSON (schema in the README)

@@ -53,7 +53,10 @@ pub fn main() -> i32 {
         // an I/O condition, not a bug, so it ends awsp with a plain message.
         let msg = info.payload_as_str().unwrap_or("");
         if msg.starts_with("failed printing to std") {
-            eprintln!("awsp: cannot write output: {}", msg.rsplit(": ").next().unwrap_or(msg));
+            eprintln!(
+                "awsp: cannot write output: {}",
+                msg.rsplit(": ").next().unwrap_or(msg)
+            );
             exit(1);
         }
         // The message may quote a value from a file or the environment.

@@ -230,7 +230,6 @@ pub fn shell_word(w: &str) -> String {
     }
 }
 
-
 /// Takes the session's lock, then logs in unless another awsp just did.
 fn login_locked(
     target: &Target,
@@ -516,7 +515,6 @@ impl Drop for SigintGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     #[test]
     fn command_from_template() {

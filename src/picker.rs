@@ -19,12 +19,12 @@ use skim::prelude::{
 use skim::tui::options::TuiLayout;
 
 use crate::aws::ini::Value;
-use crate::aws::{Config, Kind, RawProfile, TokenKey};
 use crate::aws::ini::redact;
-use crate::rows::{self, Entry};
+use crate::aws::{Config, Kind, RawProfile, TokenKey};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::history;
+use crate::rows::{self, Entry};
 use crate::sanitize::{shown, shown_lines};
 
 /// The text a row shows and matches on: name, account, role, region, token state.
@@ -517,7 +517,11 @@ impl Preview<'_> {
                     // Under a secret-bearing key, every sub-property is part of the secret.
                     let hide = crate::aws::ini::is_secret_key(k);
                     for (sk, sv) in m {
-                        let v = if hide { "(hidden)".into() } else { redact(sk, sv) };
+                        let v = if hide {
+                            "(hidden)".into()
+                        } else {
+                            redact(sk, sv)
+                        };
                         let _ = writeln!(s, "      {sk} = {v}");
                     }
                 }
@@ -623,7 +627,9 @@ mod tests {
         };
         let text = view.text("a");
         assert!(
-            !text.chars().any(|c| c != '\n' && crate::sanitize::is_unsafe(c)),
+            !text
+                .chars()
+                .any(|c| c != '\n' && crate::sanitize::is_unsafe(c)),
             "{text:?}"
         );
         assert!(text.contains("e\\x1b[31mu"), "{text}");

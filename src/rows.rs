@@ -113,4 +113,3 @@ pub fn token_color(t: Option<&TokenState>) -> &'static str {
         None => style::DIM,
     }
 }
-

@@ -176,7 +176,6 @@ fn expiry(p: &Profile, env: &Env, env_expiry: Option<DateTime<Utc>>) -> Expiry {
     }
 }
 
-
 /// Thresholds and colours, from the environment.
 #[derive(Clone, Debug)]
 pub struct Options {

@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 
 use crate::aws::{Config, TokenCache, TokenKey, TokenState, sso};
 use crate::cli::JsonArg;
-use crate::rows::{self, token_color};
 use crate::env::Env;
 use crate::error::Result;
 use crate::login::LoginCommand;
+use crate::rows::{self, token_color};
 use crate::sanitize::shown;
 use crate::style::{self, Style};
 

@@ -1,8 +1,7 @@
 //! The shell integration in real bash, zsh and fish (and pwsh where it exists): switching,
 //! `-`, `off`, quoting of hostile values, strict sourcing, completion.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 const VARS: [&str; 12] = [
     "AWS_PROFILE",
@@ -18,14 +17,6 @@ const VARS: [&str; 12] = [
     "AWSP_ACCOUNT",
     "AWSP_ROLE",
 ];
-
-fn shells() -> Vec<&'static str> {
-    let mut v: Vec<&str> = SHELLS.into_iter().filter(|s| have_shell(s)).collect();
-    if have_shell("pwsh") {
-        v.push("pwsh");
-    }
-    v
-}
 
 /// Live SSO sessions for SSO_CONFIG, so switches need no login.
 fn valid_tokens(h: &Home) {
@@ -55,44 +46,40 @@ fn status_line(shell: &str) -> &'static str {
     }
 }
 
-#[test]
-fn switch_sets_and_unsets_exactly() {
+shell_test!(pwsh fn switch_sets_and_unsets_exactly(sh) {
     let h = Home::new();
     h.config(SSO_CONFIG);
     h.token("acme", 300, false);
-    for sh in shells() {
-        let script = format!(
-            "awsp dev-admin\n{}{}",
-            status_line(sh),
-            dump_vars(sh, &VARS)
+    let script = format!(
+        "awsp dev-admin\n{}{}",
+        status_line(sh),
+        dump_vars(sh, &VARS)
+    );
+    let r = h.shell(sh, &script, &stale()).expect(0);
+    let out = &r.stdout;
+    for want in [
+        "status=0",
+        "AWS_PROFILE=dev-admin|",
+        "AWS_REGION=eu-west-1|",
+        "AWS_DEFAULT_REGION=eu-west-1|",
+        "AWS_ACCESS_KEY_ID unset",
+        "AWS_SECRET_ACCESS_KEY unset",
+        "AWS_SESSION_TOKEN unset",
+        "AWS_SECURITY_TOKEN unset",
+        "AWS_CREDENTIAL_EXPIRATION unset",
+        "AWS_DEFAULT_PROFILE unset",
+        "AWSP_ACCOUNT=111111111111|",
+        "AWSP_ROLE=AdministratorAccess|",
+    ] {
+        assert!(
+            out.contains(want),
+            "{sh}: missing {want}\n{out}\n{}",
+            r.stderr
         );
-        let r = h.shell(sh, &script, &stale()).expect(0);
-        let out = &r.stdout;
-        for want in [
-            "status=0",
-            "AWS_PROFILE=dev-admin|",
-            "AWS_REGION=eu-west-1|",
-            "AWS_DEFAULT_REGION=eu-west-1|",
-            "AWS_ACCESS_KEY_ID unset",
-            "AWS_SECRET_ACCESS_KEY unset",
-            "AWS_SESSION_TOKEN unset",
-            "AWS_SECURITY_TOKEN unset",
-            "AWS_CREDENTIAL_EXPIRATION unset",
-            "AWS_DEFAULT_PROFILE unset",
-            "AWSP_ACCOUNT=111111111111|",
-            "AWSP_ROLE=AdministratorAccess|",
-        ] {
-            assert!(
-                out.contains(want),
-                "{sh}: missing {want}\n{out}\n{}",
-                r.stderr
-            );
-        }
     }
-}
+});
 
-#[test]
-fn region_follows_the_profile_unless_kept() {
+shell_test!(pwsh fn region_follows_the_profile_unless_kept(sh) {
     let h = Home::new();
     h.config(SSO_CONFIG).credentials(STATIC_CREDENTIALS);
     valid_tokens(&h);
@@ -123,128 +110,117 @@ fn region_follows_the_profile_unless_kept() {
             ["AWS_REGION=sa-east-1|", "AWS_PROFILE unset"],
         ),
     ];
-    for sh in shells() {
-        for (commands, extra, wants) in cases {
-            let mut vars = stale();
-            vars.extend(extra);
-            let script = format!(
-                "{commands}\n{}",
-                dump_vars(sh, &["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"])
-            );
-            let r = h.shell(sh, &script, &vars).expect(0);
-            for want in wants {
-                assert!(
-                    r.stdout.contains(want),
-                    "{sh}: `{commands}`: missing {want}\n{}",
-                    r.stdout
-                );
-            }
-        }
-    }
-}
-
-#[test]
-fn previous_and_off() {
-    let h = Home::new();
-    h.config(SSO_CONFIG);
-    valid_tokens(&h);
-    for sh in shells() {
-        let p = |tag: &str| match sh {
-            "fish" => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
-            "pwsh" => format!("Write-Output \"{tag}=$env:AWS_PROFILE\"\n"),
-            _ => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
-        };
+    for (commands, extra, wants) in cases {
+        let mut vars = stale();
+        vars.extend(extra);
         let script = format!(
-            "awsp dev-admin\nawsp legacy\n{}awsp -\n{}awsp -\n{}awsp -\n{}awsp off\n{}{}",
-            p("a"),
-            p("b"),
-            p("c"),
-            p("d"),
-            status_line(sh),
-            dump_vars(
-                sh,
-                &[
-                    "AWS_PROFILE",
-                    "AWS_REGION",
-                    "AWS_DEFAULT_REGION",
-                    "AWSP_PROFILE",
-                    "AWSP_PREVIOUS",
-                    "AWSP_ACCOUNT",
-                    "AWSP_ROLE",
-                    "AWSP_REGION",
-                    "AWSP_EXPIRES",
-                    "AWSP_ACCOUNT_NAME"
-                ]
-            )
+            "{commands}\n{}",
+            dump_vars(sh, &["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"])
         );
-        let r = h.shell(sh, &script, &[]).expect(0);
-        let o = &r.stdout;
-        for want in [
-            "a=legacy",
-            "b=dev-admin",
-            "c=legacy",
-            "d=dev-admin",
-            "status=0",
-        ] {
-            assert!(o.contains(want), "{sh}: missing {want}\n{o}{}", r.stderr);
-        }
-        for v in [
-            "AWS_PROFILE",
-            "AWS_REGION",
-            "AWS_DEFAULT_REGION",
-            "AWSP_PROFILE",
-            "AWSP_PREVIOUS",
-            "AWSP_ACCOUNT",
-            "AWSP_ROLE",
-            "AWSP_REGION",
-            "AWSP_EXPIRES",
-        ] {
+        let r = h.shell(sh, &script, &vars).expect(0);
+        for want in wants {
             assert!(
-                o.contains(&format!("{v} unset")),
-                "{sh}: {v} survived off\n{o}"
-            );
-        }
-    }
-}
-
-#[test]
-fn unknown_profile_changes_nothing() {
-    let h = Home::new();
-    h.config(SSO_CONFIG);
-    for sh in shells() {
-        let script = format!("awsp dev-admn\n{}{}", status_line(sh), dump_vars(sh, &VARS));
-        let r = h.shell(sh, &script, &stale()).expect(0);
-        assert!(r.stdout.contains("status=1"), "{sh}: {}", r.stdout);
-        assert!(
-            r.stderr.contains("did you mean: dev-admin"),
-            "{sh}: {}",
-            r.stderr
-        );
-        for (k, v) in stale() {
-            assert!(
-                r.stdout.contains(&format!("{k}={v}|")),
-                "{sh}: {k} changed\n{}",
+                r.stdout.contains(want),
+                "{sh}: `{commands}`: missing {want}\n{}",
                 r.stdout
             );
         }
-        assert!(r.stdout.contains("AWS_PROFILE unset"));
     }
-}
+});
 
-#[test]
-fn exit_status_passes_through_for_subcommands() {
+shell_test!(pwsh fn previous_and_off(sh) {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    valid_tokens(&h);
+    let p = |tag: &str| match sh {
+        "fish" => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
+        "pwsh" => format!("Write-Output \"{tag}=$env:AWS_PROFILE\"\n"),
+        _ => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
+    };
+    let script = format!(
+        "awsp dev-admin\nawsp legacy\n{}awsp -\n{}awsp -\n{}awsp -\n{}awsp off\n{}{}",
+        p("a"),
+        p("b"),
+        p("c"),
+        p("d"),
+        status_line(sh),
+        dump_vars(
+            sh,
+            &[
+                "AWS_PROFILE",
+                "AWS_REGION",
+                "AWS_DEFAULT_REGION",
+                "AWSP_PROFILE",
+                "AWSP_PREVIOUS",
+                "AWSP_ACCOUNT",
+                "AWSP_ROLE",
+                "AWSP_REGION",
+                "AWSP_EXPIRES",
+                "AWSP_ACCOUNT_NAME"
+            ]
+        )
+    );
+    let r = h.shell(sh, &script, &[]).expect(0);
+    let o = &r.stdout;
+    for want in [
+        "a=legacy",
+        "b=dev-admin",
+        "c=legacy",
+        "d=dev-admin",
+        "status=0",
+    ] {
+        assert!(o.contains(want), "{sh}: missing {want}\n{o}{}", r.stderr);
+    }
+    for v in [
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWSP_PROFILE",
+        "AWSP_PREVIOUS",
+        "AWSP_ACCOUNT",
+        "AWSP_ROLE",
+        "AWSP_REGION",
+        "AWSP_EXPIRES",
+    ] {
+        assert!(
+            o.contains(&format!("{v} unset")),
+            "{sh}: {v} survived off\n{o}"
+        );
+    }
+});
+
+shell_test!(pwsh fn unknown_profile_changes_nothing(sh) {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    let script = format!("awsp dev-admn\n{}{}", status_line(sh), dump_vars(sh, &VARS));
+    let r = h.shell(sh, &script, &stale()).expect(0);
+    assert!(r.stdout.contains("status=1"), "{sh}: {}", r.stdout);
+    assert!(
+        r.stderr.contains("did you mean: dev-admin"),
+        "{sh}: {}",
+        r.stderr
+    );
+    for (k, v) in stale() {
+        assert!(
+            r.stdout.contains(&format!("{k}={v}|")),
+            "{sh}: {k} changed\n{}",
+            r.stdout
+        );
+    }
+    assert!(r.stdout.contains("AWS_PROFILE unset"));
+});
+
+shell_test!(pwsh fn exit_status_passes_through_for_subcommands(sh) {
     let h = Home::new();
     h.config("[profile a]\n");
-    for sh in shells() {
-        let script = format!("awsp list --bogus\n{}", status_line(sh));
-        let r = h.shell(sh, &script, &[]).expect(0);
-        assert!(r.stdout.contains("status=2"), "{sh}: {}", r.stdout);
-    }
-}
+    let script = format!("awsp list --bogus\n{}", status_line(sh));
+    let r = h.shell(sh, &script, &[]).expect(0);
+    assert!(r.stdout.contains("status=2"), "{sh}: {}", r.stdout);
+});
 
+shell_test!(
 /// Hostile values from config files arrive byte-exact and run nothing.
-#[test]
-fn nasty_values_arrive_exactly() {
+pwsh fn nasty_values_arrive_exactly(sh) {
     let h = Home::new();
     let mut values: Vec<String> = awsp::quote::NASTY.iter().map(|s| s.to_string()).collect();
     // The longest value a switch exports (4 KiB; longer ones are refused).
@@ -268,121 +244,110 @@ fn nasty_values_arrive_exactly() {
         std::sync::Arc::new("c".into()),
     )
     .unwrap();
-    for sh in shells() {
-        let mut script = String::new();
-        for i in 0..values.len() {
-            script.push_str(&format!("awsp n{i}\n"));
-            script.push_str(&match sh {
-                "fish" => "printf '%s\\x1f%s\\x1e' \"$AWS_REGION\" \"$AWSP_ACCOUNT_NAME\"\n".to_string(),
-                "pwsh" => "[Console]::Out.Write($env:AWS_REGION + [char]0x1f + $env:AWSP_ACCOUNT_NAME + [char]0x1e)\n".to_string(),
-                _ => "printf '%s\\x1f%s\\x1e' \"$AWS_REGION\" \"$AWSP_ACCOUNT_NAME\"\n".to_string(),
-            });
-        }
-        let r = h.shell(sh, &script, &[]).expect(0);
-        let got: Vec<&str> = r.stdout.split('\x1e').filter(|s| !s.is_empty()).collect();
-        assert_eq!(got.len(), values.len(), "{sh}: {}", r.stderr);
-        for (i, g) in got.iter().enumerate() {
-            let want = parsed.profiles[&format!("n{i}")].get("region").unwrap();
-            assert_eq!(*g, format!("{want}\x1f{want}"), "{sh}: value #{i}");
-        }
-        assert!(!canary.exists(), "{sh}: a value ran code");
+    let mut script = String::new();
+    for i in 0..values.len() {
+        script.push_str(&format!("awsp n{i}\n"));
+        script.push_str(&match sh {
+            "fish" => "printf '%s\\x1f%s\\x1e' \"$AWS_REGION\" \"$AWSP_ACCOUNT_NAME\"\n".to_string(),
+            "pwsh" => "[Console]::Out.Write($env:AWS_REGION + [char]0x1f + $env:AWSP_ACCOUNT_NAME + [char]0x1e)\n".to_string(),
+            _ => "printf '%s\\x1f%s\\x1e' \"$AWS_REGION\" \"$AWSP_ACCOUNT_NAME\"\n".to_string(),
+        });
     }
-}
+    let r = h.shell(sh, &script, &[]).expect(0);
+    let got: Vec<&str> = r.stdout.split('\x1e').filter(|s| !s.is_empty()).collect();
+    assert_eq!(got.len(), values.len(), "{sh}: {}", r.stderr);
+    for (i, g) in got.iter().enumerate() {
+        let want = parsed.profiles[&format!("n{i}")].get("region").unwrap();
+        assert_eq!(*g, format!("{want}\x1f{want}"), "{sh}: value #{i}");
+    }
+    assert!(!canary.exists(), "{sh}: a value ran code");
+});
 
-#[test]
-fn control_characters_are_refused() {
+shell_test!(pwsh fn control_characters_are_refused(sh) {
     let h = Home::new();
     h.config("[profile esc]\nregion = a\x1b[31mb\n");
-    for sh in shells() {
-        let script = format!(
-            "awsp esc\n{}{}",
-            status_line(sh),
-            dump_vars(sh, &["AWS_PROFILE"])
-        );
-        let r = h.shell(sh, &script, &[]).expect(0);
-        assert!(
-            r.stdout.contains("status=1") && r.stdout.contains("AWS_PROFILE unset"),
-            "{sh}: {}",
-            r.stdout
-        );
-        assert!(r.stderr.contains("control character"), "{sh}: {}", r.stderr);
-    }
-}
+    let script = format!(
+        "awsp esc\n{}{}",
+        status_line(sh),
+        dump_vars(sh, &["AWS_PROFILE"])
+    );
+    let r = h.shell(sh, &script, &[]).expect(0);
+    assert!(
+        r.stdout.contains("status=1") && r.stdout.contains("AWS_PROFILE unset"),
+        "{sh}: {}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("control character"), "{sh}: {}", r.stderr);
+});
 
-#[test]
-fn sourcing_under_strict_settings_prints_nothing() {
+shell_test!(pwsh fn sourcing_under_strict_settings_prints_nothing(sh) {
     let h = Home::new();
     h.config(SSO_CONFIG);
     valid_tokens(&h);
-    for sh in shells() {
-        let strict = match sh {
-            "bash" => "set -euo pipefail\n",
-            "zsh" => "setopt no_unset warn_create_global err_exit pipe_fail\n",
-            "pwsh" => "Set-StrictMode -Version Latest\n",
-            _ => "",
-        };
-        // Load the hook again under strict settings, then use it under them too.
-        let load = match sh {
-            "fish" => "awsp init fish | source\n",
-            "pwsh" => "Invoke-Expression (& awsp init powershell | Out-String)\n",
-            _ => "eval \"$(awsp init SH)\"\n",
-        }
-        .replace("SH", sh);
-        let script = format!("{strict}{load}awsp dev-admin\nawsp off\necho done\n");
-        let r = h.shell(sh, &script, &[]).expect(0);
-        assert_eq!(
-            r.stdout, "done\n",
-            "{sh}: sourcing or using printed something"
-        );
-        assert_eq!(r.stderr, "", "{sh}");
-        // A renamed function works the same.
-        let renamed = load
-            .replace("init fish", "init fish --cmd ap")
-            .replace("init powershell", "init powershell --cmd ap")
-            .replace(&format!("init {sh})"), &format!("init {sh} --cmd ap)"));
-        let r = h
-            .shell(
-                sh,
-                &format!("{strict}{renamed}ap dev-admin\necho \"$AWS_PROFILE\"\n").replace(
-                    "\"$AWS_PROFILE\"",
-                    if sh == "pwsh" {
-                        "$env:AWS_PROFILE"
-                    } else {
-                        "\"$AWS_PROFILE\""
-                    },
-                ),
-                &[],
-            )
-            .expect(0);
-        assert!(r.stdout.ends_with("dev-admin\n"), "{sh}: {}", r.stdout);
+    let strict = match sh {
+        "bash" => "set -euo pipefail\n",
+        "zsh" => "setopt no_unset warn_create_global err_exit pipe_fail\n",
+        "pwsh" => "Set-StrictMode -Version Latest\n",
+        _ => "",
+    };
+    // Load the hook again under strict settings, then use it under them too.
+    let load = match sh {
+        "fish" => "awsp init fish | source\n",
+        "pwsh" => "Invoke-Expression (& awsp init powershell | Out-String)\n",
+        _ => "eval \"$(awsp init SH)\"\n",
     }
-}
+    .replace("SH", sh);
+    let script = format!("{strict}{load}awsp dev-admin\nawsp off\necho done\n");
+    let r = h.shell(sh, &script, &[]).expect(0);
+    assert_eq!(
+        r.stdout, "done\n",
+        "{sh}: sourcing or using printed something"
+    );
+    assert_eq!(r.stderr, "", "{sh}");
+    // A renamed function works the same.
+    let renamed = load
+        .replace("init fish", "init fish --cmd ap")
+        .replace("init powershell", "init powershell --cmd ap")
+        .replace(&format!("init {sh})"), &format!("init {sh} --cmd ap)"));
+    let r = h
+        .shell(
+            sh,
+            &format!("{strict}{renamed}ap dev-admin\necho \"$AWS_PROFILE\"\n").replace(
+                "\"$AWS_PROFILE\"",
+                if sh == "pwsh" {
+                    "$env:AWS_PROFILE"
+                } else {
+                    "\"$AWS_PROFILE\""
+                },
+            ),
+            &[],
+        )
+        .expect(0);
+    assert!(r.stdout.ends_with("dev-admin\n"), "{sh}: {}", r.stdout);
+});
 
-#[test]
-fn hook_survives_a_missing_binary() {
+shell_test!(fn hook_survives_a_missing_binary(sh) {
     let h = Home::new();
-    for sh in shells().into_iter().filter(|s| *s != "pwsh") {
-        // Render the hook, then remove the binary from PATH: start-up must still succeed.
-        let init = h
-            .run(&["init", if sh == "pwsh" { "powershell" } else { sh }], &[])
-            .expect(0)
-            .stdout;
-        h.write("hook", &init);
-        let script = match sh {
-            "fish" => "source ~/hook; set PATH /usr/bin /bin; echo loaded\n".to_string(),
-            _ => "source ~/hook; PATH=/usr/bin:/bin; echo loaded\n".to_string(),
-        };
-        let mut c = std::process::Command::new(sh);
-        let args: &[&str] = match sh {
-            "bash" => &["--norc", "-c"],
-            "zsh" => &["-f", "-c"],
-            _ => &["--no-config", "-c"],
-        };
-        c.args(args).arg(&script).env_clear().envs(h.base_env());
-        let r = Run::from(c.output().unwrap()).expect(0);
-        assert_eq!(r.stdout, "loaded\n", "{sh}");
-    }
-}
+    // Render the hook, then remove the binary from PATH: start-up must still succeed.
+    let init = h
+        .run(&["init", sh], &[])
+        .expect(0)
+        .stdout;
+    h.write("hook", &init);
+    let script = match sh {
+        "fish" => "source ~/hook; set PATH /usr/bin /bin; echo loaded\n".to_string(),
+        _ => "source ~/hook; PATH=/usr/bin:/bin; echo loaded\n".to_string(),
+    };
+    let mut c = std::process::Command::new(sh);
+    let args: &[&str] = match sh {
+        "bash" => &["--norc", "-c"],
+        "zsh" => &["-f", "-c"],
+        _ => &["--no-config", "-c"],
+    };
+    c.args(args).arg(&script).env_clear().envs(h.base_env());
+    let r = Run::from(c.output().unwrap()).expect(0);
+    assert_eq!(r.stdout, "loaded\n", "{sh}");
+});
 
 #[test]
 fn bash_hook_passes_shellcheck() {

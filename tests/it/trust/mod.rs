@@ -2,9 +2,6 @@
 //! terminals, shells, secrets) and asserts that awsp neither hangs, nor leaks, nor writes
 //! outside its state directory, nor evaluates what it did not generate as code.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod files;
 mod shell;
 mod terminal;

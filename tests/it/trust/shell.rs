@@ -9,10 +9,6 @@ use std::process::Stdio;
 
 use crate::common::*;
 
-fn shells() -> Vec<&'static str> {
-    SHELLS.into_iter().filter(|s| have_shell(s)).collect()
-}
-
 /// `$?` of the last command, as one `status=N` line, in any of the shells.
 fn status_line(shell: &str) -> &'static str {
     match shell {
@@ -21,11 +17,11 @@ fn status_line(shell: &str) -> &'static str {
     }
 }
 
+shell_test!(
 /// Help and version text reaching the function with exit status 0 is shown, never run:
 /// evaluating it would print "command not found" lines (and could run anything a future
 /// text holds).
-#[test]
-fn help_is_shown_never_evaluated() {
+fn help_is_shown_never_evaluated(sh) {
     let h = Home::new();
     h.config(SSO_CONFIG);
     for args in [&["use", "--help"][..], &["off", "--help"], &["use", "-h"], &["clear", "--help"]] {
@@ -33,39 +29,34 @@ fn help_is_shown_never_evaluated() {
         let sub = if args[0] == "off" { "clear" } else { args[0] };
         let want = h.run(&[sub, args[1]], &[]).expect(0).stdout;
         assert!(want.contains("Usage:"), "{want}");
-        for sh in shells() {
             let script = format!("awsp {}\n{}", args.join(" "), status_line(sh));
-            let r = h.shell(sh, &script, &[]);
-            assert_eq!(r.stderr, "", "{sh} {args:?}: the help text was evaluated");
-            // The function captured it (trailing newlines go) and printed it with one.
-            let shown = format!("{}\n", want.trim_end_matches('\n'));
-            assert_eq!(r.stdout, format!("{shown}status=0\n"), "{sh} {args:?}");
-        }
+        let r = h.shell(sh, &script, &[]);
+        assert_eq!(r.stderr, "", "{sh} {args:?}: the help text was evaluated");
+        // The function captured it (trailing newlines go) and printed it with one.
+        let shown = format!("{}\n", want.trim_end_matches('\n'));
+        assert_eq!(r.stdout, format!("{shown}status=0\n"), "{sh} {args:?}");
     }
-}
+});
 
+shell_test!(
 /// The marker is the first line of the code and nothing else can produce it: a query that
 /// spells the marker is an unknown profile (exit 1), and nothing is evaluated.
-#[test]
-fn only_marked_code_is_evaluated() {
+fn only_marked_code_is_evaluated(sh) {
     let h = Home::new();
     h.config(SSO_CONFIG);
     h.token("acme", 300, false);
     let code = h.run(&["use", "dev-admin", "--shell", "bash"], &[]).expect(0).stdout;
     assert!(code.starts_with("# awsp: shell code, v1\n"), "{code}");
-    for sh in shells() {
-        let script = format!(
-            "awsp '# awsp: shell code, v1'\n{}{}",
-            status_line(sh),
-            dump_vars(sh, &["AWS_PROFILE"])
-        );
-        let r = h.shell(sh, &script, &[]);
-        assert!(r.stdout.contains("status=1\nAWS_PROFILE unset"), "{sh}: {}", r.stdout);
-    }
-}
+    let script = format!(
+        "awsp '# awsp: shell code, v1'\n{}{}",
+        status_line(sh),
+        dump_vars(sh, &["AWS_PROFILE"])
+    );
+    let r = h.shell(sh, &script, &[]);
+    assert!(r.stdout.contains("status=1\nAWS_PROFILE unset"), "{sh}: {}", r.stdout);
+});
 
-#[test]
-fn init_refuses_function_names_that_break_the_hook() {
+shell_test!(fn init_refuses_function_names_that_break_the_hook(sh) {
     let h = Home::new();
     for (shell, name) in [
         ("bash", "eval"),
@@ -87,77 +78,71 @@ fn init_refuses_function_names_that_break_the_hook() {
         );
     }
     // A name that is fine is used as it is, in the real shell.
-    for sh in shells() {
-        let load = match sh {
-            "fish" => "awsp init fish --cmd ap | source\n",
-            "zsh" => "eval \"$(awsp init zsh --cmd ap)\"\n",
-            _ => "eval \"$(awsp init bash --cmd ap)\"\n",
-        };
-        let r = h.shell(sh, &format!("{load}ap --version\n"), &[]);
-        assert!(r.stdout.contains("awsp "), "{sh}: {}{}", r.stdout, r.stderr);
-    }
-}
+    let load = match sh {
+        "fish" => "awsp init fish --cmd ap | source\n",
+        "zsh" => "eval \"$(awsp init zsh --cmd ap)\"\n",
+        _ => "eval \"$(awsp init bash --cmd ap)\"\n",
+    };
+    let r = h.shell(sh, &format!("{load}ap --version\n"), &[]);
+    assert!(r.stdout.contains("awsp "), "{sh}: {}{}", r.stdout, r.stderr);
+});
 
+shell_test!(
 /// A 128 KiB region is refused like a control character: one line, nothing evaluated, and
 /// the shell's later commands still run (an exported value that large makes every one of
 /// them fail with "Argument list too long").
-#[test]
-fn over_long_values_are_refused() {
+fn over_long_values_are_refused(sh) {
     let h = Home::new();
     h.config(&format!(
         "[profile big]\nregion = {}\n[profile fine]\nregion = eu-west-1\n",
         "r".repeat(128 << 10)
     ));
-    for sh in shells() {
-        let script = format!(
-            "awsp fine\nawsp big\n{}{}/bin/echo still-runs\n",
-            status_line(sh),
-            dump_vars(sh, &["AWS_PROFILE", "AWS_REGION"])
-        );
-        let r = h.shell(sh, &script, &[]);
-        assert!(
-            r.stdout.contains("status=1\nAWS_PROFILE=fine|\nAWS_REGION=eu-west-1|\nstill-runs"),
-            "{sh}: {}",
-            r.stdout
-        );
-        assert_eq!(r.stderr.lines().count(), 1, "{sh}: {}", r.stderr);
-        assert!(r.stderr.contains("131072 bytes"), "{sh}: {}", r.stderr);
-        assert!(r.stderr.len() < 300, "{sh}: the error repeats the value");
-    }
-}
+    let script = format!(
+        "awsp fine\nawsp big\n{}{}/bin/echo still-runs\n",
+        status_line(sh),
+        dump_vars(sh, &["AWS_PROFILE", "AWS_REGION"])
+    );
+    let r = h.shell(sh, &script, &[]);
+    assert!(
+        r.stdout.contains("status=1\nAWS_PROFILE=fine|\nAWS_REGION=eu-west-1|\nstill-runs"),
+        "{sh}: {}",
+        r.stdout
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{sh}: {}", r.stderr);
+    assert!(r.stderr.contains("131072 bytes"), "{sh}: {}", r.stderr);
+    assert!(r.stderr.len() < 300, "{sh}: the error repeats the value");
+});
 
+shell_test!(
 /// An `AWS_PROFILE` holding a `\r` (from a CRLF `.env` file), too long, or not UTF-8 cannot
 /// be exported back as `AWSP_PREVIOUS`; the switch away from it still happens, with one
 /// warning line.
-#[test]
-fn a_stale_profile_does_not_block_switching_away() {
+fn a_stale_profile_does_not_block_switching_away(sh) {
     let h = Home::new();
     h.config(SSO_CONFIG);
     h.token("acme", 300, false);
     let long = "p".repeat(5000);
     let values: [&[u8]; 3] = [b"dev-admin\r", long.as_bytes(), b"caf\xe9"];
-    for sh in shells() {
-        for stale in values {
-            let script = format!(
-                "awsp prod-readonly\n{}{}",
-                status_line(sh),
-                dump_vars(sh, &["AWS_PROFILE", "AWSP_PREVIOUS"])
-            );
-            let mut c = h.shell_command(sh, &script);
-            c.env("AWS_PROFILE", OsStr::from_bytes(stale));
-            let r = Run::from(c.output().unwrap());
-            assert!(
-                r.stdout.contains("status=0\nAWS_PROFILE=prod-readonly|\nAWSP_PREVIOUS unset"),
-                "{sh} {:?}: {}{}",
-                &stale[..stale.len().min(12)],
-                r.stdout,
-                r.stderr
-            );
-            assert_eq!(r.stderr.lines().count(), 1, "{sh}: {}", r.stderr);
-            assert!(r.stderr.starts_with("awsp: warning: the current AWS_PROFILE"), "{sh}: {}", r.stderr);
-        }
+    for stale in values {
+        let script = format!(
+            "awsp prod-readonly\n{}{}",
+            status_line(sh),
+            dump_vars(sh, &["AWS_PROFILE", "AWSP_PREVIOUS"])
+        );
+        let mut c = h.shell_command(sh, &script);
+        c.env("AWS_PROFILE", OsStr::from_bytes(stale));
+        let r = Run::from(c.output().unwrap());
+        assert!(
+            r.stdout.contains("status=0\nAWS_PROFILE=prod-readonly|\nAWSP_PREVIOUS unset"),
+            "{sh} {:?}: {}{}",
+            &stale[..stale.len().min(12)],
+            r.stdout,
+            r.stderr
+        );
+        assert_eq!(r.stderr.lines().count(), 1, "{sh}: {}", r.stderr);
+        assert!(r.stderr.starts_with("awsp: warning: the current AWS_PROFILE"), "{sh}: {}", r.stderr);
     }
-}
+});
 
 /// A reader that goes away ends awsp quietly, as it ends coreutils: no panic message, no
 /// exit 101.
@@ -180,14 +165,26 @@ fn a_closed_pipe_ends_quietly() {
     ] {
         let script = format!("{cmd} | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"");
         let r = h.shell("bash", &script, &[("AWS_PROFILE", "p1")]);
-        assert!(!r.stderr.contains("panicked") && !r.stderr.contains("internal error"), "{cmd}: {}", r.stderr);
+        assert!(
+            !r.stderr.contains("panicked") && !r.stderr.contains("internal error"),
+            "{cmd}: {}",
+            r.stderr
+        );
         let code: i32 = r.stdout.trim().parse().unwrap();
         assert!(code == 0 || code == 141, "{cmd}: exit {code}");
     }
     // A full disk is an error, said in one line.
-    let r = h.shell("bash", "awsp current >/dev/full; echo \"status=$?\"", &[("AWS_PROFILE", "p1")]);
+    let r = h.shell(
+        "bash",
+        "awsp current >/dev/full; echo \"status=$?\"",
+        &[("AWS_PROFILE", "p1")],
+    );
     assert!(r.stdout.contains("status=1"), "{}", r.stdout);
-    assert!(!r.stderr.contains("panicked") && r.stderr.lines().count() == 1, "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("panicked") && r.stderr.lines().count() == 1,
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -201,7 +198,12 @@ fn exec_passes_arguments_byte_exact() {
         .stderr(Stdio::piped())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, odd);
 }
 
@@ -210,10 +212,17 @@ fn variables_that_are_not_utf8_are_reported_not_ignored() {
     let h = Home::new();
     h.config(SSO_CONFIG);
     let bad = OsStr::from_bytes(b"dev\xff");
-    let out = h.cmd(&["current"], &[]).env("AWS_PROFILE", bad).output().unwrap();
+    let out = h
+        .cmd(&["current"], &[])
+        .env("AWS_PROFILE", bad)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("AWS_PROFILE is set, but not to valid UTF-8"), "{err}");
+    assert!(
+        err.contains("AWS_PROFILE is set, but not to valid UTF-8"),
+        "{err}"
+    );
     let out = h
         .cmd(&["doctor", "--json"], &[])
         .env("AWS_REGION", bad)
@@ -235,10 +244,19 @@ fn a_byte_order_mark_is_named() {
     let h = Home::new();
     h.config("\u{feff}[profile a]\nregion = us-east-1\n");
     let r = h.run(&["list"], &[]).expect(1);
-    assert!(r.stderr.contains(":1: the file starts with a UTF-8 byte-order mark"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(":1: the file starts with a UTF-8 byte-order mark"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("AWS CLI"), "{}", r.stderr);
     let r = h.run(&["doctor"], &[]).expect(1);
-    assert!(r.stdout.contains("byte-order mark") && r.stdout.contains("sed -i"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("byte-order mark") && r.stdout.contains("sed -i"),
+        "{}",
+        r.stdout
+    );
     assert!(!r.stdout.contains("section definition"), "{}", r.stdout);
 }
 
@@ -253,7 +271,8 @@ fn secrets_are_hidden_by_where_they_are() {
          [profile sub]\naws_session_token =\n  part = MARKER-SUB\n  bad key = MARKER-SUBNAME\n\
          [profile nokey]\naws_secret_access_key MARKER-NOEQ==\n",
     );
-    let readable = "[keys]\naws_access_key_id = AKIAEXAMPLE\naws_session_token IQoJMARKER-CREDS==\n";
+    let readable =
+        "[keys]\naws_access_key_id = AKIAEXAMPLE\naws_session_token IQoJMARKER-CREDS==\n";
     let commands: [&[&str]; 9] = [
         &["list"],
         &["list", "--json"],
@@ -266,18 +285,25 @@ fn secrets_are_hidden_by_where_they_are() {
         &["use", "cont", "--shell", "bash"],
     ];
     // Once with a credentials file that parses, once with a line the parser rejects.
-    for creds in [readable.to_string(), format!("{readable}MARKER-CRED-LINE: value\n")] {
-    h.credentials(&creds);
-    for profile in ["cont", "sub", "nokey", "keys"] {
-        for args in commands {
-            let r = h.run(args, &[("AWS_PROFILE", profile)]);
-            for out in [&r.stdout, &r.stderr] {
-                assert!(!out.contains("MARKER"), "{args:?} with {profile}:\n{out}");
+    for creds in [
+        readable.to_string(),
+        format!("{readable}MARKER-CRED-LINE: value\n"),
+    ] {
+        h.credentials(&creds);
+        for profile in ["cont", "sub", "nokey", "keys"] {
+            for args in commands {
+                let r = h.run(args, &[("AWS_PROFILE", profile)]);
+                for out in [&r.stdout, &r.stderr] {
+                    assert!(!out.contains("MARKER"), "{args:?} with {profile}:\n{out}");
+                }
             }
         }
     }
-    }
     // Where they are is still said.
     let r = h.run(&["doctor"], &[]);
-    assert!(r.stdout.contains("credentials:2") || r.stdout.contains("credentials:3"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("credentials:2") || r.stdout.contains("credentials:3"),
+        "{}",
+        r.stdout
+    );
 }

@@ -5,8 +5,7 @@
 //! The random tests print their seed; rerun one with `AWSP_SEED=<seed> cargo test --test
 //! hardening`.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;

@@ -1,7 +1,6 @@
 //! `awsp doctor`: each broken setup built in a temp HOME, and the finding it must produce.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;

@@ -1,7 +1,6 @@
 //! `list`, `current`, and bad input, through the real binary.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn list_json_has_exactly_the_profiles() {

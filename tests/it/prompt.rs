@@ -1,7 +1,6 @@
 //! `awsp prompt` through the real binary, and the prompt hooks in real bash, zsh and fish.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Runs `awsp prompt ARGS` with `vars`; it must exit 0 and say nothing on stderr.
 fn prompt(h: &Home, args: &[&str], vars: &[(&str, &str)]) -> String {
@@ -343,54 +342,48 @@ fn setup(shell: &str) -> &'static str {
     }
 }
 
-#[test]
-fn hooks_follow_switch_login_and_off() {
-    for sh in SHELLS {
-        if !have_shell(sh) {
-            continue;
-        }
-        let h = sso_home();
-        let token = h.token("acme", 30, false);
-        let fresh = (chrono::Utc::now() + chrono::Duration::minutes(480))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let login_elsewhere = format!(
-            "printf '%s' '{{\"accessToken\":\"t\",\"expiresAt\":\"{fresh}\"}}' > '{}'\n",
-            token.display()
-        );
-        let sleep = "sleep 2.2\n";
-        let script = [
-            setup(sh),
-            draw(sh),
-            "awsp dev-admin\n",
-            draw(sh),
-            &login_elsewhere,
-            sleep,
-            draw(sh),
-            "awsp off\n",
-            draw(sh),
-        ]
-        .concat();
-        let r = h
-            .shell(
-                sh,
-                &script,
-                &[("NO_COLOR", "1"), ("AWSP_PROMPT_INTERVAL", "2")],
-            )
-            .expect(0);
-        assert_eq!(r.stderr, "", "{sh}");
-        let lines: Vec<&str> = r.stdout.lines().collect();
-        assert_eq!(
-            lines,
-            [
-                "<>",
-                "<dev-admin 111111111111/AdministratorAccess eu-west-1 29m>",
-                "<dev-admin 111111111111/AdministratorAccess eu-west-1 7h59m>",
-                "<>",
-            ],
-            "{sh}"
-        );
-    }
-}
+shell_test!(fn hooks_follow_switch_login_and_off(sh) {
+    let h = sso_home();
+    let token = h.token("acme", 30, false);
+    let fresh = (chrono::Utc::now() + chrono::Duration::minutes(480))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let login_elsewhere = format!(
+        "printf '%s' '{{\"accessToken\":\"t\",\"expiresAt\":\"{fresh}\"}}' > '{}'\n",
+        token.display()
+    );
+    let sleep = "sleep 2.2\n";
+    let script = [
+        setup(sh),
+        draw(sh),
+        "awsp dev-admin\n",
+        draw(sh),
+        &login_elsewhere,
+        sleep,
+        draw(sh),
+        "awsp off\n",
+        draw(sh),
+    ]
+    .concat();
+    let r = h
+        .shell(
+            sh,
+            &script,
+            &[("NO_COLOR", "1"), ("AWSP_PROMPT_INTERVAL", "2")],
+        )
+        .expect(0);
+    assert_eq!(r.stderr, "", "{sh}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "<>",
+            "<dev-admin 111111111111/AdministratorAccess eu-west-1 29m>",
+            "<dev-admin 111111111111/AdministratorAccess eu-west-1 7h59m>",
+            "<>",
+        ],
+        "{sh}"
+    );
+});
 
 #[test]
 fn hooks_spawn_nothing_on_most_prompts() {

@@ -273,3 +273,35 @@ pub fn history(file: &Path) -> Vec<(String, f64)> {
     }
     sums.into_iter().collect()
 }
+
+/// One test per shell for a scenario written once: `shell_test!(fn name(sh) { … })` makes
+/// `name::bash`, `name::zsh` and `name::fish` (`pwsh fn …` adds `name::pwsh`), each run
+/// with `sh` naming its shell. A shell that is not installed is skipped with the reason
+/// printed, which `have_shell` forbids in CI for every shell but pwsh.
+#[macro_export]
+macro_rules! shell_test {
+    ($(#[$m:meta])* fn $name:ident($sh:ident) $body:block) => {
+        $crate::shell_test!(@ [bash, zsh, fish] $(#[$m])* fn $name($sh) $body);
+    };
+    ($(#[$m:meta])* pwsh fn $name:ident($sh:ident) $body:block) => {
+        $crate::shell_test!(@ [bash, zsh, fish, pwsh] $(#[$m])* fn $name($sh) $body);
+    };
+    (@ [$($shell:ident),*] $(#[$m:meta])* fn $name:ident($sh:ident) $body:block) => {
+        $(#[$m])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn scenario($sh: &'static str) $body
+
+            $(
+                #[test]
+                fn $shell() {
+                    if $crate::common::have_shell(stringify!($shell)) {
+                        scenario(stringify!($shell));
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -2,8 +2,7 @@
 //! the test types keys, reads the screen with capture-pane, then asks that shell what its
 //! environment became.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

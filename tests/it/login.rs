@@ -1,0 +1,713 @@
+//! SSO login on demand, `awsp login`, `awsp status` and `awsp exec`, through the real shell
+//! function in bash, zsh and fish, with a stand-in `aws` on PATH.
+
+use crate::common::*;
+
+use std::time::{Duration, Instant};
+
+/// Behaves like `aws sso login`: records its arguments, then per `FAKE_AWS` writes a fresh
+/// token where the real CLI does (sha1 of the session name or start URL), fails, writes an
+/// already-expired token, or interrupts itself. `FAKE_AWS_NOISE` prints shell code on
+/// stdout first; `FAKE_AWS_SLEEP` makes the login slow.
+const FAKE_AWS: &str = r#"#!/bin/sh
+printf '%s\n' "$*" >> "$HOME/aws-calls"
+if [ "$1" = --version ]; then
+    echo "${FAKE_AWS_VERSION:-aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64}"
+    exit 0
+fi
+if [ "$1 $2" != "sso login" ]; then
+    echo "stand-in aws: unexpected arguments: $*" >&2
+    exit 99
+fi
+if [ -n "${FAKE_AWS_NOISE-}" ]; then
+    printf 'export AWSP_PWNED=1\necho PWNED-STDOUT\n'
+fi
+if [ -n "${FAKE_AWS_SLEEP-}" ]; then
+    sleep "$FAKE_AWS_SLEEP"
+fi
+case "${FAKE_AWS-ok}" in
+    fail) echo "stand-in aws: Error when retrieving token from sso" >&2; exit 255 ;;
+    interrupt) kill -INT $$; sleep 5; exit 0 ;;
+    expired) exp=2000-01-01T00:00:00Z ;;
+    *) exp=2999-01-01T00:00:00Z ;;
+esac
+key=${FAKE_AWS_KEY-acme}
+file="$HOME/.aws/sso/cache/$(printf %s "$key" | sha1sum | cut -d' ' -f1).json"
+printf '{"startUrl":"https://acme.awsapps.com/start","region":"us-east-1","accessToken":"fresh","expiresAt":"%s"}' "$exp" > "$file.tmp"
+mv "$file.tmp" "$file"
+"#;
+
+/// `expiresAt` of the stand-in's fresh token, as `AWSP_EXPIRES` holds it.
+const FRESH_EXPIRES: &str = "32472144000";
+
+fn fake_aws(h: &Home) {
+    let p = h.bin.join("aws");
+    std::fs::write(&p, FAKE_AWS).unwrap();
+    make_executable(&p);
+}
+
+fn make_executable(p: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Every `aws` call the stand-in recorded.
+fn calls(h: &Home) -> Vec<String> {
+    std::fs::read_to_string(h.path("aws-calls"))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn logins(h: &Home) -> Vec<String> {
+    calls(h)
+        .into_iter()
+        .filter(|c| c.starts_with("sso login"))
+        .collect()
+}
+
+/// A script for `shell`: `body` (with `RC` standing for the last exit status), then a dump
+/// of `vars`.
+fn script(shell: &str, body: &str, vars: &[&str]) -> String {
+    let rc = if shell == "fish" { "$status" } else { "$?" };
+    format!("{}\n{}", body.replace("RC", rc), dump_vars(shell, vars))
+}
+
+fn home() -> Home {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    fake_aws(&h);
+    h
+}
+
+fn has(out: &str, line: &str) -> bool {
+    out.lines().any(|l| l == line)
+}
+
+/// Variables a failed switch must leave exactly as they were.
+const BEFORE: [(&str, &str); 4] = [
+    ("AWS_PROFILE", "before"),
+    ("AWS_ACCESS_KEY_ID", "AKIAOLD"),
+    ("AWS_REGION", "sa-east-1"),
+    ("AWSP_EXPIRES", "1"),
+];
+
+fn assert_unchanged(r: &Run, shell: &str) {
+    for (k, v) in BEFORE {
+        assert!(
+            has(&r.stdout, &format!("{k}={v}|")),
+            "{shell}: {k} changed\n{}\n{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+    assert!(
+        !r.stdout.contains("export") && !r.stdout.contains("set -gx"),
+        "{shell}: shell code leaked to stdout: {}",
+        r.stdout
+    );
+}
+
+shell_test!(fn expired_token_logs_in_once_then_switches(sh) {
+    let h = home();
+    h.token("acme", -30, false);
+    let r = h.shell(
+        sh,
+        &script(
+            sh,
+            "awsp dev-admin --login; echo rc=RC",
+            &["AWS_PROFILE", "AWS_REGION", "AWSP_EXPIRES"],
+        ),
+        &[],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(
+        has(&r.stdout, "AWS_PROFILE=dev-admin|"),
+        "{sh}: {}",
+        r.stdout
+    );
+    assert!(
+        has(&r.stdout, "AWS_REGION=eu-west-1|"),
+        "{sh}: {}",
+        r.stdout
+    );
+    assert!(
+        has(&r.stdout, &format!("AWSP_EXPIRES={FRESH_EXPIRES}|")),
+        "{sh}: the switch records the new token: {}",
+        r.stdout
+    );
+    assert_eq!(logins(&h), ["sso login --profile dev-admin"], "{sh}");
+    assert!(
+        r.stderr.contains(
+            "awsp: sso-session acme expired; running `aws sso login --profile dev-admin`"
+        ),
+        "{sh}: {}",
+        r.stderr
+    );
+});
+
+shell_test!(fn valid_token_needs_no_login_and_no_terminal(sh) {
+    let h = home();
+    h.token("acme", 120, false);
+    let r = h.shell(
+        sh,
+        &script(sh, "awsp prod-readonly; echo rc=RC", &["AWS_PROFILE"]),
+        &[],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(has(&r.stdout, "AWS_PROFILE=prod-readonly|"), "{sh}");
+    assert!(calls(&h).is_empty(), "{sh}: {:?}", calls(&h));
+    assert_eq!(r.stderr, "", "{sh}");
+});
+
+shell_test!(fn refreshable_token_needs_no_login(sh) {
+    let h = home();
+    // Expired five minutes ago, but the CLI refreshes it silently.
+    h.token("acme", -5, true);
+    let r = h.shell(
+        sh,
+        &script(sh, "awsp dev-admin; echo rc=RC", &["AWS_PROFILE"]),
+        &[],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(has(&r.stdout, "AWS_PROFILE=dev-admin|"), "{sh}");
+    assert!(calls(&h).is_empty(), "{sh}: {:?}", calls(&h));
+});
+
+shell_test!(fn token_inside_the_margin_is_renewed_unless_the_margin_is_smaller(sh) {
+    let h = home();
+    h.token("acme", 5, false);
+    let r = h.shell(
+        sh,
+        &script(sh, "awsp dev-admin --login; echo rc=RC", &["AWS_PROFILE"]),
+        &[],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert_eq!(logins(&h).len(), 1, "{sh}: 5 minutes left is inside 10");
+    assert!(
+        r.stderr.contains("sso-session acme expires in"),
+        "{sh}: {}",
+        r.stderr
+    );
+
+    let h = home();
+    h.token("acme", 5, false);
+    let r = h.shell(
+        sh,
+        &script(sh, "awsp dev-admin; echo rc=RC", &["AWS_PROFILE"]),
+        &[("AWSP_LOGIN_MARGIN", "2")],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(
+        logins(&h).is_empty(),
+        "{sh}: a 2-minute margin needs no login"
+    );
+});
+
+/// `awsp dev-admin --login` on an expired session with the stand-in in `mode`: the switch
+/// must fail with exit 1 and leave every variable as it was. Returns the run for more checks.
+fn failing_login(h: &Home, sh: &str, mode: &str) -> Run {
+    h.token("acme", -30, false);
+    let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
+    let r = h.shell(
+        sh,
+        &script(sh, "awsp dev-admin --login; echo rc=RC", &names),
+        &[BEFORE.as_slice(), &[("FAKE_AWS", mode)]].concat(),
+    );
+    assert!(has(&r.stdout, "rc=1"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert_unchanged(&r, sh);
+    r
+}
+
+shell_test!(fn failed_login_exits_1_and_changes_nothing(sh) {
+    let h = home();
+    let r = failing_login(&h, sh, "fail");
+    assert_eq!(logins(&h).len(), 1, "{sh}");
+    assert!(
+        r.stderr.contains("awsp: login failed (exit status 255)")
+            && r.stderr.contains("`aws sso login --profile dev-admin`"),
+        "{sh}: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("stand-in aws: Error"),
+        "{sh}: child stderr shown"
+    );
+});
+
+shell_test!(fn interrupted_login_exits_1_and_changes_nothing(sh) {
+    let h = home();
+    let r = failing_login(&h, sh, "interrupt");
+    assert!(
+        r.stderr.contains("awsp: login interrupted"),
+        "{sh}: {}",
+        r.stderr
+    );
+});
+
+shell_test!(fn still_expired_after_login_exits_1(sh) {
+    let h = home();
+    let r = failing_login(&h, sh, "expired");
+    assert_eq!(logins(&h).len(), 1, "{sh}");
+    assert!(
+        r.stderr
+            .contains("`aws sso login --profile dev-admin` finished, but sso-session acme is still expired"),
+        "{sh}: {}",
+        r.stderr
+    );
+});
+
+shell_test!(fn profiles_of_one_session_share_one_login(sh) {
+    let h = home();
+    h.token("acme", -30, false);
+    let r = h.shell(
+        sh,
+        &script(
+            sh,
+            "awsp dev-admin --login; echo a=RC\nawsp prod-readonly --login; echo b=RC\nawsp deploy --login; echo c=RC",
+            &["AWS_PROFILE"],
+        ),
+        &[],
+    );
+    for l in ["a=0", "b=0", "c=0", "AWS_PROFILE=deploy|"] {
+        assert!(has(&r.stdout, l), "{sh}: {l}\n{}\n{}", r.stdout, r.stderr);
+    }
+    assert_eq!(logins(&h), ["sso login --profile dev-admin"], "{sh}");
+});
+
+shell_test!(fn role_chain_logs_in_with_the_profile_that_holds_the_session(sh) {
+    let h = home();
+    let r = h.shell(
+        sh,
+        &script(sh, "awsp deploy --login; echo rc=RC", &["AWS_PROFILE"]),
+        &[],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(has(&r.stdout, "AWS_PROFILE=deploy|"), "{sh}");
+    // `aws sso login --profile deploy` fails: deploy has no SSO settings of its own.
+    assert_eq!(logins(&h), ["sso login --profile dev-admin"], "{sh}");
+    assert!(
+        r.stderr.contains("sso-session acme has no token yet"),
+        "{sh}: {}",
+        r.stderr
+    );
+});
+
+shell_test!(fn legacy_profile_logs_in_to_its_start_url(sh) {
+    let h = home();
+    h.token("https://legacy.awsapps.com/start", -1, false);
+    let r = h.shell(
+        sh,
+        &script(
+            sh,
+            "awsp legacy --login; echo rc=RC",
+            &["AWS_PROFILE", "AWSP_EXPIRES"],
+        ),
+        &[("FAKE_AWS_KEY", "https://legacy.awsapps.com/start")],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(
+        has(&r.stdout, &format!("AWSP_EXPIRES={FRESH_EXPIRES}|")),
+        "{sh}"
+    );
+    assert_eq!(logins(&h), ["sso login --profile legacy"], "{sh}");
+});
+
+shell_test!(fn login_stdout_never_reaches_the_evaluated_code(sh) {
+    let h = home();
+    h.token("acme", -30, false);
+    let r = h.shell(
+        sh,
+        &script(
+            sh,
+            "awsp dev-admin --login; echo rc=RC",
+            &["AWS_PROFILE", "AWSP_PWNED"],
+        ),
+        &[("FAKE_AWS_NOISE", "1")],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(has(&r.stdout, "AWS_PROFILE=dev-admin|"), "{sh}");
+    assert!(
+        has(&r.stdout, "AWSP_PWNED unset"),
+        "{sh}: the noise was evaluated"
+    );
+    assert!(!r.stdout.contains("PWNED-STDOUT"), "{sh}: {}", r.stdout);
+    // The person still sees what the login printed, on stderr.
+    assert!(
+        r.stderr.contains("export AWSP_PWNED=1"),
+        "{sh}: {}",
+        r.stderr
+    );
+});
+
+shell_test!(fn concurrent_switches_start_one_login(sh) {
+    let h = home();
+    h.token("acme", -30, false);
+    // fish cannot background a function, so each switch runs in its own fish.
+    let body = if sh == "fish" {
+        "for p in dev-admin prod-readonly\n\
+             fish --no-config -c \"awsp init fish | source; awsp $p --login; echo $p=\\$status\" &\n\
+         end\n\
+         wait"
+            .to_string()
+    } else {
+        "(awsp dev-admin --login; echo dev-admin=$?) &\n\
+         (awsp prod-readonly --login; echo prod-readonly=$?) &\n\
+         wait"
+            .to_string()
+    };
+    let r = h.shell(sh, &body, &[("FAKE_AWS_SLEEP", "2")]);
+    assert!(
+        has(&r.stdout, "dev-admin=0"),
+        "{sh}: {}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        has(&r.stdout, "prod-readonly=0"),
+        "{sh}: {}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(logins(&h).len(), 1, "{sh}: {:?}\n{}", logins(&h), r.stderr);
+});
+
+shell_test!(fn no_terminal_fails_fast_naming_the_command(sh) {
+    let h = home();
+    h.token("acme", -30, false);
+    let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
+    let start = Instant::now();
+    let r = h.shell(
+        sh,
+        &script(sh, "awsp dev-admin; echo rc=RC", &names),
+        &[BEFORE.as_slice(), &[("FAKE_AWS_SLEEP", "30")]].concat(),
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{sh}: took {:?}",
+        start.elapsed()
+    );
+    assert!(has(&r.stdout, "rc=1"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert_unchanged(&r, sh);
+    assert!(
+        calls(&h).is_empty(),
+        "{sh}: nothing may run: {:?}",
+        calls(&h)
+    );
+    assert!(
+        r.stderr.contains("no terminal")
+            && r.stderr.contains("run `aws sso login --profile dev-admin`")
+            && r.stderr.contains("--login"),
+        "{sh}: {}",
+        r.stderr
+    );
+});
+
+shell_test!(fn no_login_flag_switches_without_logging_in(sh) {
+    let h = home();
+    h.token("acme", -30, false);
+    let r = h.shell(
+        sh,
+        &script(
+            sh,
+            "awsp dev-admin --no-login; echo rc=RC",
+            &["AWS_PROFILE"],
+        ),
+        &[("FAKE_AWS", "fail")],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(has(&r.stdout, "AWS_PROFILE=dev-admin|"), "{sh}");
+    assert!(calls(&h).is_empty(), "{sh}: {:?}", calls(&h));
+});
+
+shell_test!(fn login_command_can_be_replaced(sh) {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    // No `aws` at all: a replaced command must not need it.
+    let tool = h.bin.join("my-login");
+    std::fs::write(
+        &tool,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '<%s>' \"$a\"; done >> \"$HOME/my-login-args\"\n\
+             printf '{{\"accessToken\":\"t\",\"expiresAt\":\"2999-01-01T00:00:00Z\"}}' > \"$HOME/.aws/sso/cache/{}.json\"\n",
+            awsp::aws::sha1::hex(b"acme")
+        ),
+    )
+    .unwrap();
+    make_executable(&tool);
+    let r = h.shell(
+        sh,
+        &script(
+            sh,
+            "awsp prod-readonly --login; echo rc=RC",
+            &["AWS_PROFILE"],
+        ),
+        &[(
+            "AWSP_LOGIN_COMMAND",
+            "my-login --as {profile} 'two words' --x={profile}",
+        )],
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(has(&r.stdout, "AWS_PROFILE=prod-readonly|"), "{sh}");
+    assert_eq!(
+        std::fs::read_to_string(h.path("my-login-args")).unwrap(),
+        "<--as><prod-readonly><two words><--x=prod-readonly>",
+        "{sh}"
+    );
+});
+
+#[test]
+fn missing_aws_cli_or_v1_names_the_fix() {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    let only_bin = h.bin.to_string_lossy().into_owned();
+    let r = h
+        .run(
+            &["use", "dev-admin", "--shell", "bash", "--login"],
+            &[("PATH", &only_bin)],
+        )
+        .expect(1);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains("`aws`) is not on PATH") && r.stderr.contains("install AWS CLI v2"),
+        "{}",
+        r.stderr
+    );
+
+    fake_aws(&h);
+    let r = h
+        .run(
+            &["use", "dev-admin", "--shell", "bash", "--login"],
+            &[(
+                "FAKE_AWS_VERSION",
+                "aws-cli/1.29.0 Python/3.8 Linux/6 botocore/1.31.0",
+            )],
+        )
+        .expect(1);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains("AWS CLI v1") && r.stderr.contains("install AWS CLI v2"),
+        "{}",
+        r.stderr
+    );
+    assert!(logins(&h).is_empty(), "v1 must not be asked to log in");
+}
+
+shell_test!(fn exec_passes_status_and_environment_through(sh) {
+    let h = home();
+    h.token("acme", 120, false);
+    let r = h.shell(
+        sh,
+        &script(
+            sh,
+            "awsp exec dev-admin -- sh -c 'echo \"in: P=$AWS_PROFILE K=${AWS_ACCESS_KEY_ID-unset} S=${AWS_SECRET_ACCESS_KEY-unset} R=$AWS_REGION\"; exit 7'\necho rc=RC",
+            &["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_REGION"],
+        ),
+        &[
+            ("AWS_PROFILE", "before"),
+            ("AWS_ACCESS_KEY_ID", "AKIAOLD"),
+            ("AWS_SECRET_ACCESS_KEY", "old-secret"),
+            ("AWS_REGION", "sa-east-1"),
+        ],
+    );
+    assert!(
+        has(&r.stdout, "in: P=dev-admin K=unset S=unset R=eu-west-1"),
+        "{sh}: {}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(has(&r.stdout, "rc=7"), "{sh}: {}", r.stdout);
+    // The calling shell is untouched.
+    assert!(has(&r.stdout, "AWS_PROFILE=before|"), "{sh}: {}", r.stdout);
+    assert!(has(&r.stdout, "AWS_ACCESS_KEY_ID=AKIAOLD|"), "{sh}");
+    assert!(has(&r.stdout, "AWS_REGION=sa-east-1|"), "{sh}");
+});
+
+shell_test!(fn exec_logs_in_first_and_reports_a_missing_command(sh) {
+    let h = home();
+    h.token("acme", -30, false);
+    let r = h.shell(
+        sh,
+        &script(
+            sh,
+            "awsp exec prod-readonly --login -- sh -c 'echo in=$AWS_PROFILE'; echo rc=RC\n\
+             awsp exec prod-readonly -- no-such-command-xyz; echo missing=RC",
+            &[],
+        ),
+        &[],
+    );
+    assert!(
+        has(&r.stdout, "in=prod-readonly"),
+        "{sh}: {}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}", r.stdout);
+    assert_eq!(logins(&h), ["sso login --profile prod-readonly"], "{sh}");
+    assert!(has(&r.stdout, "missing=127"), "{sh}: {}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("awsp: cannot run `no-such-command-xyz`: command not found"),
+        "{sh}: {}",
+        r.stderr
+    );
+});
+
+#[test]
+fn exec_without_terminal_fails_before_running_anything() {
+    let h = home();
+    h.token("acme", -30, false);
+    let r = h.run(&["exec", "dev-admin", "--", "sh", "-c", "echo RAN"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!r.stdout.contains("RAN"));
+    assert!(
+        r.stderr.contains("aws sso login --profile dev-admin"),
+        "{}",
+        r.stderr
+    );
+    assert!(calls(&h).is_empty());
+}
+
+shell_test!(fn explicit_login_respects_valid_tokens_unless_forced(sh) {
+    let h = home();
+    h.token("acme", 120, false);
+    let r = h.shell(
+        sh,
+        "awsp login dev-admin; echo a=RC\nawsp login dev-admin --force; echo b=RC"
+            .replace("RC", if sh == "fish" { "$status" } else { "$?" })
+            .as_str(),
+        &[],
+    );
+    assert!(
+        has(&r.stdout, "a=0") && has(&r.stdout, "b=0"),
+        "{sh}: {}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(r.stderr.contains("nothing to do"), "{sh}: {}", r.stderr);
+    assert!(
+        r.stderr.contains("awsp: logged in to sso-session acme"),
+        "{sh}: {}",
+        r.stderr
+    );
+    assert_eq!(
+        logins(&h),
+        ["sso login --profile dev-admin"],
+        "{sh}: only --force logs in"
+    );
+});
+
+#[test]
+fn explicit_login_defaults_to_the_active_profile() {
+    let h = home();
+    h.credentials(STATIC_CREDENTIALS);
+    h.token("https://legacy.awsapps.com/start", -1, false);
+    let r = h
+        .run(
+            &["login"],
+            &[
+                ("AWS_PROFILE", "legacy"),
+                ("FAKE_AWS_KEY", "https://legacy.awsapps.com/start"),
+            ],
+        )
+        .expect(0);
+    assert_eq!(r.stdout, "", "login output goes to stderr");
+    assert_eq!(logins(&h), ["sso login --profile legacy"]);
+
+    let r = h.run(&["login"], &[("AWS_PROFILE", "keys")]).expect(1);
+    assert!(
+        r.stderr.contains("does not use SSO (static)"),
+        "{}",
+        r.stderr
+    );
+    let r = h.run(&["login"], &[("AWS_PROFILE", "ghost")]).expect(1);
+    assert!(
+        r.stderr.contains("`ghost`, which is not a profile"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(logins(&h).len(), 1);
+}
+
+#[test]
+fn status_json_lists_sessions_with_their_profiles() {
+    let h = home();
+    h.config(&format!(
+        "{SSO_CONFIG}\n[sso-session unused]\nsso_start_url = https://unused.awsapps.com/start\n"
+    ));
+    h.token("acme", 120, false);
+    h.token("https://legacy.awsapps.com/start", -5, false);
+    let r = h
+        .run(&["status", "--json"], &[("AWS_PROFILE", "deploy")])
+        .expect(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let arr = v.as_array().unwrap();
+    let names: Vec<&str> = arr.iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["acme", "unused", "https://legacy.awsapps.com/start"]
+    );
+    let acme = &arr[0];
+    assert_eq!(acme.as_object().unwrap().len(), 13);
+    assert_eq!(acme["type"], "sso-session");
+    assert_eq!(acme["start_url"], "https://acme.awsapps.com/start");
+    assert_eq!(acme["sso_region"], "us-east-1");
+    assert_eq!(acme["state"], "valid");
+    let left = acme["seconds_left"].as_i64().unwrap();
+    assert!((7100..=7200).contains(&left), "{left}");
+    assert_eq!(
+        acme["profiles"],
+        serde_json::json!(["deploy", "dev-admin", "prod-readonly"])
+    );
+    assert_eq!(acme["login_profile"], "dev-admin");
+    assert_eq!(acme["login_command"], "aws sso login --profile dev-admin");
+    assert_eq!(acme["active"], true, "deploy's chain ends in acme");
+    let token_file = h.path(&format!(
+        ".aws/sso/cache/{}.json",
+        awsp::aws::sha1::hex(b"acme")
+    ));
+    assert_eq!(acme["token_file"], token_file.to_string_lossy().as_ref());
+    let unused = &arr[1];
+    assert_eq!(unused["state"], "missing");
+    assert_eq!(unused["profiles"], serde_json::json!([]));
+    assert_eq!(unused["login_command"], serde_json::Value::Null);
+    assert_eq!(unused["seconds_left"], serde_json::Value::Null);
+    let legacy = &arr[2];
+    assert_eq!(legacy["type"], "start-url");
+    assert_eq!(legacy["state"], "expired");
+    assert!(legacy["seconds_left"].as_i64().unwrap() < 0);
+    assert_eq!(legacy["profiles"], serde_json::json!(["legacy"]));
+    assert_eq!(legacy["active"], false);
+    assert!(!r.stdout.contains("SECRET"));
+    assert!(calls(&h).is_empty(), "status never logs in");
+}
+
+#[test]
+fn status_table_shows_time_left_and_what_to_run() {
+    let h = home();
+    h.token("acme", 125, false);
+    let r = h
+        .run(&["status"], &[("AWS_PROFILE", "dev-admin")])
+        .expect(0);
+    let acme = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("sso-session acme"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(acme.starts_with("* "), "{acme}");
+    assert!(acme.contains("valid") && acme.contains("2h0"), "{acme}");
+    assert!(acme.contains("deploy, dev-admin, prod-readonly"), "{acme}");
+    assert!(
+        has(
+            &r.stdout,
+            "log in to start URL https://legacy.awsapps.com/start: awsp login legacy"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("awsp login dev-admin"),
+        "acme needs no login"
+    );
+}

@@ -1,0 +1,16 @@
+//! The integration tests: one binary, one module per area. Each runs the built `awsp`
+//! (and real shells, tmux, AWS's spec data) in a temporary HOME with a cleared
+//! environment; nothing reads or writes the developer's `~/.aws`.
+
+#[macro_use]
+mod common;
+
+mod cli;
+mod doctor;
+mod hardening;
+mod login;
+mod picker;
+mod prompt;
+mod shells;
+mod spec;
+mod trust;
