@@ -138,10 +138,6 @@ impl Env {
         self.home_or_root().join(".aws").join("sso").join("cache")
     }
 
-    pub fn cli_cache_dir(&self) -> PathBuf {
-        self.home_or_root().join(".aws").join("cli").join("cache")
-    }
-
     /// `$XDG_STATE_HOME/awsp`, default `~/.local/state/awsp`.
     pub fn state_dir(&self) -> PathBuf {
         match self

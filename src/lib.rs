@@ -3,6 +3,7 @@
 #[macro_use]
 pub mod error;
 pub mod aws;
+pub mod awscli;
 pub mod cli;
 pub mod cmd;
 pub mod complete;

@@ -5,16 +5,16 @@
 //! login per token: a lock file per token key makes a second awsp wait, then reuse the token.
 
 use std::fs::File;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::os::fd::AsFd;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::aws::{Profile, TokenKey, TokenState, sha1, sso};
+use crate::awscli::{self, INSTALL_URL, Version};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fsio::{self, DirError};
@@ -29,8 +29,6 @@ pub const MARGIN_VAR: &str = "AWSP_LOGIN_MARGIN";
 pub const LOCK_WAIT_VAR: &str = "AWSP_LOGIN_LOCK_WAIT";
 /// Ten minutes: longer than a person takes to finish a browser login.
 pub const DEFAULT_LOCK_WAIT_SECS: u64 = 600;
-const INSTALL_URL: &str =
-    "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html";
 
 /// When a switch may log in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -338,87 +336,21 @@ fn terminal_stdin() -> Stdio {
 
 /// Finds `aws` on PATH and refuses AWS CLI v1, which has no `sso login`.
 fn check_aws_cli(env: &Env) -> Result<PathBuf> {
-    let Some(aws) = find_in_path(env.get("PATH").unwrap_or(""), "aws") else {
+    let Some(aws) = awscli::find(env) else {
         bail!(
             "the AWS CLI (`aws`) is not on PATH; install AWS CLI v2 ({INSTALL_URL}), or set {COMMAND_VAR} to your login tool"
         );
     };
-    let text = aws_version(&aws).map_err(|e| {
-        Error::runtime(format!(
+    match awscli::version(&aws) {
+        Err(e) => bail!(
             "`{} --version` failed ({e}); install AWS CLI v2 ({INSTALL_URL})",
             aws.display()
-        ))
-    })?;
-    if text.contains("aws-cli/1.") {
-        let first = text.lines().next().unwrap_or("").trim();
-        bail!(
+        ),
+        Ok(Version::V1(first)) => bail!(
             "{} is AWS CLI v1 ({first}), which cannot `sso login`; install AWS CLI v2 ({INSTALL_URL})",
             aws.display()
-        );
-    }
-    Ok(aws)
-}
-
-pub fn find_in_path(path: &str, name: &str) -> Option<PathBuf> {
-    path.split(':')
-        .filter(|d| !d.is_empty())
-        .map(|d| Path::new(d).join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
-
-/// `aws --version` answers within this time, or is taken as broken.
-const AWS_VERSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// `aws --version` (stdout and stderr: CLI v1 printed to stderr), bounded in time.
-pub fn aws_version(aws: &Path) -> std::result::Result<String, String> {
-    let mut child = Command::new(aws)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let err_thread = std::thread::spawn(move || {
-            let mut e = Vec::new();
-            if let Some(s) = stderr.as_mut() {
-                let _ = s.take(64 << 10).read_to_end(&mut e);
-            }
-            e
-        });
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.take(64 << 10).read_to_end(&mut text);
-        }
-        text.extend(err_thread.join().unwrap_or_default());
-        let status = child.wait();
-        let _ = tx.send((text, status));
-    });
-    match rx.recv_timeout(AWS_VERSION_TIMEOUT) {
-        Ok((text, status)) => {
-            let text = String::from_utf8_lossy(&text).into_owned();
-            match status {
-                Ok(s) if s.success() || text.contains("aws-cli/") => Ok(text),
-                Ok(s) => Err(format!("{s}: {}", text.lines().next().unwrap_or("").trim())),
-                Err(e) => Err(e.to_string()),
-            }
-        }
-        Err(_) => {
-            // SAFETY: signalling the child this function started and has not reaped.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGKILL);
-            }
-            Err(format!(
-                "no answer within {} seconds",
-                AWS_VERSION_TIMEOUT.as_secs()
-            ))
-        }
+        ),
+        Ok(Version::Current | Version::NotAws(_)) => Ok(aws),
     }
 }
 
@@ -576,18 +508,5 @@ mod tests {
         assert_eq!(wait("0"), 0);
         assert_eq!(wait("soon"), 600);
         assert_eq!(wait("-1"), 600);
-    }
-
-    #[test]
-    fn finds_executables_only() {
-        let dir = std::env::temp_dir().join(format!("awsp-login-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("aws");
-        std::fs::write(&f, "#!/bin/sh\n").unwrap();
-        let p = dir.to_string_lossy().into_owned();
-        assert_eq!(find_in_path(&p, "aws"), None, "not executable yet");
-        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
-        assert_eq!(find_in_path(&format!(":/nonexistent:{p}"), "aws"), Some(f));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -24,11 +24,6 @@ impl Style {
             enabled: !env.no_color() && std::io::stdout().is_terminal(),
         }
     }
-    pub fn stderr(env: &Env) -> Style {
-        Style {
-            enabled: !env.no_color() && std::io::stderr().is_terminal(),
-        }
-    }
     /// `text`, made safe for the terminal ([`shown`]), inside the colour `code`. `text` is
     /// raw: sanitised here, once.
     pub fn paint(self, code: &str, text: &str) -> String {

@@ -197,7 +197,31 @@ impl Section {
 #[derive(Clone, Debug)]
 pub struct Warning {
     pub loc: Loc,
+    pub kind: WarningKind,
     pub message: String,
+}
+
+/// What a [`Warning`] is about. The first three land in [`ParsedFile::warnings`], the rest
+/// in [`ParsedFile::cli_differences`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WarningKind {
+    /// A section header the rules ignore, with everything under it: `[profile]` without a
+    /// name, a config-file section without the `profile `/`sso-session ` prefix, or an
+    /// invalid name.
+    IgnoredSection,
+    /// A property whose name has a character outside the allowed set; the line is ignored.
+    InvalidPropertyName,
+    /// A sub-property (an indented `key = value`) whose name has a character outside the
+    /// allowed set; the line is ignored.
+    InvalidSubPropertyName,
+    /// A `#` or `;` comment after a value: the SDKs strip it, the AWS CLI keeps it.
+    InlineComment,
+    /// A key set twice in one section: the SDKs keep the last, the AWS CLI fails.
+    DuplicateKey,
+    /// Both `[default]` and `[profile default]` in the config file.
+    DefaultTwice,
+    /// `key: value`, which the AWS CLI accepts and the SDKs reject.
+    ColonSeparator,
 }
 
 #[derive(Clone, Debug)]
@@ -453,6 +477,7 @@ impl<'k> Parser<'k> {
             if out.profiles.contains_key("default") {
                 out.cli_differences.push(Warning {
                     loc: bare.locs[0].clone(),
+                    kind: WarningKind::DefaultTwice,
                     message: "both `[default]` and `[profile default]` exist: the SDKs use `[profile default]`, the AWS CLI the later one".into(),
                 });
             } else {
@@ -649,7 +674,11 @@ impl<'k> Parser<'k> {
                         Some(k) => format!("sub-property `{k}` has an invalid name and is ignored"),
                         None => "a sub-property on this line has an invalid name and is ignored (the line is not shown: it may hold a secret)".into(),
                     };
-                    self.out.warnings.push(Warning { loc, message });
+                    self.out.warnings.push(Warning {
+                        loc,
+                        kind: WarningKind::InvalidSubPropertyName,
+                        message,
+                    });
                 }
             }
         }
@@ -665,6 +694,7 @@ impl<'k> Parser<'k> {
             if line.contains(':') {
                 self.out.cli_differences.push(Warning {
                     loc: self.loc(),
+                    kind: WarningKind::ColonSeparator,
                     message:
                         "`key: value` is accepted by the AWS CLI but rejected by the SDKs; use `=`"
                             .into(),
@@ -692,6 +722,7 @@ impl<'k> Parser<'k> {
         if had_comment {
             self.out.cli_differences.push(Warning {
                 loc: self.loc(),
+                kind: WarningKind::InlineComment,
                 message: match quotable(self.kind, key) {
                     Some(key) => format!(
                         "the AWS CLI keeps the comment as part of `{key}`'s value; the SDKs strip it"
@@ -707,6 +738,7 @@ impl<'k> Parser<'k> {
         if !is_valid_name(key) {
             self.out.warnings.push(Warning {
                 loc: self.loc(),
+                kind: WarningKind::InvalidPropertyName,
                 message: match quotable(self.kind, key) {
                     Some(key) => format!("property `{key}` has an invalid name and is ignored"),
                     None => "a property on this line has an invalid name and is ignored (the line is not shown: it may hold a secret)".into(),
@@ -724,6 +756,7 @@ impl<'k> Parser<'k> {
             let key = &self.section.props.0[at].0;
             self.out.cli_differences.push(Warning {
                 loc: self.loc(),
+                kind: WarningKind::DuplicateKey,
                 message: format!("`{key}` is set twice in one section: the SDKs keep the last one, the AWS CLI fails"),
             });
         }
@@ -736,6 +769,7 @@ fn section_target(name: &str, kind: FileKind, loc: &Loc, out: &mut ParsedFile) -
     let mut ignore = |why: String| {
         out.warnings.push(Warning {
             loc: loc.clone(),
+            kind: WarningKind::IgnoredSection,
             message: why,
         });
         Target::Ignored
