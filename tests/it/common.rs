@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_awsp");
 
@@ -136,6 +137,56 @@ impl Home {
         c
     }
 }
+
+impl Home {
+    /// Puts the stand-in `aws` ([`FAKE_AWS`]) on this HOME's PATH; `--version` prints
+    /// `version` (default: a current CLI v2).
+    pub fn fake_aws(&self, version: Option<&str>) {
+        let version = version.unwrap_or("aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64");
+        let p = self.bin.join("aws");
+        std::fs::write(&p, FAKE_AWS.replace("__VERSION__", version)).unwrap();
+        make_executable(&p);
+    }
+}
+
+pub fn make_executable(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Behaves like `aws sso login`: records its arguments, then per `FAKE_AWS` writes a fresh
+/// token where the real CLI does (sha1 of the session name or start URL), fails, writes an
+/// already-expired token, or interrupts itself. `FAKE_AWS_NOISE` prints shell code on
+/// stdout first; `FAKE_AWS_SLEEP` makes the login slow; `--version` prints `FAKE_AWS_VERSION`,
+/// else the version [`Home::fake_aws`] was given.
+pub const FAKE_AWS: &str = r#"#!/bin/sh
+printf '%s\n' "$*" >> "$HOME/aws-calls"
+if [ "$1" = --version ]; then
+    echo "${FAKE_AWS_VERSION:-__VERSION__}"
+    exit 0
+fi
+if [ "$1 $2" != "sso login" ]; then
+    echo "stand-in aws: unexpected arguments: $*" >&2
+    exit 99
+fi
+if [ -n "${FAKE_AWS_NOISE-}" ]; then
+    printf 'export AWSP_PWNED=1\necho PWNED-STDOUT\n'
+fi
+if [ -n "${FAKE_AWS_SLEEP-}" ]; then
+    sleep "$FAKE_AWS_SLEEP"
+fi
+case "${FAKE_AWS-ok}" in
+    fail) echo "stand-in aws: Error when retrieving token from sso" >&2; exit 255 ;;
+    interrupt) kill -INT $$; sleep 5; exit 0 ;;
+    expired) exp=2000-01-01T00:00:00Z ;;
+    *) exp=2999-01-01T00:00:00Z ;;
+esac
+key=${FAKE_AWS_KEY-acme}
+file="$HOME/.aws/sso/cache/$(printf %s "$key" | sha1sum | cut -d' ' -f1).json"
+printf '{"startUrl":"https://acme.awsapps.com/start","region":"us-east-1","accessToken":"fresh","expiresAt":"%s"}' "$exp" > "$file.tmp"
+mv "$file.tmp" "$file"
+"#;
+
 
 impl Drop for Home {
     fn drop(&mut self) {
@@ -304,4 +355,137 @@ macro_rules! shell_test {
             )*
         }
     };
+}
+
+/// Long enough for a debug build on a loaded machine; a pass never waits for it.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+static SOCKETS: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether tmux can be used here: in CI it must exist; elsewhere its absence skips.
+pub fn have_tmux() -> bool {
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("tmux is not installed; .ci/run must install it");
+        }
+        eprintln!("SKIP: tmux is not on PATH; the picker scenarios did not run");
+    }
+    found && have_shell("bash")
+}
+
+/// `s` quoted for a POSIX shell, by awsp's own quoting.
+pub fn sh_quote(s: &str) -> String {
+    awsp::quote::posix(s).expect("test values hold no control character")
+}
+
+/// A real terminal: a tmux server of its own (own socket) with one pane of `size`
+/// (columns, rows) running `program` in HOME `h`, with a cleared environment plus `vars`.
+/// The server goes when the value is dropped.
+pub struct Term {
+    socket: String,
+    /// The server's socket file, removed with the server.
+    socket_path: Option<PathBuf>,
+}
+
+impl Term {
+    pub fn start(h: &Home, vars: &[(&str, &str)], size: (u16, u16), program: &str) -> Term {
+        let socket = format!(
+            "awsp-test-{}-{}",
+            std::process::id(),
+            SOCKETS.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut env: Vec<(String, String)> = h.base_env();
+        env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let assigns: Vec<String> = env
+            .iter()
+            .map(|(k, v)| sh_quote(&format!("{k}={v}")))
+            .collect();
+        let shell = format!(
+            "cd {} && exec env -i {} {program}",
+            sh_quote(&h.dir.to_string_lossy()),
+            assigns.join(" ")
+        );
+        let mut t = Term {
+            socket,
+            socket_path: None,
+        };
+        let (x, y) = (size.0.to_string(), size.1.to_string());
+        t.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &x,
+            "-y",
+            &y,
+            &shell,
+        ]);
+        let path = t.tmux(&["display-message", "-p", "#{socket_path}"]);
+        t.socket_path = Some(PathBuf::from(path.trim()));
+        t.tmux(&["set-option", "-g", "status", "off"]);
+        t
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Types text literally (no key names).
+    pub fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+    }
+
+    pub fn key(&self, key: &str) {
+        self.tmux(&["send-keys", key]);
+    }
+
+    pub fn line(&self, text: &str) {
+        self.type_text(text);
+        self.key("Enter");
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    /// Polls the screen until `ok` holds; panics with the screen after `TIMEOUT`.
+    pub fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if start.elapsed() > TIMEOUT {
+                panic!("timed out waiting for {what}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+        if let Some(p) = &self.socket_path {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }

@@ -5,13 +5,6 @@ use crate::common::*;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 
-/// A stand-in `aws` that prints a version line like the real one.
-fn fake_aws(h: &Home, version: &str) {
-    let p = h.bin.join("aws");
-    std::fs::write(&p, format!("#!/bin/sh\necho '{version}'\n")).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 /// A healthy setup: the standard config, live tokens, AWS CLI v2, and a shell that awsp
 /// switched to `dev-admin`.
 fn healthy() -> Home {
@@ -19,7 +12,7 @@ fn healthy() -> Home {
     h.config(SSO_CONFIG);
     h.token("acme", 120, true);
     h.token("https://legacy.awsapps.com/start", 120, false);
-    fake_aws(&h, "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64");
+    h.fake_aws(Some("aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64"));
     h
 }
 
@@ -556,10 +549,7 @@ fn the_aws_cli() {
     );
     assert_eq!(r.one("aws-cli-missing")["severity"], "info");
 
-    fake_aws(
-        &h,
-        "aws-cli/1.29.0 Python/3.8.10 Linux/5.15 botocore/1.31.0",
-    );
+    h.fake_aws(Some("aws-cli/1.29.0 Python/3.8.10 Linux/5.15 botocore/1.31.0"));
     let r = doctor(&h, &SWITCHED);
     let f = r.one("aws-cli-v1");
     assert_eq!(f["severity"], "error", "SSO profiles need `aws sso login`");
@@ -579,7 +569,7 @@ fn the_aws_cli() {
     doctor(&h, &SWITCHED).one("aws-cli-unknown");
     // No SSO profile at all: v1 is only a warning.
     h.config("[profile k]\nregion = us-east-1\n");
-    fake_aws(&h, "aws-cli/1.29.0 Python/3.8.10");
+    h.fake_aws(Some("aws-cli/1.29.0 Python/3.8.10"));
     let r = doctor(&h, &[("AWS_PROFILE", "k"), ("AWSP_PROFILE", "k")]);
     assert_eq!(r.one("aws-cli-v1")["severity"], "warning");
     assert_eq!(r.code, 0);

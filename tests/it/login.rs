@@ -5,51 +5,8 @@ use crate::common::*;
 
 use std::time::{Duration, Instant};
 
-/// Behaves like `aws sso login`: records its arguments, then per `FAKE_AWS` writes a fresh
-/// token where the real CLI does (sha1 of the session name or start URL), fails, writes an
-/// already-expired token, or interrupts itself. `FAKE_AWS_NOISE` prints shell code on
-/// stdout first; `FAKE_AWS_SLEEP` makes the login slow.
-const FAKE_AWS: &str = r#"#!/bin/sh
-printf '%s\n' "$*" >> "$HOME/aws-calls"
-if [ "$1" = --version ]; then
-    echo "${FAKE_AWS_VERSION:-aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64}"
-    exit 0
-fi
-if [ "$1 $2" != "sso login" ]; then
-    echo "stand-in aws: unexpected arguments: $*" >&2
-    exit 99
-fi
-if [ -n "${FAKE_AWS_NOISE-}" ]; then
-    printf 'export AWSP_PWNED=1\necho PWNED-STDOUT\n'
-fi
-if [ -n "${FAKE_AWS_SLEEP-}" ]; then
-    sleep "$FAKE_AWS_SLEEP"
-fi
-case "${FAKE_AWS-ok}" in
-    fail) echo "stand-in aws: Error when retrieving token from sso" >&2; exit 255 ;;
-    interrupt) kill -INT $$; sleep 5; exit 0 ;;
-    expired) exp=2000-01-01T00:00:00Z ;;
-    *) exp=2999-01-01T00:00:00Z ;;
-esac
-key=${FAKE_AWS_KEY-acme}
-file="$HOME/.aws/sso/cache/$(printf %s "$key" | sha1sum | cut -d' ' -f1).json"
-printf '{"startUrl":"https://acme.awsapps.com/start","region":"us-east-1","accessToken":"fresh","expiresAt":"%s"}' "$exp" > "$file.tmp"
-mv "$file.tmp" "$file"
-"#;
-
 /// `expiresAt` of the stand-in's fresh token, as `AWSP_EXPIRES` holds it.
 const FRESH_EXPIRES: &str = "32472144000";
-
-fn fake_aws(h: &Home) {
-    let p = h.bin.join("aws");
-    std::fs::write(&p, FAKE_AWS).unwrap();
-    make_executable(&p);
-}
-
-fn make_executable(p: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
 
 /// Every `aws` call the stand-in recorded.
 fn calls(h: &Home) -> Vec<String> {
@@ -77,7 +34,7 @@ fn script(shell: &str, body: &str, vars: &[&str]) -> String {
 fn home() -> Home {
     let h = Home::new();
     h.config(SSO_CONFIG);
-    fake_aws(&h);
+    h.fake_aws(None);
     h
 }
 
@@ -475,7 +432,7 @@ fn missing_aws_cli_or_v1_names_the_fix() {
         r.stderr
     );
 
-    fake_aws(&h);
+    h.fake_aws(None);
     let r = h
         .run(
             &["use", "dev-admin", "--shell", "bash", "--login"],

@@ -5,130 +5,22 @@
 use crate::common::*;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Long enough for a debug build on a loaded machine; a pass never waits for it.
-const TIMEOUT: Duration = Duration::from_secs(30);
-
-static SOCKETS: AtomicUsize = AtomicUsize::new(0);
-
-/// Whether tmux can be used here: in CI it must exist; elsewhere its absence skips.
-fn have_tmux() -> bool {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("tmux is not installed; .ci/run must install it");
-        }
-        eprintln!("SKIP: tmux is not on PATH; the picker scenarios did not run");
-    }
-    found && have_shell("bash")
+/// A terminal running bash with the hook loaded and a clear screen, prompt `$ `.
+fn bash_term(h: &Home, vars: &[(&str, &str)]) -> Term {
+    let mut vars = vars.to_vec();
+    vars.push(("PS1", "$ "));
+    let t = Term::start(h, &vars, (200, 50), "bash --norc --noprofile");
+    t.line("eval \"$(awsp init bash)\"; echo HOOK-READY");
+    t.wait_for("the hook to load", |s| s.lines().any(|l| l == "HOOK-READY"));
+    t.line("clear");
+    t.wait_for("a clear screen", |s| s.trim() == "$");
+    t
 }
 
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
-/// One tmux server (own socket) with one 200x50 pane running bash with the hook loaded.
-struct Term {
-    socket: String,
-    /// The server's socket file, removed with the server.
-    socket_path: Option<PathBuf>,
-}
-
+/// The picker's own steps, on the terminal of [`bash_term`].
 impl Term {
-    fn start(h: &Home, vars: &[(&str, &str)]) -> Term {
-        let socket = format!(
-            "awsp-picker-{}-{}",
-            std::process::id(),
-            SOCKETS.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut env: Vec<(String, String)> = h.base_env();
-        env.push(("PS1".into(), "$ ".into()));
-        env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let assigns: Vec<String> = env
-            .iter()
-            .map(|(k, v)| sh_quote(&format!("{k}={v}")))
-            .collect();
-        let shell = format!(
-            "cd {} && exec env -i {} bash --norc --noprofile",
-            sh_quote(&h.dir.to_string_lossy()),
-            assigns.join(" ")
-        );
-        let mut t = Term {
-            socket,
-            socket_path: None,
-        };
-        let size = ["-x", "200", "-y", "50"];
-        t.tmux(
-            &[
-                &["-f", "/dev/null", "new-session", "-d"],
-                &size[..],
-                &[&shell],
-            ]
-            .concat(),
-        );
-        let path = t.tmux(&["display-message", "-p", "#{socket_path}"]);
-        t.socket_path = Some(PathBuf::from(path.trim()));
-        t.tmux(&["set-option", "-g", "status", "off"]);
-        t.line("eval \"$(awsp init bash)\"; echo HOOK-READY");
-        t.wait_for("the hook to load", |s| s.lines().any(|l| l == "HOOK-READY"));
-        t.line("clear");
-        t.wait_for("a clear screen", |s| s.trim() == "$");
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Types text literally (no key names).
-    fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-l", text]);
-    }
-
-    fn key(&self, key: &str) {
-        self.tmux(&["send-keys", key]);
-    }
-
-    fn line(&self, text: &str) {
-        self.type_text(text);
-        self.key("Enter");
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p"])
-    }
-
-    /// Polls the screen until `ok` holds; panics with the screen after `TIMEOUT`.
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            if start.elapsed() > TIMEOUT {
-                panic!("timed out waiting for {what}; the screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
     /// Runs `awsp ARGS` and waits for the picker to show its list. A bare `awsp` streams
     /// its rows, so a frame may come before skim has matched all it was sent: wait until
     /// the counter reads `k/k`.
@@ -161,17 +53,6 @@ impl Term {
         self.line("clear");
         self.wait_for("a clear screen", |s| s.trim() == "$");
         r
-    }
-}
-
-impl Drop for Term {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-        if let Some(p) = &self.socket_path {
-            let _ = std::fs::remove_file(p);
-        }
     }
 }
 
@@ -219,7 +100,7 @@ fn query_and_enter_switches() {
         return;
     }
     let h = home();
-    let t = Term::start(&h, &[]);
+    let t = bash_term(&h, &[]);
     let s = t.open_picker("");
     assert_eq!(counter(&s).as_deref(), Some("6/6"), "{s}");
     t.type_text("prod-read");
@@ -261,7 +142,7 @@ fn escape_and_ctrl_c_cancel_with_130_and_change_nothing() {
         return;
     }
     let h = home();
-    let t = Term::start(&h, &[("AWS_PROFILE", "legacy")]);
+    let t = bash_term(&h, &[("AWS_PROFILE", "legacy")]);
     let s = t.open_picker("");
     assert!(s.contains("* legacy"), "the active profile is marked:\n{s}");
     t.type_text("dev");
@@ -283,7 +164,7 @@ fn typing_an_account_id_selects_its_profile() {
         return;
     }
     let h = home();
-    let t = Term::start(&h, &[]);
+    let t = bash_term(&h, &[]);
     t.open_picker("");
     // Part of legacy's account id; no name contains it.
     t.type_text("33333");
@@ -310,7 +191,7 @@ fn rows_follow_frecency_then_name() {
         return;
     }
     let h = home();
-    let t = Term::start(&h, &[]);
+    let t = bash_term(&h, &[]);
     let s = t.open_picker("");
     let by_name = [
         "default",
@@ -381,7 +262,7 @@ fn rows_beyond_the_first_screen_stream_in_order() {
     h.credentials(
         "[base]\naws_access_key_id = AKIAEXAMPLEKEY123456\naws_secret_access_key = SECRET-KEY\n",
     );
-    let t = Term::start(&h, &[]);
+    let t = bash_term(&h, &[]);
     // A late profile chosen twice comes first, before the name order.
     for _ in 0..2 {
         t.line("awsp s350");
@@ -415,7 +296,7 @@ fn a_broken_file_fails_before_the_picker_draws() {
     let mut config = SSO_CONFIG.to_string();
     config.push_str("[profile late]\nregion = x\nthis line is not a setting\n");
     h.config(&config);
-    let t = Term::start(&h, &[]);
+    let t = bash_term(&h, &[]);
     t.line("awsp; echo \"RESULT:${AWS_PROFILE-unset}:$?\"");
     let s = t.wait_for("the result", |s| {
         s.lines().any(|l| l.starts_with("RESULT:"))
@@ -435,7 +316,7 @@ fn one_fuzzy_match_switches_without_drawing() {
         return;
     }
     let h = home();
-    let t = Term::start(&h, &[]);
+    let t = bash_term(&h, &[]);
     let log = h.path("pane.log");
     t.tmux(&[
         "pipe-pane",
@@ -481,7 +362,7 @@ fn preview_shows_settings_with_locations_and_never_secrets() {
         return;
     }
     let h = home();
-    let t = Term::start(&h, &[]);
+    let t = bash_term(&h, &[]);
     t.open_picker("");
     t.type_text("keys");
     let s = t.wait_for("the keys preview", |s| s.contains("aws_secret_access_key"));

@@ -317,8 +317,7 @@ fn count_prompt_calls(h: &Home) {
             "#!/bin/sh\n[ \"$1\" = prompt ] && echo x >> \"$HOME/prompt-calls\"\nexec '{BIN}' \"$@\"\n"
         ),
     );
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&link, std::fs::Permissions::from_mode(0o755)).unwrap();
+    make_executable(&link);
 }
 
 fn prompt_calls(h: &Home) -> usize {

@@ -445,58 +445,20 @@ fn fish_completion_offers_profiles_and_flags() {
 /// zsh completion through its own machinery: an interactive zsh in tmux, compinit, TAB.
 #[test]
 fn zsh_completion_offers_profiles() {
-    if !have_shell("zsh") || !have_shell("tmux") {
+    if !have_shell("zsh") || !have_tmux() {
         return;
     }
     let h = Home::new();
     h.config(SSO_CONFIG);
-    h.write(".zshrc", "autoload -Uz compinit && compinit -u -d ~/.zcompdump\neval \"$(awsp init zsh)\"\nPS1='> '\n");
-    let sock = format!("awsp-zsh-{}", std::process::id());
-    let env: Vec<String> = h
-        .base_env()
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let mut start = std::process::Command::new("tmux");
-    start
-        .args([
-            "-L",
-            &sock,
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "30",
-            "env",
-            "-i",
-        ])
-        .args(&env)
-        .args(["zsh", "-i"]);
-    assert!(start.status().unwrap().success());
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(["-L", &sock])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
-    let wait_for = |want: &str| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            let s = screen();
-            if s.contains(want) || std::time::Instant::now() > deadline {
-                return s;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    };
-    wait_for("> ");
-    tmux(&["send-keys", "awsp prod-r", "Tab"]);
-    let s = wait_for("awsp prod-readonly");
-    tmux(&["kill-server"]);
-    assert!(s.contains("awsp prod-readonly"), "screen:\n{s}");
+    h.write(
+        ".zshrc",
+        "autoload -Uz compinit && compinit -u -d ~/.zcompdump\neval \"$(awsp init zsh)\"\nPS1='> '\n",
+    );
+    let t = Term::start(&h, &[], (120, 30), "zsh -i");
+    t.wait_for("the prompt", |s| s.lines().any(|l| l.starts_with('>')));
+    t.type_text("awsp prod-r");
+    t.key("Tab");
+    t.wait_for("the completed name", |s| s.contains("awsp prod-readonly"));
 }
 
 /// PowerShell without pwsh: the exact code `use` and `clear` print, against golden files.

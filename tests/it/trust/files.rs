@@ -541,7 +541,7 @@ fn login_home() -> (Home, String, PathBuf) {
     h.token("acme", -30, false);
     let script = h.bin.join("fake-login");
     std::fs::write(&script, LOGIN).unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    make_executable(&script);
     let lock = state(&h).join(format!("login-{}.lock", awsp::aws::sha1::hex(b"acme")));
     std::fs::DirBuilder::new()
         .recursive(true)
