@@ -1,4 +1,4 @@
-//! One error type: a one-line message and an exit code (GUIDE §5).
+//! One error type: a one-line message and an exit code.
 
 use std::fmt;
 

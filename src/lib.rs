@@ -40,7 +40,7 @@ pub fn exit(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// Parses the command line, runs it, and returns the process exit code (GUIDE §5).
+/// Parses the command line, runs it, and returns the process exit code.
 pub fn main() -> i32 {
     // A reader that goes away (`awsp current | head -1`) ends awsp at its next write, quietly,
     // as it ends coreutils: by SIGPIPE, which Rust's runtime ignores unless told otherwise.

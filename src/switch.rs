@@ -1,4 +1,4 @@
-//! What the environment must look like after `use` and after `clear` (GUIDE §3).
+//! What the environment must look like after `use` and after `clear`.
 
 use crate::aws::{Profile, TokenState};
 use crate::env::Env;
@@ -61,10 +61,9 @@ pub fn use_changes(
     ch.push(Change::Set("AWSP_PROFILE", p.name.clone()));
     // `awsp -` goes back to whatever the shell pointed at before this switch, when that
     // can be exported back (see [`unexportable_previous`]).
-    if let Some(prev) = env.get("AWS_PROFILE").filter(|prev| *prev != p.name) {
-        if quote::check(prev).is_ok() {
-            ch.push(Change::Set("AWSP_PREVIOUS", prev.to_string()));
-        }
+    let previous = env.get("AWS_PROFILE").filter(|prev| *prev != p.name);
+    if let Some(prev) = previous.filter(|prev| quote::check(prev).is_ok()) {
+        ch.push(Change::Set("AWSP_PREVIOUS", prev.to_string()));
     }
     ch.extend([
         set_or_unset("AWSP_ACCOUNT", p.account_id.as_deref()),

@@ -1,4 +1,7 @@
 //! SHA-1, only to name SSO cache files the way the AWS CLI does (not for security).
+//! Written here rather than taken from a crate: it is some fifty lines, checked against the
+//! standard test vectors below, and the RustCrypto `sha1` crate would bring its `digest`
+//! stack into every build for one call on the prompt path.
 
 pub fn hex(data: &[u8]) -> String {
     digest(data).iter().map(|b| format!("{b:02x}")).collect()
@@ -60,7 +63,7 @@ mod tests {
             super::hex(b"abc"),
             "a9993e364706816aba3e25717850c26c9cd0d89d"
         );
-        // GUIDE §4 and the smithy-rs fixtures.
+        // The SSO cache file name of session `my-sso`, as the AWS CLI and SDKs name it.
         assert_eq!(
             super::hex(b"my-sso"),
             "0ad374308c5a4e22f723adf10145eafad7c4031c"

@@ -187,7 +187,6 @@ printf '{"startUrl":"https://acme.awsapps.com/start","region":"us-east-1","acces
 mv "$file.tmp" "$file"
 "#;
 
-
 impl Drop for Home {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);

@@ -549,7 +549,9 @@ fn the_aws_cli() {
     );
     assert_eq!(r.one("aws-cli-missing")["severity"], "info");
 
-    h.fake_aws(Some("aws-cli/1.29.0 Python/3.8.10 Linux/5.15 botocore/1.31.0"));
+    h.fake_aws(Some(
+        "aws-cli/1.29.0 Python/3.8.10 Linux/5.15 botocore/1.31.0",
+    ));
     let r = doctor(&h, &SWITCHED);
     let f = r.one("aws-cli-v1");
     assert_eq!(f["severity"], "error", "SSO profiles need `aws sso login`");

@@ -684,7 +684,7 @@ fn secrets_never_printed() {
 
 // ---- quoting through real shells ----------------------------------------------------------
 
-/// A value the config grammar keeps exactly as written (GUIDE §4), or None.
+/// A value the config grammar keeps exactly as written, or None.
 fn accepted(value: &str) -> bool {
     if value.is_empty() || value.chars().any(char::is_control) {
         return false;
