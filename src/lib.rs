@@ -6,7 +6,7 @@ pub mod aws;
 pub mod awscli;
 pub mod cli;
 pub mod cmd;
-pub mod complete;
+
 pub mod env;
 pub mod fsio;
 pub mod history;

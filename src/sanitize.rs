@@ -269,17 +269,21 @@ mod tests {
 
     #[test]
     fn controls_are_spelled_out() {
-        assert_eq!(shown("a\x1b]52;c;aGk=\x07b"), "a\\x1b]52;c;aGk=\\x07b");
-        assert_eq!(shown("\x1b]0;title\x07"), "\\x1b]0;title\\x07");
-        assert_eq!(shown("\x1b[2J"), "\\x1b[2J");
-        assert_eq!(shown("x\u{9b}2J"), "x\\u{9b}2J");
-        assert_eq!(shown("\u{80}\u{9f}"), "\\u{80}\\u{9f}");
-        assert_eq!(shown("evil\u{202e}fdp.exe"), "evil\\u{202e}fdp.exe");
-        assert_eq!(
-            shown("\u{61c}\u{200e}\u{200f}\u{202a}\u{2066}\u{2069}"),
-            "\\u{61c}\\u{200e}\\u{200f}\\u{202a}\\u{2066}\\u{2069}"
-        );
-        assert_eq!(shown("a\tb\nc\rd\0e\x7f"), "a\\x09b\\x0ac\\x0dd\\x00e\\x7f");
+        for (raw, want) in [
+            ("a\x1b]52;c;aGk=\x07b", "a\\x1b]52;c;aGk=\\x07b"),
+            ("\x1b]0;title\x07", "\\x1b]0;title\\x07"),
+            ("\x1b[2J", "\\x1b[2J"),
+            ("x\u{9b}2J", "x\\u{9b}2J"),
+            ("\u{80}\u{9f}", "\\u{80}\\u{9f}"),
+            ("evil\u{202e}fdp.exe", "evil\\u{202e}fdp.exe"),
+            (
+                "\u{61c}\u{200e}\u{200f}\u{202a}\u{2066}\u{2069}",
+                "\\u{61c}\\u{200e}\\u{200f}\\u{202a}\\u{2066}\\u{2069}",
+            ),
+            ("a\tb\nc\rd\0e\x7f", "a\\x09b\\x0ac\\x0dd\\x00e\\x7f"),
+        ] {
+            assert_eq!(shown(raw), want);
+        }
         assert_eq!(shown_lines("a\x1b\nb\u{7f}\n"), "a\\x1b\nb\\x7f\n");
         assert_eq!(shown_lines("a\nb"), "a\nb");
     }
@@ -294,12 +298,16 @@ mod tests {
         ] {
             assert!(!owned(s), "{s:?}");
         }
-        assert_eq!(shown("\\x1b"), "\\\\x1b");
-        assert_eq!(shown("\\u{9b}"), "\\\\u{9b}");
-        assert_eq!(shown("\\\\x7f"), "\\\\\\\\x7f");
-        assert_eq!(shown("a\\\\b\x1b"), "a\\\\b\\x1b");
-        assert_eq!(shown("\\\x1b"), "\\\\\\x1b");
-        assert_eq!(shown("\\n\x07"), "\\n\\x07");
+        for (raw, want) in [
+            ("\\x1b", "\\\\x1b"),
+            ("\\u{9b}", "\\\\u{9b}"),
+            ("\\\\x7f", "\\\\\\\\x7f"),
+            ("a\\\\b\x1b", "a\\\\b\\x1b"),
+            ("\\\x1b", "\\\\\\x1b"),
+            ("\\n\x07", "\\n\\x07"),
+        ] {
+            assert_eq!(shown(raw), want);
+        }
         // The two are told apart, and every case reads back.
         assert_ne!(shown("\\x1b"), shown("\x1b"));
         for s in [

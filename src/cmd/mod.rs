@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod clear;
+pub mod complete;
 pub mod current;
 pub mod demo;
 pub mod doctor;
@@ -31,7 +32,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Exec(a) => exec::run(&a, &env),
         Command::Doctor(a) => doctor::run(&a, &env),
         Command::Demo(a) => demo::run(&a, &env),
-        Command::Complete(a) => crate::complete::run(&a, &env),
+        Command::Complete(a) => complete::run(&a, &env),
     }
 }
 

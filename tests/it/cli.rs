@@ -13,7 +13,7 @@ fn list_json_has_exactly_the_profiles() {
         .expect(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let arr = v.as_array().unwrap();
-    let names: Vec<&str> = arr.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names = json_names(&v);
     assert_eq!(
         names,
         [
@@ -265,12 +265,7 @@ fn demo_runs_a_sandbox_shell_and_removes_it() {
     let json_start = r.stdout.find('[').unwrap();
     let json_end = r.stdout.rfind(']').unwrap();
     let v: serde_json::Value = serde_json::from_str(&r.stdout[json_start..=json_end]).unwrap();
-    let names: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names = json_names(&v);
     assert!(
         names.contains(&"prod-admin")
             && names.contains(&"sandbox-keys")

@@ -296,6 +296,14 @@ aws_access_key_id = AKIAEXAMPLEKEY123456
 aws_secret_access_key = SECRET-KEY-wJalrXUtnFEMI
 ";
 
+/// The `name` of every element of a JSON array (`list`, `status` and `doctor` output).
+pub fn json_names(v: &serde_json::Value) -> Vec<&str> {
+    let arr = v.as_array().expect("a JSON array");
+    arr.iter()
+        .map(|e| e["name"].as_str().expect("a name"))
+        .collect()
+}
+
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }

@@ -38,6 +38,11 @@ fn home() -> Home {
     h
 }
 
+/// Runs `body` (see [`script`]) in `sh` with `vars` set, then dumps `dump`.
+fn run(h: &Home, sh: &str, body: &str, dump: &[&str], vars: &[(&str, &str)]) -> Run {
+    h.shell(sh, &script(sh, body, dump), vars)
+}
+
 fn has(out: &str, line: &str) -> bool {
     out.lines().any(|l| l == line)
 }
@@ -69,15 +74,7 @@ fn assert_unchanged(r: &Run, shell: &str) {
 shell_test!(fn expired_token_logs_in_once_then_switches(sh) {
     let h = home();
     h.token("acme", -30, false);
-    let r = h.shell(
-        sh,
-        &script(
-            sh,
-            "awsp dev-admin --login; echo rc=RC",
-            &["AWS_PROFILE", "AWS_REGION", "AWSP_EXPIRES"],
-        ),
-        &[],
-    );
+    let r = run(&h, sh, "awsp dev-admin --login; echo rc=RC", &["AWS_PROFILE", "AWS_REGION", "AWSP_EXPIRES"], &[]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert!(
         has(&r.stdout, "AWS_PROFILE=dev-admin|"),
@@ -107,11 +104,7 @@ shell_test!(fn expired_token_logs_in_once_then_switches(sh) {
 shell_test!(fn valid_token_needs_no_login_and_no_terminal(sh) {
     let h = home();
     h.token("acme", 120, false);
-    let r = h.shell(
-        sh,
-        &script(sh, "awsp prod-readonly; echo rc=RC", &["AWS_PROFILE"]),
-        &[],
-    );
+    let r = run(&h, sh, "awsp prod-readonly; echo rc=RC", &["AWS_PROFILE"], &[]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert!(has(&r.stdout, "AWS_PROFILE=prod-readonly|"), "{sh}");
     assert!(calls(&h).is_empty(), "{sh}: {:?}", calls(&h));
@@ -122,11 +115,7 @@ shell_test!(fn refreshable_token_needs_no_login(sh) {
     let h = home();
     // Expired five minutes ago, but the CLI refreshes it silently.
     h.token("acme", -5, true);
-    let r = h.shell(
-        sh,
-        &script(sh, "awsp dev-admin; echo rc=RC", &["AWS_PROFILE"]),
-        &[],
-    );
+    let r = run(&h, sh, "awsp dev-admin; echo rc=RC", &["AWS_PROFILE"], &[]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert!(has(&r.stdout, "AWS_PROFILE=dev-admin|"), "{sh}");
     assert!(calls(&h).is_empty(), "{sh}: {:?}", calls(&h));
@@ -135,11 +124,7 @@ shell_test!(fn refreshable_token_needs_no_login(sh) {
 shell_test!(fn token_inside_the_margin_is_renewed_unless_the_margin_is_smaller(sh) {
     let h = home();
     h.token("acme", 5, false);
-    let r = h.shell(
-        sh,
-        &script(sh, "awsp dev-admin --login; echo rc=RC", &["AWS_PROFILE"]),
-        &[],
-    );
+    let r = run(&h, sh, "awsp dev-admin --login; echo rc=RC", &["AWS_PROFILE"], &[]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert_eq!(logins(&h).len(), 1, "{sh}: 5 minutes left is inside 10");
     assert!(
@@ -150,11 +135,7 @@ shell_test!(fn token_inside_the_margin_is_renewed_unless_the_margin_is_smaller(s
 
     let h = home();
     h.token("acme", 5, false);
-    let r = h.shell(
-        sh,
-        &script(sh, "awsp dev-admin; echo rc=RC", &["AWS_PROFILE"]),
-        &[("AWSP_LOGIN_MARGIN", "2")],
-    );
+    let r = run(&h, sh, "awsp dev-admin; echo rc=RC", &["AWS_PROFILE"], &[("AWSP_LOGIN_MARGIN", "2")]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert!(
         logins(&h).is_empty(),
@@ -167,9 +148,11 @@ shell_test!(fn token_inside_the_margin_is_renewed_unless_the_margin_is_smaller(s
 fn failing_login(h: &Home, sh: &str, mode: &str) -> Run {
     h.token("acme", -30, false);
     let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
-    let r = h.shell(
+    let r = run(
+        &h,
         sh,
-        &script(sh, "awsp dev-admin --login; echo rc=RC", &names),
+        "awsp dev-admin --login; echo rc=RC",
+        &names,
         &[BEFORE.as_slice(), &[("FAKE_AWS", mode)]].concat(),
     );
     assert!(has(&r.stdout, "rc=1"), "{sh}: {}\n{}", r.stdout, r.stderr);
@@ -218,15 +201,7 @@ shell_test!(fn still_expired_after_login_exits_1(sh) {
 shell_test!(fn profiles_of_one_session_share_one_login(sh) {
     let h = home();
     h.token("acme", -30, false);
-    let r = h.shell(
-        sh,
-        &script(
-            sh,
-            "awsp dev-admin --login; echo a=RC\nawsp prod-readonly --login; echo b=RC\nawsp deploy --login; echo c=RC",
-            &["AWS_PROFILE"],
-        ),
-        &[],
-    );
+    let r = run(&h, sh, "awsp dev-admin --login; echo a=RC\nawsp prod-readonly --login; echo b=RC\nawsp deploy --login; echo c=RC", &["AWS_PROFILE"], &[]);
     for l in ["a=0", "b=0", "c=0", "AWS_PROFILE=deploy|"] {
         assert!(has(&r.stdout, l), "{sh}: {l}\n{}\n{}", r.stdout, r.stderr);
     }
@@ -235,11 +210,7 @@ shell_test!(fn profiles_of_one_session_share_one_login(sh) {
 
 shell_test!(fn role_chain_logs_in_with_the_profile_that_holds_the_session(sh) {
     let h = home();
-    let r = h.shell(
-        sh,
-        &script(sh, "awsp deploy --login; echo rc=RC", &["AWS_PROFILE"]),
-        &[],
-    );
+    let r = run(&h, sh, "awsp deploy --login; echo rc=RC", &["AWS_PROFILE"], &[]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert!(has(&r.stdout, "AWS_PROFILE=deploy|"), "{sh}");
     // `aws sso login --profile deploy` fails: deploy has no SSO settings of its own.
@@ -254,15 +225,7 @@ shell_test!(fn role_chain_logs_in_with_the_profile_that_holds_the_session(sh) {
 shell_test!(fn legacy_profile_logs_in_to_its_start_url(sh) {
     let h = home();
     h.token("https://legacy.awsapps.com/start", -1, false);
-    let r = h.shell(
-        sh,
-        &script(
-            sh,
-            "awsp legacy --login; echo rc=RC",
-            &["AWS_PROFILE", "AWSP_EXPIRES"],
-        ),
-        &[("FAKE_AWS_KEY", "https://legacy.awsapps.com/start")],
-    );
+    let r = run(&h, sh, "awsp legacy --login; echo rc=RC", &["AWS_PROFILE", "AWSP_EXPIRES"], &[("FAKE_AWS_KEY", "https://legacy.awsapps.com/start")]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert!(
         has(&r.stdout, &format!("AWSP_EXPIRES={FRESH_EXPIRES}|")),
@@ -274,15 +237,7 @@ shell_test!(fn legacy_profile_logs_in_to_its_start_url(sh) {
 shell_test!(fn login_stdout_never_reaches_the_evaluated_code(sh) {
     let h = home();
     h.token("acme", -30, false);
-    let r = h.shell(
-        sh,
-        &script(
-            sh,
-            "awsp dev-admin --login; echo rc=RC",
-            &["AWS_PROFILE", "AWSP_PWNED"],
-        ),
-        &[("FAKE_AWS_NOISE", "1")],
-    );
+    let r = run(&h, sh, "awsp dev-admin --login; echo rc=RC", &["AWS_PROFILE", "AWSP_PWNED"], &[("FAKE_AWS_NOISE", "1")]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert!(has(&r.stdout, "AWS_PROFILE=dev-admin|"), "{sh}");
     assert!(
@@ -335,11 +290,7 @@ shell_test!(fn no_terminal_fails_fast_naming_the_command(sh) {
     h.token("acme", -30, false);
     let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
     let start = Instant::now();
-    let r = h.shell(
-        sh,
-        &script(sh, "awsp dev-admin; echo rc=RC", &names),
-        &[BEFORE.as_slice(), &[("FAKE_AWS_SLEEP", "30")]].concat(),
-    );
+    let r = run(&h, sh, "awsp dev-admin; echo rc=RC", &names, &[BEFORE.as_slice(), &[("FAKE_AWS_SLEEP", "30")]].concat());
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "{sh}: took {:?}",
@@ -364,15 +315,7 @@ shell_test!(fn no_terminal_fails_fast_naming_the_command(sh) {
 shell_test!(fn no_login_flag_switches_without_logging_in(sh) {
     let h = home();
     h.token("acme", -30, false);
-    let r = h.shell(
-        sh,
-        &script(
-            sh,
-            "awsp dev-admin --no-login; echo rc=RC",
-            &["AWS_PROFILE"],
-        ),
-        &[("FAKE_AWS", "fail")],
-    );
+    let r = run(&h, sh, "awsp dev-admin --no-login; echo rc=RC", &["AWS_PROFILE"], &[("FAKE_AWS", "fail")]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert!(has(&r.stdout, "AWS_PROFILE=dev-admin|"), "{sh}");
     assert!(calls(&h).is_empty(), "{sh}: {:?}", calls(&h));
@@ -393,18 +336,10 @@ shell_test!(fn login_command_can_be_replaced(sh) {
     )
     .unwrap();
     make_executable(&tool);
-    let r = h.shell(
-        sh,
-        &script(
-            sh,
-            "awsp prod-readonly --login; echo rc=RC",
-            &["AWS_PROFILE"],
-        ),
-        &[(
+    let r = run(&h, sh, "awsp prod-readonly --login; echo rc=RC", &["AWS_PROFILE"], &[(
             "AWSP_LOGIN_COMMAND",
             "my-login --as {profile} 'two words' --x={profile}",
-        )],
-    );
+        )]);
     assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
     assert!(has(&r.stdout, "AWS_PROFILE=prod-readonly|"), "{sh}");
     assert_eq!(
@@ -454,20 +389,12 @@ fn missing_aws_cli_or_v1_names_the_fix() {
 shell_test!(fn exec_passes_status_and_environment_through(sh) {
     let h = home();
     h.token("acme", 120, false);
-    let r = h.shell(
-        sh,
-        &script(
-            sh,
-            "awsp exec dev-admin -- sh -c 'echo \"in: P=$AWS_PROFILE K=${AWS_ACCESS_KEY_ID-unset} S=${AWS_SECRET_ACCESS_KEY-unset} R=$AWS_REGION\"; exit 7'\necho rc=RC",
-            &["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_REGION"],
-        ),
-        &[
+    let r = run(&h, sh, "awsp exec dev-admin -- sh -c 'echo \"in: P=$AWS_PROFILE K=${AWS_ACCESS_KEY_ID-unset} S=${AWS_SECRET_ACCESS_KEY-unset} R=$AWS_REGION\"; exit 7'\necho rc=RC", &["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_REGION"], &[
             ("AWS_PROFILE", "before"),
             ("AWS_ACCESS_KEY_ID", "AKIAOLD"),
             ("AWS_SECRET_ACCESS_KEY", "old-secret"),
             ("AWS_REGION", "sa-east-1"),
-        ],
-    );
+        ]);
     assert!(
         has(&r.stdout, "in: P=dev-admin K=unset S=unset R=eu-west-1"),
         "{sh}: {}\n{}",
@@ -484,16 +411,8 @@ shell_test!(fn exec_passes_status_and_environment_through(sh) {
 shell_test!(fn exec_logs_in_first_and_reports_a_missing_command(sh) {
     let h = home();
     h.token("acme", -30, false);
-    let r = h.shell(
-        sh,
-        &script(
-            sh,
-            "awsp exec prod-readonly --login -- sh -c 'echo in=$AWS_PROFILE'; echo rc=RC\n\
-             awsp exec prod-readonly -- no-such-command-xyz; echo missing=RC",
-            &[],
-        ),
-        &[],
-    );
+    let r = run(&h, sh, "awsp exec prod-readonly --login -- sh -c 'echo in=$AWS_PROFILE'; echo rc=RC\n\
+             awsp exec prod-readonly -- no-such-command-xyz; echo missing=RC", &[], &[]);
     assert!(
         has(&r.stdout, "in=prod-readonly"),
         "{sh}: {}\n{}",
@@ -600,7 +519,7 @@ fn status_json_lists_sessions_with_their_profiles() {
         .expect(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let arr = v.as_array().unwrap();
-    let names: Vec<&str> = arr.iter().map(|g| g["name"].as_str().unwrap()).collect();
+    let names = json_names(&v);
     assert_eq!(
         names,
         ["acme", "unused", "https://legacy.awsapps.com/start"]

@@ -3,6 +3,19 @@
 
 use crate::common::*;
 
+/// Variables a switch sets and `awsp off` unsets.
+const SET_BY_A_SWITCH: [&str; 9] = [
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWSP_PROFILE",
+    "AWSP_PREVIOUS",
+    "AWSP_ACCOUNT",
+    "AWSP_ROLE",
+    "AWSP_REGION",
+    "AWSP_EXPIRES",
+];
+
 const VARS: [&str; 12] = [
     "AWS_PROFILE",
     "AWS_REGION",
@@ -144,21 +157,7 @@ shell_test!(pwsh fn previous_and_off(sh) {
         p("c"),
         p("d"),
         status_line(sh),
-        dump_vars(
-            sh,
-            &[
-                "AWS_PROFILE",
-                "AWS_REGION",
-                "AWS_DEFAULT_REGION",
-                "AWSP_PROFILE",
-                "AWSP_PREVIOUS",
-                "AWSP_ACCOUNT",
-                "AWSP_ROLE",
-                "AWSP_REGION",
-                "AWSP_EXPIRES",
-                "AWSP_ACCOUNT_NAME"
-            ]
-        )
+        dump_vars(sh, &[&SET_BY_A_SWITCH[..], &["AWSP_ACCOUNT_NAME"]].concat())
     );
     let r = h.shell(sh, &script, &[]).expect(0);
     let o = &r.stdout;
@@ -171,17 +170,7 @@ shell_test!(pwsh fn previous_and_off(sh) {
     ] {
         assert!(o.contains(want), "{sh}: missing {want}\n{o}{}", r.stderr);
     }
-    for v in [
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWSP_PROFILE",
-        "AWSP_PREVIOUS",
-        "AWSP_ACCOUNT",
-        "AWSP_ROLE",
-        "AWSP_REGION",
-        "AWSP_EXPIRES",
-    ] {
+    for v in SET_BY_A_SWITCH {
         assert!(
             o.contains(&format!("{v} unset")),
             "{sh}: {v} survived off\n{o}"
@@ -420,26 +409,18 @@ fn fish_completion_offers_profiles_and_flags() {
     h.config(SSO_CONFIG);
     let r = h.shell("fish", "complete -C 'awsp pro'\necho ---\ncomplete -C 'awsp exec '\necho ---\ncomplete -C 'awsp use legacy --k'\n", &[]).expect(0);
     let parts: Vec<&str> = r.stdout.split("---\n").collect();
-    assert!(
-        parts[0].lines().any(|l| l.starts_with("prod-readonly")),
-        "{}",
-        parts[0]
-    );
-    assert!(
-        parts[0].lines().any(|l| l.starts_with("prompt")),
-        "{}",
-        parts[0]
-    );
-    assert!(
-        parts[1].lines().any(|l| l.starts_with("legacy")),
-        "{}",
-        parts[1]
-    );
-    assert!(
-        parts[2].lines().any(|l| l.starts_with("--keep-region")),
-        "{}",
-        parts[2]
-    );
+    for (part, want) in [
+        (0, "prod-readonly"),
+        (0, "prompt"),
+        (1, "legacy"),
+        (2, "--keep-region"),
+    ] {
+        assert!(
+            parts[part].lines().any(|l| l.starts_with(want)),
+            "{want}: {}",
+            parts[part]
+        );
+    }
 }
 
 /// zsh completion through its own machinery: an interactive zsh in tmux, compinit, TAB.

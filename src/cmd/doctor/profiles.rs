@@ -108,11 +108,7 @@ impl Doctor<'_> {
                                 header,
                                 Some(format!(
                                     "add {} under [profile {name}] (or run `aws configure sso --profile {name}`)",
-                                    missing
-                                        .iter()
-                                        .map(|k| format!("`{k} = …`"))
-                                        .collect::<Vec<_>>()
-                                        .join(" and ")
+                                    settings_to_add(&missing)
                                 )),
                             );
                         }
@@ -152,11 +148,7 @@ impl Doctor<'_> {
                     header,
                     Some(format!(
                         "add {} under [profile {name}], or move to an sso-session with `aws configure sso --profile {name}`",
-                        missing
-                            .iter()
-                            .map(|k| format!("`{k} = …`"))
-                            .collect::<Vec<_>>()
-                            .join(" and ")
+                        settings_to_add(&missing)
                     )),
                 );
             }
@@ -301,4 +293,12 @@ impl Doctor<'_> {
             done.extend(path);
         }
     }
+}
+
+/// "`a = …` and `b = …`": the lines a fix asks to add.
+fn settings_to_add(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k} = …`"))
+        .collect::<Vec<_>>()
+        .join(" and ")
 }

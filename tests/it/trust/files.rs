@@ -340,6 +340,17 @@ fn state(h: &Home) -> PathBuf {
     h.path(".local/state/awsp")
 }
 
+/// The state directory, made as awsp makes it (0700).
+fn private_state(h: &Home) -> PathBuf {
+    let dir = state(h);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .unwrap();
+    dir
+}
+
 /// A HOME with a static-key profile `keys`, which switches without any login.
 fn keys_home() -> Home {
     let h = Home::new();
@@ -379,12 +390,7 @@ fn the_state_directory_is_created_private() {
 #[test]
 fn links_in_the_state_directory_are_never_written_through() {
     let h = keys_home();
-    let dir = state(&h);
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .unwrap();
+    let dir = private_state(&h);
     let outside = h.path("outside");
     h.write("outside", "keep me\n");
     let before = std::fs::metadata(&outside).unwrap();
@@ -495,12 +501,7 @@ fn an_untrusted_state_directory_is_skipped_with_one_warning() {
 #[test]
 fn a_held_or_hostile_history_lock_does_not_block_a_switch() {
     let h = keys_home();
-    let dir = state(&h);
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .unwrap();
+    let dir = private_state(&h);
     let lock_path = dir.join("history.lock");
     let lock = File::create(&lock_path).unwrap();
     lock.lock().unwrap();

@@ -285,12 +285,7 @@ fn json_outputs_escape_planted_controls_and_round_trip_them() {
     assert_eq!(current["profile"], ENV_PROFILE);
 
     let status = run(&h, &["status", "--json"], &evil).expect_code(0).json();
-    let names: Vec<&str> = status
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["name"].as_str().unwrap())
-        .collect();
+    let names = json_names(&status);
     assert!(names.contains(&format!("nosuch{p}").as_str()), "{names:?}");
     assert!(
         names.contains(&format!("https://legacy/start{p}").as_str()),
