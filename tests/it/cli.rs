@@ -8,10 +8,7 @@ fn list_json_has_exactly_the_profiles() {
     h.config(SSO_CONFIG).credentials(STATIC_CREDENTIALS);
     h.token("acme", 120, false);
     h.token("https://legacy.awsapps.com/start", -5, false);
-    let r = h
-        .run(&["list", "--json"], &[("AWS_PROFILE", "prod-readonly")])
-        .expect(0);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = h.json(&["list", "--json"], &[("AWS_PROFILE", "prod-readonly")]);
     let arr = v.as_array().unwrap();
     let names = json_names(&v);
     assert_eq!(
@@ -47,7 +44,7 @@ fn list_json_has_exactly_the_profiles() {
     );
     assert_eq!(by("keys")["kind"], "static");
     assert_eq!(by("keys")["token_state"], serde_json::Value::Null);
-    assert!(!r.stdout.contains("SECRET"));
+    assert!(!v.to_string().contains("SECRET"));
 }
 
 #[test]

@@ -102,6 +102,12 @@ impl Home {
         Run::from(self.cmd(args, vars).output().unwrap())
     }
 
+    /// Runs the binary, which must exit 0, and parses what it printed as JSON.
+    pub fn json(&self, args: &[&str], vars: &[(&str, &str)]) -> serde_json::Value {
+        let r = self.run(args, vars).expect(0);
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+    }
+
     /// Runs `script` in a real shell (`bash`, `zsh`, `fish`, `pwsh`) with the awsp hook
     /// loaded, non-interactively, in this HOME.
     pub fn shell(&self, shell: &str, script: &str, vars: &[(&str, &str)]) -> Run {

@@ -514,10 +514,7 @@ fn status_json_lists_sessions_with_their_profiles() {
     ));
     h.token("acme", 120, false);
     h.token("https://legacy.awsapps.com/start", -5, false);
-    let r = h
-        .run(&["status", "--json"], &[("AWS_PROFILE", "deploy")])
-        .expect(0);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = h.json(&["status", "--json"], &[("AWS_PROFILE", "deploy")]);
     let arr = v.as_array().unwrap();
     let names = json_names(&v);
     assert_eq!(
@@ -555,7 +552,7 @@ fn status_json_lists_sessions_with_their_profiles() {
     assert!(legacy["seconds_left"].as_i64().unwrap() < 0);
     assert_eq!(legacy["profiles"], serde_json::json!(["legacy"]));
     assert_eq!(legacy["active"], false);
-    assert!(!r.stdout.contains("SECRET"));
+    assert!(!v.to_string().contains("SECRET"));
     assert!(calls(&h).is_empty(), "status never logs in");
 }
 

@@ -366,13 +366,20 @@ fn init_rejects_bad_function_names() {
     }
 }
 
+/// A HOME with [`SSO_CONFIG`], when `shell` can be run here.
+fn sso_home_for(shell: &str) -> Option<Home> {
+    have_shell(shell).then(|| {
+        let h = Home::new();
+        h.config(SSO_CONFIG);
+        h
+    })
+}
+
 #[test]
 fn bash_completion_offers_profiles_and_flags() {
-    if !have_shell("bash") {
+    let Some(h) = sso_home_for("bash") else {
         return;
-    }
-    let h = Home::new();
-    h.config(SSO_CONFIG);
+    };
     let script = r#"
 complete -p awsp >/dev/null && echo registered
 __complete_line() { COMP_LINE="$1"; COMP_POINT=${#1}; read -ra COMP_WORDS <<<"$1"; [[ "$1" == *" " ]] && COMP_WORDS+=(""); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); __awsp_complete awsp "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; echo "${COMPREPLY[*]}"; }
@@ -402,11 +409,9 @@ __complete_line "awsp list --"
 
 #[test]
 fn fish_completion_offers_profiles_and_flags() {
-    if !have_shell("fish") {
+    let Some(h) = sso_home_for("fish") else {
         return;
-    }
-    let h = Home::new();
-    h.config(SSO_CONFIG);
+    };
     let r = h.shell("fish", "complete -C 'awsp pro'\necho ---\ncomplete -C 'awsp exec '\necho ---\ncomplete -C 'awsp use legacy --k'\n", &[]).expect(0);
     let parts: Vec<&str> = r.stdout.split("---\n").collect();
     for (part, want) in [

@@ -80,32 +80,20 @@ fn config_file_parser_suite() {
             (Ok(_), Some(want)) => failures.push(format!("#{i} {name}: expected error {want}")),
             (Ok((c, r)), None) => {
                 let merged = Config::merge(c, r);
-                if let Some(want) = out.get("profiles") {
-                    let got = Json::Object(
-                        merged
-                            .profiles
-                            .iter()
-                            .map(|(n, p)| (n.clone(), to_json(&p.props)))
-                            .collect(),
-                    );
-                    if &got != want {
-                        failures.push(format!(
-                            "#{i} {name}: profiles\n  want {want}\n  got  {got}"
-                        ));
-                    }
-                }
-                if let Some(want) = out.get("ssoSessions") {
-                    let got = Json::Object(
-                        merged
-                            .sso_sessions
-                            .iter()
-                            .map(|(n, s)| (n.clone(), to_json(&s.props)))
-                            .collect(),
-                    );
-                    if &got != want {
-                        failures.push(format!(
-                            "#{i} {name}: ssoSessions\n  want {want}\n  got  {got}"
-                        ));
+                let profiles = merged
+                    .profiles
+                    .iter()
+                    .map(|(n, p)| (n.clone(), to_json(&p.props)));
+                let sessions = merged
+                    .sso_sessions
+                    .iter()
+                    .map(|(n, s)| (n.clone(), to_json(&s.props)));
+                for (key, got) in [
+                    ("profiles", Json::Object(profiles.collect())),
+                    ("ssoSessions", Json::Object(sessions.collect())),
+                ] {
+                    if let Some(want) = out.get(key).filter(|want| **want != got) {
+                        failures.push(format!("#{i} {name}: {key}\n  want {want}\n  got  {got}"));
                     }
                 }
             }
