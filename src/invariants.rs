@@ -1,5 +1,5 @@
 //! What must hold of any input, asserted: shared by the fuzz targets (`fuzz/`) and the
-//! bounded property test in `tests/hardening.rs`, which are separate crates, so that the
+//! bounded property test in `tests/it/hardening.rs`, which are separate crates, so that the
 //! two cannot drift apart. Not part of awsp's behaviour; hidden from the docs.
 
 use std::borrow::Cow;

@@ -1,6 +1,6 @@
 //! The config/credentials grammar and the merged model: no panic, no hang, on any text.
 //! Input: the config file, then optionally a NUL byte and the credentials file.
-//! The assertions are `awsp::invariants`, shared with `tests/hardening.rs`.
+//! The assertions are `awsp::invariants`, shared with `tests/it/hardening.rs`.
 
 #![no_main]
 

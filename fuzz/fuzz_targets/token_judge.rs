@@ -1,6 +1,6 @@
 //! The SSO token-cache reader: any bytes judge to a state, never a panic.
 //! Input: one flag byte (bit 0: a refreshable sso-session token), then the file's bytes.
-//! The assertions are `awsp::invariants::judge`, shared with `tests/hardening.rs`.
+//! The assertions are `awsp::invariants::judge`, shared with `tests/it/hardening.rs`.
 
 #![no_main]
 

@@ -307,6 +307,43 @@ mod tests {
         assert!(render(Shell::Bash, "aws-p").is_ok());
     }
 
+    /// Each template's function routes every subcommand: a new subcommand that a hook
+    /// does not know would be taken for a profile name.
+    #[test]
+    fn every_template_routes_every_subcommand() {
+        use clap::CommandFactory;
+        let names: Vec<String> = crate::cli::Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        assert!(names.len() > 10, "{names:?}");
+        for shell in ALL {
+            let hook = render(shell, "awsp").unwrap();
+            // The function's code: from its definition to the line that closes it, comments
+            // left out.
+            let start = ["awsp() {", "function awsp ", "function global:awsp {"]
+                .iter()
+                .find_map(|d| hook.find(d))
+                .unwrap();
+            let body = &hook[start..];
+            let end = body
+                .find("\n}\n")
+                .or_else(|| body.find("\nend\n"))
+                .unwrap();
+            let code: Vec<&str> = body[..end]
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .collect();
+            let code = code.join("\n");
+            let words: Vec<&str> = code
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .collect();
+            for name in &names {
+                assert!(words.contains(&name.as_str()), "{shell:?} does not route `{name}`");
+            }
+        }
+    }
+
     #[test]
     fn every_template_checks_the_marker() {
         for shell in ALL {

@@ -3,7 +3,7 @@
 //! the quoting of real shells. Each test is bounded in time; the whole file takes seconds.
 //!
 //! The random tests print their seed; rerun one with `AWSP_SEED=<seed> cargo test --test
-//! hardening`.
+//! it hardening`.
 
 use crate::common::*;
 
