@@ -95,7 +95,9 @@ pub fn unexportable_previous(env: &Env) -> Option<String> {
     ))
 }
 
-/// The changes that undo every switch: the profile, the region awsp set, and its own variables.
+/// The changes that undo every switch: the profile, the region awsp set, and its own
+/// variables, except that `AWSP_PREVIOUS` keeps the profile cleared, so `awsp -` returns
+/// to it as `cd -` returns to the last directory.
 pub fn clear_changes(env: &Env) -> Vec<Change> {
     let mut ch = vec![Change::Unset("AWS_PROFILE")];
     if env.is_set("AWSP_REGION") {
@@ -104,6 +106,14 @@ pub fn clear_changes(env: &Env) -> Vec<Change> {
             Change::Unset("AWS_DEFAULT_REGION"),
         ]);
     }
-    ch.extend(AWSP_VARS.iter().map(|k| Change::Unset(k)));
+    let cleared = env
+        .get("AWS_PROFILE")
+        .filter(|p| quote::check(p).is_ok());
+    for k in AWSP_VARS {
+        ch.push(match cleared {
+            Some(p) if k == "AWSP_PREVIOUS" => Change::Set(k, p.to_string()),
+            _ => Change::Unset(k),
+        });
+    }
     ch
 }

@@ -3,13 +3,13 @@
 
 use crate::common::*;
 
-/// Variables a switch sets and `awsp off` unsets.
-const SET_BY_A_SWITCH: [&str; 9] = [
+/// Variables a switch sets and `awsp off` unsets (`AWSP_PREVIOUS` aside: `off` keeps the
+/// profile it cleared there, for `awsp -`).
+const SET_BY_A_SWITCH: [&str; 8] = [
     "AWS_PROFILE",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "AWSP_PROFILE",
-    "AWSP_PREVIOUS",
     "AWSP_ACCOUNT",
     "AWSP_ROLE",
     "AWSP_REGION",
@@ -151,13 +151,15 @@ shell_test!(pwsh fn previous_and_off(sh) {
         _ => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
     };
     let script = format!(
-        "awsp dev-admin\nawsp legacy\n{}awsp -\n{}awsp -\n{}awsp -\n{}awsp off\n{}{}",
+        "awsp dev-admin\nawsp legacy\n{}awsp -\n{}awsp -\n{}awsp -\n{}awsp off\n{}{}awsp -\n{}",
         p("a"),
         p("b"),
         p("c"),
         p("d"),
         status_line(sh),
-        dump_vars(sh, &[&SET_BY_A_SWITCH[..], &["AWSP_ACCOUNT_NAME"]].concat())
+        dump_vars(sh, &[&SET_BY_A_SWITCH[..], &["AWSP_ACCOUNT_NAME", "AWSP_PREVIOUS"]].concat()),
+        // `awsp -` after `off` goes back to the profile `off` cleared, like `cd -`.
+        p("e"),
     );
     let r = h.shell(sh, &script, &[]).expect(0);
     let o = &r.stdout;
@@ -176,6 +178,8 @@ shell_test!(pwsh fn previous_and_off(sh) {
             "{sh}: {v} survived off\n{o}"
         );
     }
+    assert!(o.contains("AWSP_PREVIOUS=dev-admin|"), "{sh}: off forgot the profile\n{o}");
+    assert!(o.contains("e=dev-admin"), "{sh}: `awsp -` after off\n{o}");
 });
 
 shell_test!(pwsh fn unknown_profile_changes_nothing(sh) {
