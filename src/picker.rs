@@ -12,9 +12,12 @@ use std::fmt::Write as _;
 use std::sync::{Arc, mpsc};
 
 use chrono::{DateTime, Utc};
+use ratatui_core::text::Line;
+use skim::Matches;
 use skim::matcher::Matcher;
 use skim::prelude::{
-    ItemPreview, PreviewContext, RankCriteria, Skim, SkimItem, SkimOptions, SkimOutput, unbounded,
+    DisplayContext, ItemPreview, PreviewContext, RankCriteria, Skim, SkimItem, SkimOptions,
+    SkimOutput, unbounded,
 };
 use skim::tui::options::TuiLayout;
 
@@ -241,21 +244,46 @@ fn serve_previews(config: &Config, env: &Env, requests: &mpsc::Receiver<Req>) {
 }
 
 struct Row {
-    /// The marker, the name, then the other cells.
+    /// What is drawn: the marker, the cells as wide as the layout gives them, the token.
+    /// When a cell was cut short, the whole cells follow, to be matched on but not drawn.
     text: String,
+    /// The byte length of the drawn part.
+    visible: usize,
+    /// Where in `text` the whole name starts, and its length.
+    name_at: usize,
     name_len: usize,
     previews: Arc<mpsc::Sender<Req>>,
 }
 
 impl Row {
     fn name(&self) -> &str {
-        &self.text[MARK..MARK + self.name_len]
+        &self.text[self.name_at..self.name_at + self.name_len]
     }
 }
 
 impl SkimItem for Row {
     fn text(&self) -> Cow<'_, str> {
         Cow::Borrowed(&self.text)
+    }
+
+    /// Only the drawn part, with the matches that fall in it highlighted.
+    fn display(&self, mut context: DisplayContext) -> Line<'_> {
+        let shown = &self.text[..self.visible];
+        if shown.len() < self.text.len() {
+            let chars = shown.chars().count();
+            context.matches = match context.matches {
+                Matches::CharIndices(mut v) => {
+                    v.retain(|&i| i < chars);
+                    Matches::CharIndices(v)
+                }
+                Matches::CharRange(a, b) if a < chars => Matches::CharRange(a, b.min(chars)),
+                Matches::ByteRange(a, b) if a < shown.len() => {
+                    Matches::ByteRange(a, b.min(shown.len()))
+                }
+                _ => Matches::None,
+            };
+        }
+        context.to_line(Cow::Borrowed(shown))
     }
 
     fn output(&self) -> Cow<'_, str> {
@@ -282,7 +310,12 @@ const MARK: usize = 2;
 
 /// The columns, and what the rows share.
 struct Layout {
+    /// What each column needs, up to its cap.
     widths: [usize; 4],
+    /// What each column gets on this terminal ([`fit`]); 0 drops the column.
+    fitted: [usize; 4],
+    /// The terminal's width; 0 when unknown (no fitting).
+    cols: usize,
     /// Profiles of one sso-session share a token: each is described once.
     tokens: HashMap<TokenKey, Arc<str>>,
     now: DateTime<Utc>,
@@ -298,8 +331,11 @@ impl Layout {
                 *w = (*w).max(c.chars().count().min(cap));
             }
         }
+        let cols = usize::from(term_size().0);
         Layout {
             widths,
+            fitted: fit(widths, cols),
+            cols,
             tokens: HashMap::new(),
             now: env.now,
             previews,
@@ -310,6 +346,13 @@ impl Layout {
         for n in names {
             self.widths[0] = self.widths[0].max(n.chars().count().min(CAPS[0]));
         }
+        self.fitted = fit(self.widths, self.cols);
+    }
+
+    /// Fits the columns to a terminal of `cols` columns (0: no limit).
+    fn fit_to(&mut self, cols: usize) {
+        self.cols = cols;
+        self.fitted = fit(self.widths, cols);
     }
 
     fn rows(&mut self, entries: &[Entry]) -> Vec<Row> {
@@ -335,15 +378,32 @@ impl Layout {
             },
             _ => e.token_text(self.now).into(),
         };
+        let cells = shown_cells(e);
         let mut s = String::with_capacity(self.widths.iter().sum::<usize>() + 32);
         s.push_str(if e.active { "* " } else { "  " });
-        for (c, w) in shown_cells(e).iter().zip(self.widths) {
-            pad(&mut s, c, w);
+        let mut cut = false;
+        for (c, w) in cells.iter().zip(self.fitted) {
+            cut |= pad(&mut s, c, w);
         }
         s.push_str(&token);
+        let visible = s.len();
+        let name_len = e.profile.name.len();
+        let mut name_at = MARK;
+        if cut {
+            // What the screen cut short is still matched on: the whole cells follow the
+            // visible part, and only that part is drawn ([`Row::display`]).
+            s.push_str("  ");
+            name_at = s.len();
+            for c in &cells {
+                s.push_str(c);
+                s.push(' ');
+            }
+        }
         Row {
             text: s,
-            name_len: e.profile.name.len(),
+            visible,
+            name_at,
+            name_len,
             previews: Arc::clone(&self.previews),
         }
     }
@@ -352,7 +412,7 @@ impl Layout {
         let mut s = " ".repeat(MARK);
         for (c, w) in ["NAME", "ACCOUNT", "ROLE", "REGION"]
             .iter()
-            .zip(self.widths)
+            .zip(self.fitted)
         {
             pad(&mut s, c, w);
         }
@@ -361,11 +421,58 @@ impl Layout {
     }
 }
 
-/// `c`, spaces up to `w` columns, and two more.
-fn pad(s: &mut String, c: &str, w: usize) {
-    s.push_str(c);
-    let n = w.saturating_sub(c.chars().count()) + 2;
-    s.extend(std::iter::repeat_n(' ', n));
+/// The widest token text (`valid 123h45m`): the column that is the reason to look, kept
+/// whole however narrow the terminal.
+const TOKEN_WIDTH: usize = 13;
+/// Columns skim draws before each row (the cursor and the selection marks).
+const GUTTER: usize = 2;
+
+/// Column widths for a terminal of `cols` columns (0: unknown, `widths` as they are).
+/// When the row would not fit, columns give way in order of how little they tell: the
+/// account shrinks to its id (12 digits and `…`), the role to ten letters, the name to
+/// 16 and the region to 9; then the role goes, the name shrinks to 12, and the region
+/// and the account go. The token state stays whole.
+fn fit(widths: [usize; 4], cols: usize) -> [usize; 4] {
+    if cols == 0 {
+        return widths;
+    }
+    let used = |w: &[usize; 4]| {
+        MARK + w.iter().map(|&x| if x == 0 { 0 } else { x + 2 }).sum::<usize>() + TOKEN_WIDTH
+    };
+    let budget = cols.saturating_sub(GUTTER);
+    let mut w = widths;
+    // (column, narrowest it may become): 0 name, 1 account, 2 role, 3 region.
+    for (col, floor) in [(1, 13), (2, 10), (0, 16), (3, 9), (2, 0), (0, 12), (3, 0), (1, 0), (0, 6)] {
+        let over = used(&w).saturating_sub(budget);
+        if over == 0 {
+            break;
+        }
+        w[col] -= over.min(w[col].saturating_sub(floor));
+        // Narrower than this, a column would show little but `…`.
+        if floor == 0 && w[col] < 4 {
+            w[col] = 0;
+        }
+    }
+    w
+}
+
+/// `c`, cut to `w` columns (`…` marks the cut) and padded to them, then two spaces; a
+/// column of width 0 is left out. Returns whether `c` was cut.
+fn pad(s: &mut String, c: &str, w: usize) -> bool {
+    if w == 0 {
+        return !c.is_empty();
+    }
+    let n = c.chars().count();
+    let cut = n > w;
+    if cut {
+        s.extend(c.chars().take(w - 1));
+        s.push('…');
+    } else {
+        s.push_str(c);
+        s.extend(std::iter::repeat_n(' ', w - n));
+    }
+    s.push_str("  ");
+    cut
 }
 
 /// Writes the preview pane's text.
@@ -586,6 +693,7 @@ mod tests {
     fn table(config: &Config, env: &Env) -> (String, HashMap<String, String>) {
         let entries = rows::entries(config, env);
         let mut layout = Layout::new(&entries, env, Arc::new(mpsc::channel().0));
+        layout.fit_to(0);
         let rows = layout.rows(&entries);
         let texts = rows.iter().map(|r| (r.name().to_string(), r.text.clone()));
         (layout.header(), texts.collect())
@@ -641,6 +749,7 @@ mod tests {
         let (config, env) = setup();
         let entries = rows::entries(&config, &env);
         let mut layout = Layout::new(&entries[..1], &env, Arc::new(mpsc::channel().0));
+        layout.fit_to(0);
         let before = layout.header().find("ACCOUNT").unwrap();
         layout.fit_names(["a-much-longer-profile-name"].into_iter());
         let after = layout.header().find("ACCOUNT").unwrap();
@@ -649,6 +758,55 @@ mod tests {
         let row = layout.row(&entries[0]);
         assert_eq!(row.text.find("111111111111"), Some(after), "{}", row.text);
         assert_eq!(row.name(), entries[0].profile.name);
+    }
+
+    /// On a narrow terminal the token state stays whole; the account and the role give way
+    /// first, and what is cut is still matched on.
+    #[test]
+    fn columns_give_way_by_priority_and_the_token_stays() {
+        let f = |t: &str, k| ini::parse(t, k, Arc::new("/h/.aws/f".into())).unwrap();
+        let config = Config::merge(
+            f(
+                "[profile production-eu-west-administrator]
+sso_account_id = 111111111111
+                 sso_account_name = acme-production-europe-main
+sso_role_name = AWSAdministratorAccess
+                 region = ap-southeast-2
+sso_session = s
+[sso-session s]
+sso_start_url = u
+sso_region = r
+",
+                FileKind::Config,
+            ),
+            f("", FileKind::Credentials),
+        );
+        let env = Env::fake([("HOME", "/h")]);
+        let entries = rows::entries(&config, &env);
+        let mut layout = Layout::new(&entries, &env, Arc::new(mpsc::channel().0));
+        for cols in [200, 120, 100, 80, 70, 60] {
+            layout.fit_to(cols);
+            let row = layout.row(&entries[0]);
+            let drawn = &row.text[..row.visible];
+            let width = drawn.chars().count();
+            assert!(width + GUTTER <= cols, "{cols}: {width} columns: {drawn:?}");
+            assert!(drawn.ends_with("  missing"), "{cols}: the token is whole: {drawn:?}");
+            assert_eq!(row.name(), "production-eu-west-administrator", "{cols}");
+            assert!(row.text.contains("acme-production-europe-main"), "{cols}: matched on");
+            let header = layout.header();
+            let column = |s: &str, w: &str| s[..s.find(w).unwrap()].chars().count();
+            assert_eq!(column(&header, "TOKEN"), column(drawn, "missing"), "{cols}: {header:?}");
+            if cols <= 100 {
+                assert!(drawn.contains('…'), "{cols}: {drawn:?}");
+            }
+        }
+        // The name outlasts the account name and the role.
+        layout.fit_to(80);
+        let row = layout.row(&entries[0]);
+        let drawn = &row.text[..row.visible];
+        assert!(drawn.contains("production-eu-west"), "{drawn}");
+        assert!(!drawn.contains("acme-production"), "{drawn}");
+        assert_eq!(fit([20, 30, 20, 14], 0), [20, 30, 20, 14]);
     }
 
     #[test]

@@ -9,9 +9,13 @@ use std::time::Duration;
 
 /// A terminal running bash with the hook loaded and a clear screen, prompt `$ `.
 fn bash_term(h: &Home, vars: &[(&str, &str)]) -> Term {
+    bash_term_sized(h, vars, (200, 50))
+}
+
+fn bash_term_sized(h: &Home, vars: &[(&str, &str)], size: (u16, u16)) -> Term {
     let mut vars = vars.to_vec();
     vars.push(("PS1", "$ "));
-    let t = Term::start(h, &vars, (200, 50), "bash --norc --noprofile");
+    let t = Term::start(h, &vars, size, "bash --norc --noprofile");
     t.line("eval \"$(awsp init bash)\"; echo HOOK-READY");
     t.wait_for("the hook to load", |s| s.lines().any(|l| l == "HOOK-READY"));
     t.line("clear");
@@ -462,4 +466,37 @@ fn corrupt_history_is_rebuilt_and_state_home_is_honoured() {
         !h.path(".local/state/awsp").exists(),
         "XDG_STATE_HOME moves the history"
     );
+}
+
+/// At 80 and at 60 columns the token state, the reason to look, is drawn whole on every
+/// row; long account names and roles are cut (`…`) but still matched on.
+#[test]
+fn narrow_terminals_keep_the_token_column() {
+    if !have_tmux() {
+        return;
+    }
+    let h = Home::new();
+    h.config(
+        "[profile production-eu-west-administrator]\nsso_session = acme\nsso_account_id = 111111111111\n\
+         sso_account_name = acme-production-europe-main\nsso_role_name = AWSAdministratorAccess\n\
+         region = ap-southeast-2\n[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\n\
+         sso_region = us-east-1\n[profile short]\nregion = us-east-1\n",
+    );
+    h.token("acme", 200, false);
+    for cols in [80, 60] {
+        let t = bash_term_sized(&h, &[], (cols, 24));
+        let s = t.open_picker("");
+        let row = s
+            .lines()
+            .find(|l| l.contains("production-eu"))
+            .unwrap_or_else(|| panic!("{cols}: no row\n{s}"));
+        assert!(row.contains("valid 3h"), "{cols}: the token is cut: {row:?}\n{s}");
+        assert!(row.contains('…') && row.contains("111111111111"), "{cols}: {row:?}");
+        // A query on what was cut from the screen still finds the row.
+        t.type_text("europe-main");
+        let s = t.wait_for("the match", |s| counter(s).as_deref() == Some("1/2"));
+        assert!(s.contains("production-eu"), "{cols}\n{s}");
+        t.key("Enter");
+        assert_eq!(t.result(), "RESULT:production-eu-west-administrator:0", "{cols}");
+    }
 }
