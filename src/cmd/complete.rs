@@ -6,10 +6,13 @@ use std::ffi::OsString;
 
 use clap::CommandFactory;
 
+use std::io::Write;
+
 use crate::aws::Config;
 use crate::cli::{Cli, CompleteArgs, Shell};
 use crate::env::Env;
 use crate::error::Result;
+use crate::sanitize::shown;
 
 /// Words the shell function itself understands besides the binary's subcommands.
 const FUNCTION_WORDS: [&str; 2] = ["off", "-"];
@@ -27,9 +30,11 @@ pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
     if words.len() < 2 {
         return Ok(());
     }
-    let names: Vec<String> = Config::load(env)
-        .map(|c| c.names().map(str::to_string).collect())
-        .unwrap_or_default();
+    let config = Config::load(env).ok();
+    let names: Vec<String> = config
+        .iter()
+        .flat_map(|c| c.names().map(str::to_string))
+        .collect();
     let current = words.last().cloned().unwrap_or_default();
     let mut out: Vec<String> = if words.len() == 2 {
         let mut cands: Vec<String> = names.clone();
@@ -44,8 +49,20 @@ pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
             .into_iter()
             .filter(|c| c.starts_with(&current))
             .collect()
+    } else if let Some(dashes) = words[..words.len() - 1].iter().position(|w| w == "--") {
+        // After `exec P --` comes a command line of its own: its first word is a command
+        // on PATH, and what follows belongs to that command, not to awsp.
+        if dashes == words.len() - 2 {
+            commands_on_path(env, &current)
+        } else {
+            Vec::new()
+        }
     } else {
-        engine(&words, names)
+        // A flag already given is not offered again.
+        engine(&words, names.clone())
+            .into_iter()
+            .filter(|c| !c.starts_with('-') || !words[..words.len() - 1].contains(c))
+            .collect()
     };
     if args.shell == Shell::Bash {
         // bash replaces only the part of the word after its last `:` or `=`.
@@ -56,12 +73,58 @@ pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
                 .collect();
         }
     }
+    // zsh, fish and PowerShell show a description beside each candidate: a profile's
+    // account and role. bash cannot show one.
+    let described = args.shell != Shell::Bash;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     for c in out {
-        println!("{c}");
+        let about = match &config {
+            Some(config) if described && names.contains(&c) => describe(config, &c),
+            _ => None,
+        };
+        match about {
+            Some(about) => writeln!(stdout, "{c}\t{}", shown(&about))?,
+            None => writeln!(stdout, "{c}")?,
+        }
     }
-    Ok(())
+    Ok(stdout.flush()?)
 }
 
+/// `account-name/Role`, `111122223333/Role`, `static keys`…: what tells a profile apart in
+/// a list of names.
+fn describe(config: &Config, name: &str) -> Option<String> {
+    let p = config.resolve(name)?;
+    let account = p.account_name.as_deref().or(p.account_id.as_deref());
+    Some(match (account, p.role_name.as_deref()) {
+        (Some(a), Some(r)) => format!("{a}/{r}"),
+        (Some(a), None) => a.to_string(),
+        (None, Some(r)) => r.to_string(),
+        (None, None) => p.kind.name().to_string(),
+    })
+}
+
+/// Executable files on PATH whose names start with `prefix`, sorted, each once.
+fn commands_on_path(env: &Env, prefix: &str) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found = std::collections::BTreeSet::new();
+    for dir in env.get("PATH").unwrap_or("").split(':').filter(|d| !d.is_empty()) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(prefix) || found.contains(&name) {
+                continue;
+            }
+            let executable = std::fs::metadata(e.path())
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+            if executable {
+                found.insert(name);
+            }
+        }
+    }
+    found.into_iter().collect()
+}
 /// Later words: rewrite the function's routing (`awsp NAME …` means `awsp use NAME …`), ask
 /// clap_complete for subcommand flags, and offer profile names where a profile goes.
 fn engine(words: &[String], names: Vec<String>) -> Vec<String> {

@@ -416,39 +416,72 @@ fn fish_completion_offers_profiles_and_flags() {
     let Some(h) = sso_home_for("fish") else {
         return;
     };
-    let r = h.shell("fish", "complete -C 'awsp pro'\necho ---\ncomplete -C 'awsp exec '\necho ---\ncomplete -C 'awsp use legacy --k'\n", &[]).expect(0);
+    let script = [
+        "complete -C 'awsp pro'",
+        "complete -C 'awsp exec '",
+        "complete -C 'awsp use legacy --k'",
+        "complete -C 'awsp use legacy --keep-region --'",
+        "complete -C 'awsp exec dev-admin -- ech'",
+        "complete -C 'awsp exec dev-admin -- echo --'",
+    ]
+    .join("\necho ---\n");
+    let r = h.shell("fish", &script, &[]).expect(0);
     let parts: Vec<&str> = r.stdout.split("---\n").collect();
+    let has = |part: usize, want: &str| parts[part].lines().any(|l| l.starts_with(want));
     for (part, want) in [
-        (0, "prod-readonly"),
+        (0, "prod-readonly\t222222222222/ReadOnly"),
         (0, "prompt"),
-        (1, "legacy"),
+        (1, "legacy\t333333333333/PowerUser"),
+        (1, "deploy\t444444444444/Deploy"),
         (2, "--keep-region"),
+        (3, "--no-login"),
+        // After `--`, a command on PATH, and nothing of awsp's.
+        (4, "echo"),
     ] {
-        assert!(
-            parts[part].lines().any(|l| l.starts_with(want)),
-            "{want}: {}",
-            parts[part]
-        );
+        assert!(has(part, want), "{want:?}: {}", parts[part]);
     }
+    assert!(!has(3, "--keep-region"), "a flag given is not offered again: {}", parts[3]);
+    assert!(!has(4, "--"), "{}", parts[4]);
+    assert!(!has(5, "--login") && !has(5, "--no-login"), "{}", parts[5]);
 }
 
-/// zsh completion through its own machinery: an interactive zsh in tmux, compinit, TAB.
+/// bash shows no descriptions: names only.
+#[test]
+fn bash_completion_has_no_descriptions() {
+    let h = Home::new();
+    h.config(SSO_CONFIG);
+    let r = h.run(&["__complete", "bash", "--", "awsp dev"], &[]).expect(0);
+    assert_eq!(r.stdout, "dev-admin\n");
+    let r = h.run(&["__complete", "zsh", "--", "awsp", "dev"], &[]).expect(0);
+    assert_eq!(r.stdout, "dev-admin\t111111111111/AdministratorAccess\n");
+}
+
+/// zsh completion through its own machinery: an interactive zsh in tmux, compinit, TAB;
+/// with compinit run before the hook, and after it (the registration waits for it).
 #[test]
 fn zsh_completion_offers_profiles() {
     if !have_shell("zsh") || !have_tmux() {
         return;
     }
-    let h = Home::new();
-    h.config(SSO_CONFIG);
-    h.write(
-        ".zshrc",
-        "autoload -Uz compinit && compinit -u -d ~/.zcompdump\neval \"$(awsp init zsh)\"\nPS1='> '\n",
-    );
-    let t = Term::start(&h, &[], (120, 30), "zsh -i");
-    t.wait_for("the prompt", |s| s.lines().any(|l| l.starts_with('>')));
-    t.type_text("awsp prod-r");
-    t.key("Tab");
-    t.wait_for("the completed name", |s| s.contains("awsp prod-readonly"));
+    let compinit = "autoload -Uz compinit && compinit -u -d ~/.zcompdump\n";
+    let hook = "eval \"$(awsp init zsh)\"\n";
+    for zshrc in [format!("{compinit}{hook}"), format!("{hook}{compinit}")] {
+        let h = Home::new();
+        h.config(SSO_CONFIG);
+        h.write(".zshrc", &format!("{zshrc}PS1='> '\n"));
+        let t = Term::start(&h, &[], (120, 30), "zsh -i");
+        t.wait_for("the prompt", |s| s.lines().any(|l| l.starts_with('>')));
+        t.type_text("awsp prod-r");
+        t.key("Tab");
+        t.wait_for("the completed name", |s| s.contains("awsp prod-readonly"));
+        // Several candidates are listed with their account and role.
+        t.key("C-u");
+        t.type_text("awsp d");
+        t.key("Tab");
+        t.wait_for("the described list", |s| {
+            s.contains("dev-admin  -- 111111111111/AdministratorAccess")
+        });
+    }
 }
 
 /// PowerShell without pwsh: the exact code `use` and `clear` print, against golden files.
