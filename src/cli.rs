@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     after_help = "Set-up (once, in your shell's start-up file):
   bash:       eval \"$(awsp init bash)\"
   zsh:        eval \"$(awsp init zsh)\"
-  fish:       awsp init fish | source
+  fish:       command -q awsp; and awsp init fish | source
   PowerShell: Invoke-Expression (& awsp init powershell | Out-String)
 
 Then, through the shell function:
@@ -31,7 +31,7 @@ pub struct Cli {
 pub enum Command {
     /// Print the shell hook: the `awsp` function, completions and prompt helper
     #[command(
-        after_help = "Examples:\n  eval \"$(awsp init zsh)\"\n  awsp init fish | source\n  eval \"$(awsp init bash --cmd ap)\"   # call the function `ap` instead"
+        after_help = "Examples:\n  eval \"$(awsp init zsh)\"\n  command -q awsp; and awsp init fish | source\n  eval \"$(awsp init bash --cmd ap)\"   # call the function `ap` instead"
     )]
     Init(InitArgs),
     /// Print shell code that switches to a profile (the shell function evaluates it)
@@ -40,6 +40,9 @@ pub enum Command {
     )]
     Use(UseArgs),
     /// Print shell code that undoes a switch
+    #[command(
+        after_help = "Example (the shell function runs it as `awsp off`):\n  awsp clear --shell bash"
+    )]
     Clear(ShellArg),
     /// List every profile with its kind, account, role, region and token state
     #[command(
@@ -47,6 +50,7 @@ pub enum Command {
     )]
     List(ListArgs),
     /// Show which profile the environment selects now, and why
+    #[command(after_help = "Examples:\n  awsp current\n  awsp current --json | jq -r .region")]
     Current(JsonArg),
     /// Print the prompt segment (never fails, never writes stderr)
     #[command(
@@ -54,15 +58,25 @@ pub enum Command {
     )]
     Prompt(PromptArgs),
     /// Log in to a profile's SSO session (default: the active profile)
+    #[command(after_help = "Examples:\n  awsp login\n  awsp login prod-admin --force")]
     Login(LoginArgs),
     /// Show every SSO session, its time left and the profiles that use it
+    #[command(
+        after_help = "Examples:\n  awsp status\n  awsp status --json | jq '.[] | select(.state != \"valid\") | .login_command'"
+    )]
     Status(JsonArg),
     /// Run one command under a profile without touching the shell
-    #[command(after_help = "Example:\n  awsp exec prod -- aws s3 ls")]
+    #[command(
+        after_help = "Examples:\n  awsp exec prod -- aws s3 ls\n  awsp exec 222233334444 --no-login -- terraform plan"
+    )]
     Exec(ExecArgs),
     /// Explain what is wrong with the setup and how to fix it
+    #[command(
+        after_help = "Examples:\n  awsp doctor\n  awsp doctor --json | jq '.[] | select(.severity == \"error\")'"
+    )]
     Doctor(JsonArg),
     /// Start a sandbox shell with example profiles (no AWS account needed)
+    #[command(after_help = "Example:\n  awsp demo        # `exit` leaves and removes the sandbox")]
     Demo(DemoArgs),
     /// Completion candidates for the shell hooks
     #[command(name = "__complete", hide = true)]
@@ -220,6 +234,15 @@ pub fn prompt_args(mut args: impl Iterator<Item = OsString>) -> Option<PromptArg
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_subcommand_has_an_example() {
+        use clap::CommandFactory;
+        for sub in Cli::command().get_subcommands().filter(|c| !c.is_hide_set()) {
+            let after = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(after.contains("Example"), "`awsp {}` has no example", sub.get_name());
+        }
+    }
 
     /// The fast path either declines or agrees with clap.
     #[test]

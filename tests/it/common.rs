@@ -227,6 +227,15 @@ impl Run {
     }
 }
 
+/// Says that a test skipped some of its scenarios, and why, where a person sees it: on the
+/// process's stderr itself, which the test harness does not capture (it captures only what
+/// `print!` and `eprint!` write), so `cargo test` shows it without `--nocapture`.
+pub fn skip(why: &str) {
+    use std::io::Write;
+    let test = std::thread::current().name().unwrap_or("?").to_string();
+    let _ = writeln!(std::io::stderr(), "SKIP ({test}): {why}");
+}
+
 /// Whether a shell can be tested here. In CI every shell but pwsh must exist; elsewhere a
 /// missing one is skipped with the reason printed.
 pub fn have_shell(shell: &str) -> bool {
@@ -239,7 +248,7 @@ pub fn have_shell(shell: &str) -> bool {
         if std::env::var("CI").is_ok_and(|v| v == "true") && shell != "pwsh" {
             panic!("{shell} is not installed; .ci/run must install it");
         }
-        eprintln!("SKIP: {shell} is not on PATH; its scenarios did not run");
+        skip(&format!("{shell} is not on PATH; its scenarios did not run"));
     }
     found
 }
@@ -385,7 +394,7 @@ pub fn have_tmux() -> bool {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("tmux is not installed; .ci/run must install it");
         }
-        eprintln!("SKIP: tmux is not on PATH; the picker scenarios did not run");
+        skip("tmux is not on PATH; the terminal scenarios did not run");
     }
     found && have_shell("bash")
 }

@@ -319,6 +319,29 @@ shell_test!(pwsh fn sourcing_under_strict_settings_prints_nothing(sh) {
     assert!(r.stdout.ends_with("dev-admin\n"), "{sh}: {}", r.stdout);
 });
 
+shell_test!(
+    /// The start-up line the README gives, with no `awsp` on PATH: the shell starts, and
+    /// says so in one line at most (fish: none).
+    fn startup_line_is_quiet_without_the_binary(sh) {
+    let h = Home::new();
+    let line = match sh {
+        "fish" => "command -q awsp; and awsp init fish | source; echo started",
+        "zsh" => "eval \"$(awsp init zsh)\"; echo started",
+        _ => "eval \"$(awsp init bash)\"; echo started",
+    };
+    let args: &[&str] = match sh {
+        "bash" => &["--norc", "-c"],
+        "zsh" => &["-f", "-c"],
+        _ => &["--no-config", "-c"],
+    };
+    let mut c = std::process::Command::new(sh);
+    c.args(args).arg(line).env_clear().envs(h.base_env()).env("PATH", "/usr/bin:/bin");
+    let r = Run::from(c.output().unwrap());
+    assert_eq!(r.stdout, "started\n", "{sh}: {}", r.stderr);
+    let most = if sh == "fish" { 0 } else { 1 };
+    assert!(r.stderr.lines().count() <= most, "{sh}: {}", r.stderr);
+});
+
 shell_test!(fn hook_survives_a_missing_binary(sh) {
     let h = Home::new();
     // Render the hook, then remove the binary from PATH: start-up must still succeed.

@@ -1,6 +1,7 @@
 //! The AWS-written suites under ../shared/spec. They fail when CI=true and the folder is
 //! missing; elsewhere they skip with a printed reason.
 
+use crate::common::skip;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,10 +22,10 @@ fn spec_dir() -> Option<PathBuf> {
             dir.display()
         );
     }
-    eprintln!(
-        "SKIP: {} not found; the AWS spec suites did not run",
+    skip(&format!(
+        "{} not found; the AWS spec suites did not run",
         dir.display()
-    );
+    ));
     None
 }
 
