@@ -1,4 +1,6 @@
-# awsp shell integration for fish. Load it with:  awsp init fish | source
+# awsp shell integration for fish. Load it with:
+#   command -q awsp; and awsp init fish | source
+# (the `command -q` keeps fish quiet at start-up when the binary is not installed).
 
 # `__CMD__ NAME`, `__CMD__ -`, `__CMD__ off` and bare `__CMD__` switch this shell; every
 # other subcommand runs the binary as it is. The binary prints shell code on stdout and
@@ -28,7 +30,8 @@ function __CMD__ --description 'Switch AWS profiles'
     return 0
 end
 
-# Completion: the binary completes profile names, subcommands and flags.
+# Completion: the binary completes profile names, subcommands and flags; fish shows the
+# description after a tab (a profile's account and role).
 complete -c __CMD__ -f -a '(command awsp __complete fish -- (commandline -opc) (commandline -ct))'
 
 # Prompt segment. Call `awsp_prompt` from fish_prompt or fish_right_prompt:
