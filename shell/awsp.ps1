@@ -43,8 +43,11 @@ Register-ArgumentCompleter -Native -CommandName '__CMD__' -ScriptBlock {
     $line = $commandAst.Extent.Text
     $upto = $cursorPosition - $commandAst.Extent.StartOffset
     if ($upto -lt $line.Length) { $line = $line.Substring(0, [Math]::Max(0, $upto)) }
+    # A line `NAME<TAB>ABOUT` carries a description (a profile's account and role).
     & $bin __complete powershell -- $line 2>$null | ForEach-Object {
-        [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+        $name, $about = $_ -split "`t", 2
+        if (-not $about) { $about = $name }
+        [System.Management.Automation.CompletionResult]::new($name, $name, 'ParameterValue', $about)
     }
 }
 
