@@ -171,7 +171,9 @@ pub fn create(root: &Path) -> Result<PathBuf> {
     )?;
     write(
         &home.join(".config/fish/config.fish"),
-        "awsp init fish | source\nfunction fish_right_prompt; awsp_prompt; end\n",
+        "command -q awsp; and awsp init fish | source\n\
+         function fish_prompt; printf '(awsp demo) %s > ' (prompt_pwd); end\n\
+         function fish_right_prompt; awsp_prompt; end\n",
     )?;
     Ok(home)
 }

@@ -218,6 +218,29 @@ fn missing_files_are_normal() {
     assert_eq!(r.stdout.trim(), "[]");
 }
 
+/// The demo's fish prompt carries the `(awsp demo)` marker, as bash's and zsh's do.
+#[test]
+fn demo_fish_prompt_says_it_is_the_demo() {
+    if !have_shell("fish") {
+        return;
+    }
+    let h = Home::new();
+    let home = h.run(&["demo", "--print-home"], &[]).expect(0).stdout;
+    let home = home.trim();
+    let out = std::process::Command::new("fish")
+        .args(["-c", "fish_prompt"])
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", format!("{home}/bin:/usr/bin:/bin"))
+        .output()
+        .unwrap();
+    // `--print-home` leaves the sandbox for the caller to remove: the printed directory.
+    assert!(home.contains("awsp-demo-"), "{home}");
+    let _ = std::fs::remove_dir_all(home);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.starts_with("(awsp demo) "), "{shown:?} {}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn demo_runs_a_sandbox_shell_and_removes_it() {
     if !have_shell("bash") {
