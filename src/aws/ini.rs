@@ -9,6 +9,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub mod cli;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileKind {
     Config,
@@ -199,6 +201,8 @@ pub struct Warning {
     pub loc: Loc,
     pub kind: WarningKind,
     pub message: String,
+    /// For [`WarningKind::IgnoredSection`]: the name between the brackets, trimmed.
+    pub section: Option<String>,
 }
 
 /// What a [`Warning`] is about. The first three land in [`ParsedFile::warnings`], the rest
@@ -222,6 +226,20 @@ pub enum WarningKind {
     DefaultTwice,
     /// `key: value`, which the AWS CLI accepts and the SDKs reject.
     ColonSeparator,
+    /// `a:b = c`: the SDKs read key `a:b`, the AWS CLI splits at the `:` (key `a`).
+    ColonInKey,
+}
+
+/// A section header the AWS CLI reads differently from the SDKs; recorded only then.
+#[derive(Clone, Debug)]
+pub struct CliHeader {
+    pub loc: Loc,
+    /// The name between the brackets as the AWS CLI takes it.
+    pub raw: String,
+    /// What the SDKs read there ([`cli::Named::Other`]: nothing, the section is ignored).
+    pub sdk: cli::Named,
+    /// What the AWS CLI reads there.
+    pub cli: cli::Named,
 }
 
 #[derive(Clone, Debug)]
@@ -246,6 +264,12 @@ pub struct ParsedFile {
     pub cli_differences: Vec<Warning>,
     /// With [`Skip::Names`]: the profiles [`parse_only`] skipped, by name, once per header.
     pub skipped: Vec<String>,
+    /// The headers the AWS CLI reads as another section than the SDKs do.
+    pub cli_headers: Vec<CliHeader>,
+    /// `[DEFAULT]` (exactly that case), whose keys the AWS CLI applies to every section of
+    /// the file that does not set them; the SDKs ignore it in the config file and read a
+    /// profile named `DEFAULT` in the credentials file.
+    pub cli_default: Option<Section>,
 }
 
 /// The error for a file that starts with a byte-order mark. Neither the SDKs nor the AWS
@@ -327,6 +351,9 @@ enum Target {
     Ignored,
     /// A profile the caller did not ask for: its lines are skipped unread.
     Skipped,
+    /// `[DEFAULT]`: kept for the AWS CLI's view, and as profile `DEFAULT` too when
+    /// `profile` (the credentials file, when the caller wants that profile).
+    Default { profile: bool },
 }
 
 /// What an indented line continues.
@@ -479,6 +506,7 @@ impl<'k> Parser<'k> {
                     loc: bare.locs[0].clone(),
                     kind: WarningKind::DefaultTwice,
                     message: "both `[default]` and `[profile default]` exist: the SDKs use `[profile default]`, the AWS CLI the later one".into(),
+                    section: None,
                 });
             } else {
                 out.profiles.insert("default".into(), bare);
@@ -523,6 +551,17 @@ impl<'k> Parser<'k> {
             let slot = first.bare_default.get_or_insert_with(Section::default);
             slot.merge(shift(bare));
         }
+        if let Some(d) = rest.cli_default {
+            let slot = first.out.cli_default.get_or_insert_with(Section::default);
+            slot.merge(shift(d));
+        }
+        first
+            .out
+            .cli_headers
+            .extend(rest.cli_headers.into_iter().map(|mut h| {
+                h.loc.line += by;
+                h
+            }));
         let out = &mut first.out;
         for (list, more) in [
             (&mut out.warnings, rest.warnings),
@@ -556,6 +595,13 @@ impl<'k> Parser<'k> {
             Some(Target::Profile(n)) => self.out.profiles.entry(n).or_default(),
             Some(Target::Session(n)) => self.out.sso_sessions.entry(n).or_default(),
             Some(Target::BareDefault) => self.bare_default.get_or_insert_with(Section::default),
+            Some(Target::Default { profile }) => {
+                if profile {
+                    let p = self.out.profiles.entry("DEFAULT".into()).or_default();
+                    p.merge(section.clone());
+                }
+                self.out.cli_default.get_or_insert_with(Section::default)
+            }
             Some(Target::Ignored | Target::Skipped) | None => return,
         };
         slot.merge(section);
@@ -587,7 +633,8 @@ impl<'k> Parser<'k> {
         let Some(inner) = head.strip_suffix(']') else {
             return Err(self.err("Section definition must end with ']'"));
         };
-        let name = inner[1..].trim();
+        let written = &inner[1..];
+        let name = written.trim();
         let (target, section) = (self.target.take(), std::mem::take(&mut self.section));
         self.flush(target, section);
         let loc = self.loc();
@@ -600,13 +647,48 @@ impl<'k> Parser<'k> {
             }
             Target::Skipped
         };
-        let target = match section_target(name, self.kind, &loc, &mut self.out) {
+        let sdk = section_target(name, self.kind, &loc, &mut self.out);
+        // The AWS CLI reads a header written exactly `[NAME]` as the SDKs do, unless the
+        // SDKs ignore it or it is `[DEFAULT]`: only the others are worth its rules.
+        let exact = head.len() == line.len() && written.len() == name.len();
+        let cli = (!exact || matches!(sdk, Target::Ignored) || name == "DEFAULT")
+            .then(|| cli::header_name(line))
+            .flatten()
+            .map(|raw| (raw, cli::named(self.kind, raw)));
+        let cli_default = matches!(cli, Some((_, cli::Named::Defaults)));
+        if let Some((raw, cli)) = cli {
+            let sdk = match &sdk {
+                Target::Profile(p) => cli::Named::Profile(p.clone()),
+                Target::BareDefault => cli::Named::Profile("default".into()),
+                Target::Session(s) => cli::Named::Session(s.clone()),
+                _ => cli::Named::Other,
+            };
+            if sdk != cli {
+                self.out.cli_headers.push(CliHeader {
+                    loc: loc.clone(),
+                    raw: raw.to_string(),
+                    sdk,
+                    cli,
+                });
+            }
+        }
+        let target = match sdk {
+            Target::Profile(p) if cli_default => Target::Default {
+                profile: (self.keep)(&p),
+            },
+            _ if cli_default => Target::Default { profile: false },
             Target::Profile(p) if !(self.keep)(&p) => skipped(p, &mut self.out),
             Target::BareDefault if !(self.keep)("default") => {
                 skipped("default".into(), &mut self.out)
             }
             t => t,
         };
+        if let Target::Default { profile: false } = target
+            && self.kind == FileKind::Credentials
+            && names
+        {
+            self.out.skipped.push("DEFAULT".into());
+        }
         self.jumping = !self.skip.checks() && matches!(target, Target::Skipped);
         self.target = Some(target);
         Ok(())
@@ -678,6 +760,7 @@ impl<'k> Parser<'k> {
                         loc,
                         kind: WarningKind::InvalidSubPropertyName,
                         message,
+                        section: None,
                     });
                 }
             }
@@ -698,6 +781,7 @@ impl<'k> Parser<'k> {
                     message:
                         "`key: value` is accepted by the AWS CLI but rejected by the SDKs; use `=`"
                             .into(),
+                    section: None,
                 });
             }
             return Err(self.err("Expected an '=' sign defining a property"));
@@ -718,6 +802,21 @@ impl<'k> Parser<'k> {
             return Ok(());
         }
         let ignored = matches!(t, Target::Ignored);
+        if !ignored && key.contains(':') {
+            // Python's parser splits a line at its first `=` or `:`.
+            self.out.cli_differences.push(Warning {
+                loc: self.loc(),
+                kind: WarningKind::ColonInKey,
+                message: match quotable(self.kind, key) {
+                    Some(key) => format!(
+                        "the SDKs read a key `{key}`, but the AWS CLI splits the line at the first `:` and reads key `{}`",
+                        key.split(':').next().unwrap_or("").trim()
+                    ),
+                    None => "the SDKs read this line's key up to `=`, but the AWS CLI splits it at the first `:`".into(),
+                },
+                section: None,
+            });
+        }
         let (value, had_comment) = strip_value_comment(v.trim());
         if had_comment {
             self.out.cli_differences.push(Warning {
@@ -729,6 +828,7 @@ impl<'k> Parser<'k> {
                     ),
                     None => "the AWS CLI keeps the comment as part of this line's value; the SDKs strip it".into(),
                 },
+                section: None,
             });
         }
         if ignored {
@@ -743,6 +843,7 @@ impl<'k> Parser<'k> {
                     Some(key) => format!("property `{key}` has an invalid name and is ignored"),
                     None => "a property on this line has an invalid name and is ignored (the line is not shown: it may hold a secret)".into(),
                 },
+                section: None,
             });
             self.open = Open::IgnoredProperty;
             return Ok(());
@@ -758,6 +859,7 @@ impl<'k> Parser<'k> {
                 loc: self.loc(),
                 kind: WarningKind::DuplicateKey,
                 message: format!("`{key}` is set twice in one section: the SDKs keep the last one, the AWS CLI fails"),
+                section: None,
             });
         }
         self.open = Open::Property(at);
@@ -766,19 +868,29 @@ impl<'k> Parser<'k> {
 }
 
 fn section_target(name: &str, kind: FileKind, loc: &Loc, out: &mut ParsedFile) -> Target {
-    let mut ignore = |why: String| {
+    classify(name, kind).unwrap_or_else(|why| {
         out.warnings.push(Warning {
             loc: loc.clone(),
             kind: WarningKind::IgnoredSection,
             message: why,
+            section: Some(name.to_string()),
         });
         Target::Ignored
-    };
+    })
+}
+
+/// What the SDKs make of a section named `name` (trimmed); `Err` says why they ignore it.
+fn classify(name: &str, kind: FileKind) -> std::result::Result<Target, String> {
     let (target, bare): (fn(String) -> Target, &str) = match kind {
         FileKind::Credentials => (Target::Profile, name),
         FileKind::Config => {
             if name == "default" {
-                return Target::BareDefault;
+                return Ok(Target::BareDefault);
+            }
+            // `[DEFAULT]` is no profile to the SDKs either; what the AWS CLI makes of it is
+            // recorded by the caller.
+            if name == "DEFAULT" {
+                return Ok(Target::Ignored);
             }
             let split = |prefix: &str| {
                 name.strip_prefix(prefix)
@@ -790,26 +902,107 @@ fn section_target(name: &str, kind: FileKind, loc: &Loc, out: &mut ParsedFile) -
             } else if let Some(rest) = split("sso-session") {
                 (Target::Session, rest)
             } else if name == "profile" || name == "sso-session" {
-                return ignore(format!("section `[{name}]` has no name and is ignored"));
+                return Err(format!("section `[{name}]` has no name and is ignored"));
+            } else if let Some(m) = meant(kind, name) {
+                return Err(format!(
+                    "section `[{name}]` is ignored: did you mean `{}`?",
+                    m.header
+                ));
             } else {
-                return ignore(format!(
-                    "section `[{name}]` is ignored: in the config file write `[profile {name}]`"
+                return Err(format!(
+                    "section `[{name}]` is ignored: a config-file profile is written `[profile NAME]`"
                 ));
             }
         }
     };
     if is_valid_name(bare) {
-        target(bare.to_string())
+        Ok(target(bare.to_string()))
     } else {
         let hint = if kind == FileKind::Credentials && name.starts_with("profile ") {
             " (the credentials file uses bare `[NAME]`, without `profile`)"
         } else {
             " (allowed: A-Z a-z 0-9 _ - / . % @ : +)"
         };
-        ignore(format!(
+        Err(format!(
             "section `[{name}]` has an invalid name and is ignored{hint}"
         ))
     }
+}
+
+/// What the SDKs read from a line that opens a section: a profile, an sso-session, or
+/// [`cli::Named::Other`] for a section they ignore; `None` when the line is no header they
+/// accept.
+pub fn sdk_reading(kind: FileKind, line: &str) -> Option<cli::Named> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if !line.starts_with('[') {
+        return None;
+    }
+    let cut = line.find(['#', ';']).unwrap_or(line.len());
+    let inner = line[..cut].trim_end().strip_suffix(']')?;
+    Some(match classify(inner[1..].trim(), kind) {
+        Ok(Target::Profile(p)) => cli::Named::Profile(p),
+        Ok(Target::BareDefault) => cli::Named::Profile("default".into()),
+        Ok(Target::Session(s)) => cli::Named::Session(s),
+        _ => cli::Named::Other,
+    })
+}
+
+/// The header a section the SDKs ignore was most likely meant to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Meant {
+    /// E.g. `[profile x]`.
+    pub header: String,
+    /// The profile (or sso-session) it would open.
+    pub name: String,
+    pub session: bool,
+}
+
+/// For a section the SDKs ignore (its name trimmed): the header it was most likely meant
+/// to be. `[profle x]` or `[Profile x]` → `[profile x]`, `[sso-sesion s]` →
+/// `[sso-session s]`, `[x]` in the config file → `[profile x]`, `[profile "x"]` →
+/// `[profile x]`, `[profile x]` in the credentials file → `[x]`.
+pub fn meant(kind: FileKind, name: &str) -> Option<Meant> {
+    let unquote = |s: &str| {
+        let words = cli::shlex_split(s)?;
+        match words.as_slice() {
+            [one] if is_valid_name(one) => Some(one.clone()),
+            _ => None,
+        }
+    };
+    let (word, rest) = match name.split_once([' ', '\t']) {
+        Some((w, r)) => (w, r.trim()),
+        None => (name, ""),
+    };
+    if kind == FileKind::Credentials {
+        let rest = if word == "profile" { unquote(rest)? } else { unquote(name)? };
+        return (rest != name).then(|| Meant {
+            header: format!("[{rest}]"),
+            name: rest,
+            session: false,
+        });
+    }
+    if rest.is_empty() {
+        // `[x]`: a profile without its prefix (but not a prefix without a name).
+        let near_prefix = !crate::suggest::closest(word, ["profile", "sso-session"].into_iter()).is_empty();
+        return (is_valid_name(word) && word != "DEFAULT" && !near_prefix).then(|| Meant {
+            header: format!("[profile {word}]"),
+            name: word.to_string(),
+            session: false,
+        });
+    }
+    let rest = unquote(rest)?;
+    let prefix = match word {
+        "profile" | "sso-session" => word,
+        _ => {
+            let near = crate::suggest::closest(word, ["profile", "sso-session"].into_iter());
+            near.first().map(|p| if p == "profile" { "profile" } else { "sso-session" })?
+        }
+    };
+    Some(Meant {
+        header: format!("[{prefix} {rest}]"),
+        name: rest,
+        session: prefix == "sso-session",
+    })
 }
 
 /// The offset of the next line that opens a section (`[` in column 0), or the end. `[` is
@@ -843,6 +1036,8 @@ fn plain_profile_header(text: &str, pos: usize, kind: FileKind) -> Option<(&str,
     let inner = line.strip_prefix('[')?.strip_suffix(']')?;
     let name = match kind {
         FileKind::Config => inner.strip_prefix("profile ")?,
+        // `[DEFAULT]` is also the AWS CLI's defaults, kept whoever asks.
+        FileKind::Credentials if inner == "DEFAULT" => return None,
         FileKind::Credentials => inner,
     };
     is_valid_name(name).then_some((name, pos + len + 1))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::ini::{self, FileKind, Keep, Loc, ParsedFile, Props, Section, Skip, Warning};
+use super::ini::{self, CliHeader, FileKind, Keep, Loc, ParsedFile, Props, Section, Skip, Warning};
 use super::sso::{self, TokenKey, TokenState};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -41,6 +41,28 @@ pub struct Config {
     pub sso_sessions: BTreeMap<String, Section>,
     pub warnings: Vec<Warning>,
     pub cli_differences: Vec<Warning>,
+    /// Both files' headers that the AWS CLI reads as another section than the SDKs do.
+    pub cli_headers: Vec<CliHeader>,
+    /// Each file's `[DEFAULT]` (config, credentials): keys the AWS CLI applies to every
+    /// section of that file.
+    pub cli_defaults: [Option<Section>; 2],
+}
+
+/// How the AWS CLI reads a profile where that differs from the SDKs' reading.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CliView {
+    /// The AWS CLI finds no profile by this name: "The config profile (NAME) could not be
+    /// found".
+    pub missing: bool,
+    /// This profile's headers the AWS CLI reads as another section, with the name it
+    /// reads there.
+    pub hidden: Vec<(Loc, String)>,
+    /// Settings the AWS CLI takes from a `[DEFAULT]` section, which the SDKs do not: key,
+    /// value, where written. They fill in keys the profile does not set, and a
+    /// credentials file's override the config file's.
+    pub from_default: Vec<(String, String, Loc)>,
+    /// The region the AWS CLI uses.
+    pub region: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -438,6 +460,9 @@ impl Config {
         out.warnings.extend(credentials.warnings);
         out.cli_differences = config.cli_differences;
         out.cli_differences.extend(credentials.cli_differences);
+        out.cli_headers = config.cli_headers;
+        out.cli_headers.extend(credentials.cli_headers);
+        out.cli_defaults = [config.cli_default, credentials.cli_default];
         out
     }
 
@@ -544,6 +569,97 @@ impl Config {
             }
             return f.sso_start_url.map(|u| TokenKey::StartUrl(u.to_string()));
         }
+    }
+
+    /// How the AWS CLI reads profile `name`, or `None` when it reads it as the SDKs do
+    /// (or there is no such profile). Python's parser, which the CLI reads the files with,
+    /// applies a `[DEFAULT]` section's keys to every section of its file, and botocore
+    /// names a section only from the exact text between the brackets (`[ profile x ]` is
+    /// no profile, `[ x ]` in the credentials file a profile named ` x `).
+    pub fn cli_view(&self, name: &str) -> Option<CliView> {
+        if self.cli_headers.is_empty() && self.cli_defaults.iter().all(Option::is_none) {
+            return None;
+        }
+        let raw = self.profiles.get(name)?;
+        let in_file = |loc: &Loc, file: usize| {
+            *loc.file == *[&self.config_path, &self.credentials_path][file]
+        };
+        let reads_as_this = |h: &CliHeader| h.cli == ini::cli::Named::Profile(name.to_string());
+        let mut view = CliView::default();
+        for loc in &raw.locs {
+            if let Some(h) = self.cli_headers.iter().find(|h| h.loc == *loc && !reads_as_this(h)) {
+                view.hidden.push((loc.clone(), h.raw.clone()));
+            }
+        }
+        // The AWS CLI reads this profile from a file when one of its headers there is read
+        // as it, or another header (one the SDKs ignore) is.
+        let seen = |file: usize| {
+            raw.locs
+                .iter()
+                .any(|l| in_file(l, file) && !view.hidden.iter().any(|(h, _)| h == l))
+                || self
+                    .cli_headers
+                    .iter()
+                    .any(|h| in_file(&h.loc, file) && reads_as_this(h))
+        };
+        let seen = [seen(0), seen(1)];
+        view.missing = !seen[0] && !seen[1];
+        // A property the AWS CLI reads: not under a hidden header (the header above it).
+        let visible = |p: &ini::Property| {
+            let header = raw
+                .locs
+                .iter()
+                .filter(|l| l.file == p.loc.file && l.line <= p.loc.line)
+                .max_by_key(|l| l.line);
+            header.is_none_or(|h| !view.hidden.iter().any(|(l, _)| l == h))
+        };
+        let own = |key: &str, file: usize| {
+            raw.props
+                .get(key)
+                .filter(|p| in_file(&p.loc, file) && visible(p))
+        };
+        // Credentials first: the CLI lays that file's values over the config file's.
+        let mut keys: Vec<&str> = Vec::new();
+        for d in self.cli_defaults.iter().flatten() {
+            keys.extend(d.props.iter().map(|(k, _)| k));
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            for file in [1, 0] {
+                if !seen[file] {
+                    continue;
+                }
+                if own(key, file).is_some() {
+                    break;
+                }
+                let fallback = self.cli_defaults[file].as_ref().and_then(|d| d.props.get(key));
+                if let Some(p) = fallback {
+                    let shown = match &p.value {
+                        ini::Value::Text(t) => ini::redact(key, t),
+                        ini::Value::Sub(m) => format!("({} sub-properties)", m.len()),
+                    };
+                    view.from_default.push((key.to_string(), shown, p.loc.clone()));
+                    break;
+                }
+            }
+        }
+        view.region = [1, 0]
+            .into_iter()
+            .filter(|&f| seen[f])
+            .find_map(|f| {
+                own("region", f)
+                    .or_else(|| self.cli_defaults[f].as_ref().and_then(|d| d.props.get("region")))
+                    .and_then(|p| p.value.as_text())
+            })
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        let sdk_region = raw.get("region").filter(|r| !r.is_empty());
+        let same = !view.missing
+            && view.hidden.is_empty()
+            && view.from_default.is_empty()
+            && view.region.as_deref() == sdk_region;
+        (!same).then_some(view)
     }
 
     /// Where a profile's property was written, for `current` and the preview.
@@ -706,6 +822,63 @@ mod tests {
         std::fs::write(dir.join(".aws/config"), "[profile a]\n[default]\n").unwrap();
         assert_eq!(Config::load_names(&env).unwrap(), ["a", "creds", "default"]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Both files, with their own names, as a load gives them.
+    fn files(config: &str, credentials: &str) -> Config {
+        let f = |t: &str, k, n: &str| ini::parse(t, k, Arc::new(n.into())).unwrap();
+        let mut c = Config::merge(
+            f(config, FileKind::Config, "cfg"),
+            f(credentials, FileKind::Credentials, "cred"),
+        );
+        c.config_path = "cfg".into();
+        c.credentials_path = "cred".into();
+        c
+    }
+
+    /// Python's `RawConfigParser` (the AWS CLI's reader) gives every section the keys of
+    /// `[DEFAULT]` it does not set, and lists no `DEFAULT` section; botocore names a
+    /// section from the exact text between the brackets.
+    #[test]
+    fn what_the_cli_reads() {
+        let c = files(
+            "[ profile sp ]\nregion = us-east-1\n\
+             [DEFAULT]\nregion = eu-west-1\noutput = json\n\
+             [profile a]\n\
+             [profile b]\nregion = us-east-1\n\
+             [profile c]\nregion = us-east-1\n\
+             [profile d]\nregion = x\n[ profile d ]\noutput = text\n",
+            "[DEFAULT]\nregion = ap-south-1\n[c]\naws_access_key_id = AKIAEXAMPLE\n",
+        );
+        assert_eq!(
+            c.names().collect::<Vec<_>>(),
+            ["DEFAULT", "a", "b", "c", "d", "sp"]
+        );
+        let sp = c.cli_view("sp").unwrap();
+        assert!(sp.missing);
+        assert_eq!(sp.hidden[0].0.line, 1);
+        assert_eq!(sp.hidden[0].1, " profile sp ");
+        assert!(c.cli_view("DEFAULT").unwrap().missing);
+        let a = c.cli_view("a").unwrap();
+        assert!(!a.missing);
+        assert_eq!(a.region.as_deref(), Some("eu-west-1"));
+        let keys: Vec<&str> = a.from_default.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(keys, ["output", "region"]);
+        // Its own region, and `output` from `[DEFAULT]`.
+        let b = c.cli_view("b").unwrap();
+        assert_eq!(b.region.as_deref(), Some("us-east-1"));
+        assert_eq!(b.from_default.len(), 1);
+        // The credentials file's `[DEFAULT]` overrides the config file's own value.
+        let cv = c.cli_view("c").unwrap();
+        assert_eq!(cv.region.as_deref(), Some("ap-south-1"));
+        assert_eq!(c.resolve("c").unwrap().region.as_deref(), Some("us-east-1"));
+        // One header read, one not: found, without what the other holds.
+        let d = c.cli_view("d").unwrap();
+        assert!(!d.missing);
+        assert_eq!(d.hidden.len(), 1);
+        assert!(d.from_default.iter().any(|(k, v, _)| k == "output" && v == "json"));
+        // Nothing to say when both read the files alike.
+        assert!(files("[profile a]\nregion = x\n", "").cli_view("a").is_none());
     }
 
     #[test]

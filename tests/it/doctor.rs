@@ -156,11 +156,14 @@ fn sso_session_naming_no_block() {
     assert_eq!(all.len(), 2, "{}", r.raw);
     assert_eq!(all[0]["severity"], "error");
     loc_ends(all[0], ".aws/config:2");
+    // The AWS CLI's own words for it (botocore and `aws sso login` alike).
     assert!(
         all[0]["message"]
             .as_str()
             .unwrap()
-            .contains("Missing the following required SSO configuration values"),
+            .contains("\"The specified sso-session does not exist: \"acme-corp\"\""),
+        "{}",
+        r.raw
     );
     // A near miss names the block that exists; otherwise the block to add.
     fix_has(all[0], "sso_session = acme");
@@ -629,4 +632,188 @@ fn through_the_shell_after_a_real_switch() {
         r.stdout,
         r.stderr
     );
+}
+
+fn message(f: &Value) -> &str {
+    f["message"].as_str().unwrap()
+}
+
+/// Python's `configparser` (the AWS CLI's reader) names a section by the exact text
+/// between `[` and the last `]`, and botocore takes a config-file section as a profile only
+/// when that text starts with `profile`; the SDKs trim it.
+#[test]
+fn sections_the_cli_does_not_read_as_the_sdks_do() {
+    let h = healthy();
+    h.config(
+        "[ profile sp ]\nregion = us-east-1\n\
+         [profile a] # see [notes]\nregion = us-east-1\n\
+         [profile b]\n[profile  b]\noutput = json\n\
+         [ sso-session s ]\nsso_start_url = https://s.awsapps.com/start\nsso_region = us-east-1\n\
+         [services s3-local]\n[plugins]\n",
+    );
+    h.credentials("[ spaced ]\naws_access_key_id = AKIAEXAMPLEKEY123456\n");
+    std::fs::set_permissions(h.path(".aws/credentials"), std::fs::Permissions::from_mode(0o600))
+        .unwrap();
+    let r = doctor(&h, &SWITCHED);
+    let missed = r.all("cli-misses-section");
+    assert_eq!(missed.len(), 4, "{}", r.raw);
+    loc_ends(missed[0], ".aws/config:1");
+    assert!(message(missed[0]).contains("\"The config profile (sp) could not be found\""));
+    fix_has(missed[0], "write `[profile sp]`");
+    // A `]` in the comment: the CLI's name runs to the last `]`.
+    loc_ends(missed[1], ".aws/config:3");
+    assert!(message(missed[1]).contains("`profile a] # see [notes`"), "{}", r.raw);
+    fix_has(missed[1], "keep `]` out of the comment");
+    loc_ends(missed[2], ".aws/config:8");
+    assert!(message(missed[2]).contains("The specified sso-session does not exist: \"s\""));
+    loc_ends(missed[3], ".aws/credentials:1");
+    assert!(message(missed[3]).contains("a profile named ` spaced `"), "{}", r.raw);
+    fix_has(missed[3], "write `[spaced]`");
+    // Two spellings of one profile: the SDKs merge them, the CLI keeps the later one.
+    let twice = r.one("duplicate-section");
+    assert_eq!(twice["severity"], "warning");
+    loc_ends(twice, ".aws/config:6");
+    assert!(message(twice).contains("keeps only the settings of the later one"));
+    // `[services …]` and `[plugins]` are the CLI's own sections, no profile to anyone.
+    r.lacks("ignored-section");
+}
+
+/// `[DEFAULT]` (that case only) is `configparser`'s defaults section: no section of its
+/// own, its keys given to every other section of the file, and allowed more than once
+/// (but not the same key twice).
+#[test]
+fn default_section() {
+    let h = healthy();
+    h.config(
+        "[DEFAULT]\nregion = eu-west-1\n[profile a]\n[DEFAULT]\noutput = json\n[Default]\nx = 1\n",
+    );
+    h.credentials("[DEFAULT]\nregion = ap-south-1\n[keys]\naws_access_key_id = AKIAEXAMPLEKEY123456\n");
+    std::fs::set_permissions(h.path(".aws/credentials"), std::fs::Permissions::from_mode(0o600))
+        .unwrap();
+    let r = doctor(&h, &SWITCHED);
+    let d = r.all("cli-default-section");
+    assert_eq!(d.len(), 2, "{}", r.raw);
+    loc_ends(d[0], ".aws/config:1");
+    assert!(message(d[0]).contains("the SDKs ignore it"));
+    assert!(message(d[0]).contains("`region`, `output`"), "{}", r.raw);
+    // The old advice, `[profile DEFAULT]`, would change what the CLI reads.
+    assert!(!d[0]["fix"].as_str().unwrap().starts_with("write `[profile DEFAULT]`"));
+    loc_ends(d[1], ".aws/credentials:1");
+    assert!(message(d[1]).contains("a profile named `DEFAULT`"));
+    fix_has(d[1], "[default]");
+    r.lacks("duplicate-section");
+    r.lacks("duplicate-key");
+    // `[Default]` is an ordinary section: ignored by both.
+    loc_ends(r.one("ignored-section"), ".aws/config:6");
+    // The same key in two `[DEFAULT]` blocks: Python's DuplicateOptionError.
+    h.config("[DEFAULT]\nregion = a\n[profile a]\n[DEFAULT]\nregion = b\n");
+    let r = doctor(&h, &SWITCHED);
+    let f = r.one("duplicate-key");
+    loc_ends(f, ".aws/config:5");
+    assert!(message(f).contains("the SDKs ignore `[DEFAULT]`"));
+}
+
+/// Lines Python's parser reads and the SDKs' grammar rejects: the SDKs (and awsp) stop
+/// at the first, so each gets a file of its own.
+#[test]
+fn lines_the_cli_reads_and_the_sdks_reject() {
+    let h = healthy();
+    let cases = [
+        ("[profile a] trailing\nregion = x\n", 1, "header of section `[profile a]`", "delete the text after `]`"),
+        ("[profile a]\n  [profile b]\nregion = x\n", 2, "header of section `[profile b]`", "indentation before `[`"),
+        ("[profile a]\n\tregion = us-east-1\n", 2, "the property `region`", "remove the indentation"),
+        ("[profile a#b]\nregion = x\n", 1, "header of section `[profile a#b]`", "take the `#`"),
+    ];
+    for (text, line, reads, fix) in cases {
+        h.config(text);
+        let r = doctor(&h, &SWITCHED);
+        let f = r.one("cli-reads-rejected-line");
+        assert_eq!(f["severity"], "error");
+        loc_ends(f, &format!(".aws/config:{line}"));
+        assert!(message(f).contains(reads), "{text:?}: {}", r.raw);
+        assert!(message(f).contains("reads the whole file"), "{text:?}: {}", r.raw);
+        assert!(message(f).contains("the SDKs (and awsp) reject the file"), "{}", r.raw);
+        fix_has(f, fix);
+        r.lacks("parse-error");
+    }
+    // A line both refuse is a plain parse error, and says so.
+    h.config("[profile a]\nregion\n");
+    let r = doctor(&h, &SWITCHED);
+    assert!(message(r.one("parse-error")).contains("the AWS CLI rejects this line too"));
+    r.lacks("cli-reads-rejected-line");
+}
+
+/// Lines the SDKs read but Python's parser refuses: the AWS CLI then reads nothing.
+#[test]
+fn lines_the_sdks_read_and_the_cli_refuses() {
+    let h = healthy();
+    h.config(&format!("{SSO_CONFIG}[]\nx = 1\n[profile c]\nin valid = 1\nin valid = 2\ns3:x = y\n"));
+    let r = doctor(&h, &SWITCHED);
+    let f = r.one("cli-rejects-file");
+    assert!(message(f).contains("Unable to parse config file"));
+    fix_has(f, "give the section a name");
+    // Ignored by the SDKs, a key set twice for the CLI.
+    let f = r.one("duplicate-key");
+    assert!(message(f).contains("DuplicateOptionError"), "{}", r.raw);
+    assert!(message(r.all("ignored-property")[0]).contains("the AWS CLI keeps it"));
+    // The CLI splits a line at its first `=` or `:`.
+    assert!(message(r.one("cli-sdk-difference")).contains("reads key `s3`"));
+}
+
+/// A near miss of `profile` or `sso-session` is ignored by both readers; doctor names the
+/// header it was meant to be.
+#[test]
+fn section_header_typos() {
+    let h = healthy();
+    h.config(&format!(
+        "{SSO_CONFIG}[profle typo-a]\nregion = x\n[Profile typo-b]\n[sso-sesion typo-s]\n[typo-c]\n"
+    ));
+    let r = doctor(&h, &SWITCHED);
+    let all = r.all("ignored-section");
+    assert_eq!(all.len(), 4, "{}", r.raw);
+    assert!(message(all[0]).contains("did you mean `[profile typo-a]`?"), "{}", r.raw);
+    fix_has(all[0], "write `[profile typo-a]`");
+    fix_has(all[1], "write `[profile typo-b]`");
+    fix_has(all[2], "write `[sso-session typo-s]`");
+    fix_has(all[3], "write `[profile typo-c]`");
+}
+
+/// A session name the SDKs reject but the AWS CLI reads (quoted, or not ASCII): the
+/// findings agree on who reads what.
+#[test]
+fn sessions_only_the_cli_reads() {
+    let h = healthy();
+    for name in ["\"my s\"", "café"] {
+        let bare = name.trim_matches('"');
+        h.config(&format!(
+            "[sso-session {name}]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\n\
+             [profile a]\nsso_session = {bare}\nsso_account_id = 1\nsso_role_name = R\n"
+        ));
+        let r = doctor(&h, &[("AWS_PROFILE", "a"), ("AWSP_PROFILE", "a")]);
+        let header = r.one("cli-reads-ignored-section");
+        assert!(message(header).contains(&format!("an sso-session named `{bare}`")));
+        let f = r.one("sso-session-missing");
+        assert!(
+            message(f).contains("the AWS CLI reads the block at") && message(f).contains("the SDKs ignore that block"),
+            "{}",
+            r.raw
+        );
+        assert!(!message(f).contains("does not exist"), "{}", r.raw);
+        loc_ends(f, ".aws/config:5");
+    }
+}
+
+#[test]
+fn a_profile_variable_naming_nothing_says_nothing_of_the_hook() {
+    let h = healthy();
+    let r = doctor(&h, &[("AWS_PROFILE", "dev-admn")]);
+    r.one("profile-not-found");
+    r.lacks("hook-not-loaded");
+    assert!(!r.raw.contains("awsp dev-admn"), "{}", r.raw);
+    let r = doctor(
+        &h,
+        &[("AWS_PROFILE", "gone"), ("AWS_DEFAULT_PROFILE", "dev-admin"), ("AWSP_PROFILE", "dev-admin")],
+    );
+    r.lacks("hook-not-loaded");
+    assert!(!r.raw.contains("`awsp gone`"), "{}", r.raw);
 }

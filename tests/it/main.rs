@@ -6,6 +6,7 @@
 mod common;
 
 mod cli;
+mod divergence;
 mod doctor;
 mod hardening;
 mod login;

@@ -41,22 +41,38 @@ codes! {
     ParseError = "parse-error",
     /// A `key: value` line, which the AWS CLI accepts and the SDKs reject.
     ColonSeparator = "colon-separator",
-    /// A property or sub-property with an invalid name, which every reader ignores.
+    /// Another line the SDKs reject but the AWS CLI reads: text after `]`, a `#` or `;`
+    /// inside the brackets, an indented section header or first property.
+    CliReadsRejectedLine = "cli-reads-rejected-line",
+    /// A line the SDKs read but the AWS CLI refuses (`[]`, a block of sub-properties with a
+    /// line lacking `=`), so the CLI reads nothing from the file.
+    CliRejectsFile = "cli-rejects-file",
+    /// A property or sub-property with an invalid name, which the SDKs ignore (the AWS CLI
+    /// keeps it under a name nothing reads).
     IgnoredProperty = "ignored-property",
     /// A config-file section the SDKs ignore and the AWS CLI does not read as a profile either.
     IgnoredSection = "ignored-section",
     /// A section the SDKs ignore but the AWS CLI reads as a profile or sso-session
     /// (`[profile "a b"]`, or `[profile x]` in the credentials file).
     CliReadsIgnoredSection = "cli-reads-ignored-section",
+    /// A section the SDKs read as a profile or sso-session, which the AWS CLI does not read
+    /// as the same one (`[ profile x ]`, `[ x ]` in the credentials file).
+    CliMissesSection = "cli-misses-section",
+    /// `[DEFAULT]`: the AWS CLI gives its keys to every section of the file and has no
+    /// `DEFAULT` profile; the SDKs ignore it (config file) or read a profile `DEFAULT`
+    /// (credentials file).
+    CliDefaultSection = "cli-default-section",
     /// A comment after a value: the AWS CLI keeps it as part of the value, the SDKs strip it.
     CliInlineComment = "cli-inline-comment",
-    /// A key set twice in one section: the SDKs keep the last, the AWS CLI fails.
+    /// A key set twice in one section (or in `[DEFAULT]`): the SDKs keep the last, the AWS
+    /// CLI refuses the file.
     DuplicateKey = "duplicate-key",
     /// Both `[default]` and `[profile default]` in the config file.
     DefaultTwice = "default-twice",
     /// A parser warning about the AWS CLI and the SDKs that has no code of its own.
     CliSdkDifference = "cli-sdk-difference",
-    /// A section header written twice: the SDKs merge the two, the AWS CLI refuses the file.
+    /// A section header written twice: the SDKs merge the two, the AWS CLI refuses the file
+    /// (or, for two spellings of one profile, keeps only the later).
     DuplicateSection = "duplicate-section",
     /// The credentials file, or a config file holding secret keys, is open to group or others.
     CredentialsPermissions = "credentials-permissions",

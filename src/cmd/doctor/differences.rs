@@ -1,101 +1,65 @@
-//! Doctor's checks of what a file means to each reader: sections and properties every
-//! reader ignores, those the SDKs ignore but the AWS CLI (botocore) reads, the other lines
-//! the two read differently, and section headers written twice.
+//! Doctor's checks of what a file means to each reader: sections and properties the SDKs
+//! ignore, sections the SDKs and the AWS CLI (botocore, through Python's `configparser`)
+//! read differently, `[DEFAULT]`, lines the CLI refuses, and sections written twice.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use super::files::Loaded;
-use super::{Code, Doctor, Severity};
+use super::{Code, Doctor, Severity, sanitize_name};
+use crate::aws::ini::cli::{self, CliErrorKind, Named};
 use crate::aws::ini::{self, FileKind, Warning, WarningKind};
 
-impl Doctor<'_> {
-    /// Ignored sections and properties, duplicate sections, and the places where the AWS
-    /// CLI (botocore) reads the file differently from the SDKs. `lines` are the lines of
-    /// `f` that parsed.
-    pub(super) fn file_findings(&mut self, f: &Loaded, lines: &[&str]) {
-        let shown = f.path.display().to_string();
-        let at = |line: usize| format!("{shown}:{line}");
-        let headers = scan_headers(lines);
-        let header_at: HashMap<usize, &str> =
-            headers.iter().map(|(n, s)| (*n, s.as_str())).collect();
+/// Config-file sections the AWS CLI reads for itself, which are no profile to anyone.
+const CLI_SECTIONS: [&str; 2] = ["plugins", "preview"];
 
-        for w in &f.parsed.warnings {
-            // An ignored section's name is read from its header line, as written.
-            let section = match w.kind {
-                WarningKind::IgnoredSection => header_at.get(&w.loc.line),
-                _ => None,
-            };
-            let Some(name) = section else {
-                self.push(
-                    Severity::Warning,
-                    Code::IgnoredProperty,
-                    w.message.clone(),
-                    Some(w.loc.to_string()),
-                    Some(
-                        "rename the key using only A-Z a-z 0-9 _ - / . % @ : +, or delete the line"
-                            .into(),
-                    ),
-                );
-                continue;
-            };
-            match (f.kind, cli_reading(name)) {
-                (FileKind::Credentials, _) => {
-                    let (msg, fix) = match name.strip_prefix("profile ") {
-                        Some(rest) => (
-                            format!(
-                                "the SDKs ignore `[{name}]` in the credentials file, where sections are bare names, but the AWS CLI reads it as a profile named `{name}`"
-                            ),
-                            format!("write `[{}]`", rest.trim()),
-                        ),
-                        None => (
-                            format!(
-                                "the SDKs ignore `[{name}]` (an invalid name), but the AWS CLI reads it as a profile named `{name}`"
-                            ),
-                            format!("rename it to `[{}]`", sanitize(name)),
-                        ),
-                    };
-                    self.push(
-                        Severity::Warning,
-                        Code::CliReadsIgnoredSection,
-                        msg,
-                        Some(w.loc.to_string()),
-                        Some(fix),
-                    );
-                }
-                (FileKind::Config, Some((prefix, cli_name))) => {
-                    let word = if prefix == "profile" {
-                        "a profile"
-                    } else {
-                        "an sso-session"
-                    };
-                    self.push(
-                        Severity::Warning,
-                        Code::CliReadsIgnoredSection,
-                        format!(
-                            "the SDKs ignore `[{name}]`, but the AWS CLI reads it as {word} named `{cli_name}`"
-                        ),
-                        Some(w.loc.to_string()),
-                        Some(format!("write `[{prefix} {}]`", sanitize(&cli_name))),
-                    );
-                }
-                (FileKind::Config, None) => {
-                    let fix = if ini::is_valid_name(name) {
-                        format!("write `[profile {name}]` (or delete the section)")
-                    } else {
-                        "rename the section using only A-Z a-z 0-9 _ - / . % @ : +".into()
-                    };
-                    self.push(
-                        Severity::Warning,
-                        Code::IgnoredSection,
-                        w.message.clone(),
-                        Some(w.loc.to_string()),
-                        Some(fix),
-                    );
-                }
+impl Doctor<'_> {
+    /// Every difference in both files (config first).
+    pub(super) fn differences(&mut self, files: [&Loaded; 2]) {
+        // The profiles the AWS CLI finds, from the files it can read.
+        let mut cli_profiles: Vec<String> = Vec::new();
+        for f in files {
+            if f.cli.readable() {
+                cli_profiles.extend(f.cli.map(f.kind, false).into_keys());
             }
         }
+        for f in files {
+            self.file_findings(f, &cli_profiles);
+        }
+    }
+
+    /// One file's findings. `cli_profiles`: every profile the AWS CLI finds, in both files.
+    fn file_findings(&mut self, f: &Loaded, cli_profiles: &[String]) {
+        let shown = f.path.display().to_string();
+        let at = |line: usize| format!("{shown}:{line}");
+        let lines: Vec<&str> = f.text.split('\n').take(f.usable).collect();
+
+        for w in &f.parsed.warnings {
+            if w.kind == WarningKind::IgnoredSection {
+                continue; // with the headers below
+            }
+            self.push(
+                Severity::Warning,
+                Code::IgnoredProperty,
+                format!(
+                    "{}; the AWS CLI keeps it, under a name nothing reads",
+                    w.message
+                ),
+                Some(w.loc.to_string()),
+                Some(
+                    "rename the key using only A-Z a-z 0-9 _ - / . % @ : +, or delete the line"
+                        .into(),
+                ),
+            );
+        }
+
+        self.headers(f, &lines, cli_profiles);
+        self.default_section(f);
 
         for w in &f.parsed.cli_differences {
+            // Keys set twice are reported from the AWS CLI's reading, with the others.
+            if w.kind == WarningKind::DuplicateKey {
+                continue;
+            }
             let (severity, code, fix) = classify_difference(w);
             self.push(
                 severity,
@@ -106,26 +70,278 @@ impl Doctor<'_> {
             );
         }
 
-        let mut first: HashMap<&str, usize> = HashMap::new();
-        for (line, name) in &headers {
-            match first.get(name.as_str()) {
-                None => {
-                    first.insert(name, *line);
-                }
-                Some(&first_line) => self.push(
+        for e in &f.cli.errors {
+            match &e.kind {
+                CliErrorKind::DuplicateSection { name, first } => self.push(
                     Severity::Error,
                     Code::DuplicateSection,
                     format!(
-                        "`[{name}]` appears a second time (first at line {first_line}): the SDKs merge the two, but the AWS CLI refuses the whole file"
+                        "`[{name}]` appears a second time (first at line {first}): the SDKs merge the two, but the AWS CLI refuses the whole file (DuplicateSectionError)"
                     ),
-                    Some(at(*line)),
+                    Some(at(e.line)),
                     Some(format!(
-                        "move the settings under line {line} into the section at line {first_line}, and delete the second header"
+                        "move the settings under line {} into the section at line {first}, and delete the second header",
+                        e.line
                     )),
                 ),
+                CliErrorKind::DuplicateOption {
+                    section,
+                    key,
+                    first,
+                } => {
+                    // A key name, not a value; but one too long to be a setting's name may
+                    // be a secret written in the wrong place.
+                    let key = if ini::is_valid_name(key) && key.len() <= 40 {
+                        format!("`{key}`")
+                    } else {
+                        "a key".into()
+                    };
+                    let (sdks, fix) = if section == "DEFAULT" && f.kind == FileKind::Config {
+                        ("the SDKs ignore `[DEFAULT]`", "delete one of the two lines".to_string())
+                    } else {
+                        (
+                            "the SDKs keep the last one",
+                            format!("delete the earlier line ({first}); the SDKs already use this later one"),
+                        )
+                    };
+                    self.push(
+                        Severity::Error,
+                        Code::DuplicateKey,
+                        format!(
+                            "{key} is set twice in `[{section}]` (first at line {first}): {sdks}, but the AWS CLI refuses the whole file (DuplicateOptionError)"
+                        ),
+                        Some(at(e.line)),
+                        Some(fix),
+                    );
+                }
+                // A line the SDKs reject too is the parse error already reported.
+                _ if f.sdk_error.is_some_and(|l| l <= e.line) => {}
+                kind => {
+                    let fix = match kind {
+                        CliErrorKind::NoDelimiter if lines.get(e.line - 1).is_some_and(|l| l.trim_start().starts_with("[]")) => {
+                            "give the section a name, or delete the line"
+                        }
+                        CliErrorKind::Nested { .. } => {
+                            "give every line of the block a `key = value`, or move the value onto the `key =` line"
+                        }
+                        _ => "fix or delete the line",
+                    };
+                    self.push(
+                        Severity::Error,
+                        Code::CliRejectsFile,
+                        format!(
+                            "the AWS CLI cannot read this file: {}; every `aws` command fails with \"Unable to parse config file: {shown}\", while the SDKs read it",
+                            e.describe()
+                        ),
+                        Some(at(e.line)),
+                        Some(fix.into()),
+                    );
+                }
+            }
+        }
+
+        // Sections the AWS CLI reads as one profile: the later replaces the earlier whole.
+        if f.kind == FileKind::Config && f.cli.readable() {
+            let mut by_name: BTreeMap<String, Vec<(usize, &str)>> = BTreeMap::new();
+            for s in &f.cli.sections {
+                if let Named::Profile(n) | Named::Session(n) = cli::named(f.kind, &s.name) {
+                    by_name.entry(n).or_default().push((s.line, &s.name));
+                }
+            }
+            for (name, sections) in by_name {
+                // `[default]` with `[profile default]` is `default-twice`.
+                if sections.len() < 2 || name == "default" && sections.iter().any(|(_, s)| *s == "default") {
+                    continue;
+                }
+                let (first, last) = (sections[0], sections[sections.len() - 1]);
+                self.push(
+                    Severity::Warning,
+                    Code::DuplicateSection,
+                    format!(
+                        "`[{}]` (line {}) and `[{}]` (line {}) both open `{name}`: the SDKs merge them, but the AWS CLI reads two sections and keeps only the settings of the later one",
+                        first.1, first.0, last.1, last.0
+                    ),
+                    Some(at(last.0)),
+                    Some(format!(
+                        "move the settings under line {} into the section at line {}, and delete the second header",
+                        last.0, first.0
+                    )),
+                );
             }
         }
     }
+
+    /// Each header the SDKs read, against what the AWS CLI reads there.
+    fn headers(&mut self, f: &Loaded, lines: &[&str], cli_profiles: &[String]) {
+        let shown = f.path.display().to_string();
+        for (n, raw) in &f.cli.headers {
+            let Some(line) = lines.get(n - 1) else { break };
+            let Some(sdk) = ini::sdk_reading(f.kind, line) else {
+                continue;
+            };
+            let cli = cli::named(f.kind, raw);
+            if cli == Named::Defaults || sdk == cli && sdk != Named::Other {
+                continue;
+            }
+            let written = line.trim();
+            let loc = Some(format!("{shown}:{n}"));
+            match (&sdk, &cli) {
+                (Named::Other, Named::Profile(c) | Named::Session(c)) => {
+                    let word = if matches!(cli, Named::Profile(_)) {
+                        "a profile"
+                    } else {
+                        "an sso-session"
+                    };
+                    let (msg, fix) = match (f.kind, ini::meant(f.kind, written_name(written))) {
+                        (FileKind::Credentials, Some(m)) => (
+                            format!(
+                                "the SDKs ignore `{written}` in the credentials file, where sections are bare names, but the AWS CLI reads it as a profile named `{c}`"
+                            ),
+                            format!("write `{}`", m.header),
+                        ),
+                        (FileKind::Credentials, None) => (
+                            format!(
+                                "the SDKs ignore `{written}` (an invalid name), but the AWS CLI reads it as a profile named `{c}`"
+                            ),
+                            format!("rename it to `[{}]`", sanitize_name(c)),
+                        ),
+                        (FileKind::Config, _) => {
+                            let prefix = if word == "a profile" { "profile" } else { "sso-session" };
+                            (
+                                format!(
+                                    "the SDKs ignore `{written}`, but the AWS CLI reads it as {word} named `{c}`"
+                                ),
+                                format!("write `[{prefix} {}]`", sanitize_name(c)),
+                            )
+                        }
+                    };
+                    self.push(
+                        Severity::Warning,
+                        Code::CliReadsIgnoredSection,
+                        msg,
+                        loc,
+                        Some(fix),
+                    );
+                }
+                (Named::Other, Named::Services(_)) => {}
+                (Named::Other, _) => {
+                    if f.kind == FileKind::Config && CLI_SECTIONS.contains(&raw.as_str()) {
+                        continue;
+                    }
+                    let name = written_name(written);
+                    let message = f
+                        .parsed
+                        .warnings
+                        .iter()
+                        .find(|w| w.kind == WarningKind::IgnoredSection && w.loc.line == *n)
+                        .map_or_else(
+                            || format!("section `{written}` is ignored by the SDKs and the AWS CLI alike"),
+                            |w| w.message.clone(),
+                        );
+                    let fix = match ini::meant(f.kind, name) {
+                        Some(m) => format!("write `{}`", m.header),
+                        None if ini::is_valid_name(name) && name != "DEFAULT" => {
+                            format!("write `[profile {name}]` (or delete the section)")
+                        }
+                        None => "rename the section using only A-Z a-z 0-9 _ - / . % @ : +, or delete it".into(),
+                    };
+                    self.push(Severity::Warning, Code::IgnoredSection, message, loc, Some(fix));
+                }
+                (Named::Profile(p) | Named::Session(p), _) => {
+                    let session = matches!(sdk, Named::Session(_));
+                    let what = if session { "sso-session" } else { "profile" };
+                    let cli_reads = match &cli {
+                        Named::Profile(c) => format!("a profile named `{c}`"),
+                        Named::Session(c) => format!("an sso-session named `{c}`"),
+                        _ => format!("a section named `{raw}`, which is no {what}"),
+                    };
+                    let effect = if session {
+                        format!(
+                            "; profiles that use it fail in the AWS CLI with \"The specified sso-session does not exist: \"{p}\"\""
+                        )
+                    } else if cli_profiles.contains(p) {
+                        format!("; the AWS CLI reads profile `{p}` only from its other section")
+                    } else {
+                        format!(
+                            "; `aws --profile {p}` fails with \"The config profile ({p}) could not be found\""
+                        )
+                    };
+                    let header = match (f.kind, session) {
+                        (FileKind::Credentials, _) => format!("[{p}]"),
+                        (FileKind::Config, true) => format!("[sso-session {p}]"),
+                        (FileKind::Config, false) if p == "default" => "[default]".into(),
+                        (FileKind::Config, false) => format!("[profile {p}]"),
+                    };
+                    self.push(
+                        Severity::Warning,
+                        Code::CliMissesSection,
+                        format!(
+                            "the SDKs read `{written}` as {what} `{p}`, but the AWS CLI, which takes the name from the exact text between the brackets, reads {cli_reads}{effect}"
+                        ),
+                        loc,
+                        Some(if raw.contains(']') {
+                            format!("write `{header}`, and keep `]` out of the comment after it")
+                        } else {
+                            format!("write `{header}`, without spaces just inside the brackets")
+                        }),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `[DEFAULT]`: the AWS CLI's defaults for every section; the SDKs' ignored section
+    /// (config file) or profile `DEFAULT` (credentials file).
+    fn default_section(&mut self, f: &Loaded) {
+        let Some(&line) = f.cli.default_lines.first() else {
+            return;
+        };
+        let keys: Vec<String> = f.cli.defaults.iter().map(|o| format!("`{}`", o.key)).collect();
+        let keys = if keys.is_empty() {
+            "none: it is empty".to_string()
+        } else {
+            keys.join(", ")
+        };
+        let profiles = f.cli.map(f.kind, false).len();
+        let sessions = f.cli.map(f.kind, true).len();
+        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let (message, fix) = match f.kind {
+            FileKind::Config => (
+                format!(
+                    "`[DEFAULT]` is no profile: the SDKs ignore it, but the AWS CLI (Python's configparser) gives its keys ({keys}) to every section of this file that does not set them itself ({}, {}), so the two see different settings",
+                    count(profiles, "profile"),
+                    count(sessions, "sso-session")
+                ),
+                "copy each setting into the sections that need it (the default profile is `[default]`), then delete `[DEFAULT]`; renaming it `[profile DEFAULT]` would change what the AWS CLI reads",
+            ),
+            FileKind::Credentials => (
+                format!(
+                    "the SDKs read `[DEFAULT]` as a profile named `DEFAULT`, but the AWS CLI (Python's configparser) has no such profile: it gives its keys ({keys}) to every other profile of this file that does not set them ({}), over the config file's values",
+                    count(profiles, "profile")
+                ),
+                "for the default profile write `[default]`; otherwise copy each setting into the profiles that need it and delete `[DEFAULT]`",
+            ),
+        };
+        self.push(
+            Severity::Warning,
+            Code::CliDefaultSection,
+            message,
+            Some(format!("{}:{line}", f.path.display())),
+            Some(fix.into()),
+        );
+    }
+}
+
+/// The name between the brackets of a header line as the SDKs take it (trimmed, the
+/// comment after `]` cut).
+fn written_name(line: &str) -> &str {
+    let cut = line.find(['#', ';']).unwrap_or(line.len());
+    let head = line[..cut].trim_end();
+    head.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(head)
+        .trim()
 }
 
 /// How a parser-reported CLI difference is reported: severity, code, fix.
@@ -151,6 +367,11 @@ fn classify_difference(w: &Warning) -> (Severity, Code, &'static str) {
             Code::ColonSeparator,
             "write `key = value` instead of `key: value`",
         ),
+        WarningKind::ColonInKey => (
+            Severity::Warning,
+            Code::CliSdkDifference,
+            "rename the key without `:`",
+        ),
         // The parser files these under `warnings`, not `cli_differences`.
         WarningKind::IgnoredSection
         | WarningKind::InvalidPropertyName
@@ -160,54 +381,6 @@ fn classify_difference(w: &Warning) -> (Severity, Code, &'static str) {
             "write it the way both read alike",
         ),
     }
-}
-
-/// The section headers among `lines`, as (line number, trimmed name), found exactly as the
-/// parser finds them.
-fn scan_headers(lines: &[&str]) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    for (i, raw) in lines.iter().enumerate() {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') || t.starts_with(';') || !line.starts_with('[') {
-            continue;
-        }
-        let cut = line.find(['#', ';']).unwrap_or(line.len());
-        if let Some(inner) = line[..cut].trim_end().strip_suffix(']') {
-            out.push((i + 1, inner[1..].trim().to_string()));
-        }
-    }
-    out
-}
-
-/// How botocore reads a config-file section the SDKs ignore: `profile`/`sso-session`
-/// prefixed names split like a shell (`shlex.split`), taken when they make two words.
-fn cli_reading(name: &str) -> Option<(&'static str, String)> {
-    let prefix = ["profile", "sso-session"]
-        .into_iter()
-        .find(|p| name.starts_with(p))?;
-    // botocore splits the name like `shlex.split`; an open quote skips the section.
-    let words = crate::quote::split_words(name).ok()?;
-    match words.as_slice() {
-        [_, n] => Some((prefix, n.clone())),
-        _ => None,
-    }
-}
-
-/// A valid name close to `name`: invalid characters become `-`.
-fn sanitize(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let s = s.trim_matches('-').to_string();
-    if s.is_empty() { "NAME".into() } else { s }
 }
 
 #[cfg(test)]
@@ -225,7 +398,7 @@ mod tests {
     #[test]
     fn classifies_every_parser_difference() {
         let f = parse(
-            "[default]\nregion = a\n[profile default]\nregion = b # c\nregion = d\nmy_comment = 1\nmy_comment = 2\n",
+            "[default]\nregion = a\n[profile default]\nregion = b # c\nregion = d\nmy_comment = 1\nmy_comment = 2\ns3:x = 1\n",
             FileKind::Config,
         );
         let mut codes: Vec<&str> = f
@@ -238,6 +411,7 @@ mod tests {
             codes,
             [
                 "cli-inline-comment",
+                "cli-sdk-difference",
                 "default-twice",
                 "duplicate-key",
                 "duplicate-key"
@@ -246,37 +420,8 @@ mod tests {
     }
 
     #[test]
-    fn headers_and_cli_names() {
-        let lines = [
-            "[profile a] # c",
-            "x = 1",
-            "  [not]",
-            "[b",
-            "[profile \"a b\"]",
-        ];
-        assert_eq!(
-            scan_headers(&lines),
-            [
-                (1, "profile a".to_string()),
-                (5, "profile \"a b\"".to_string())
-            ]
-        );
-        assert_eq!(
-            cli_reading("profile \"a b\""),
-            Some(("profile", "a b".into()))
-        );
-        assert_eq!(cli_reading("profiles x"), Some(("profile", "x".into())));
-        assert_eq!(cli_reading("profile a b"), None);
-        assert_eq!(cli_reading("profile 'open"), None);
-        assert_eq!(cli_reading("foo"), None);
-        assert_eq!(
-            cli_reading("sso-session 'my s'"),
-            Some(("sso-session", "my s".into()))
-        );
-    }
-
-    #[test]
-    fn suggestions() {
-        assert_eq!(sanitize("a b\"c"), "a-b-c");
+    fn names_as_written() {
+        assert_eq!(written_name("[ profile a ] # c"), "profile a");
+        assert_eq!(written_name("[profile \"a b\"]"), "profile \"a b\"");
     }
 }

@@ -111,10 +111,14 @@ impl Doctor<'_> {
                     "AWS_PROFILE is `{p}` but AWS_DEFAULT_PROFILE is `{d}`: the AWS CLI v2 and most SDKs use `{p}`, while boto3/botocore and the AWS CLI v1 use `{d}`"
                 ),
                 Some("AWS_PROFILE, AWS_DEFAULT_PROFILE".into()),
-                Some(format!(
-                    "`awsp {p}` (a switch clears AWS_DEFAULT_PROFILE), or `{}`",
-                    unset_cmd(self.shell, &["AWS_DEFAULT_PROFILE"])
-                )),
+                Some(if config.profiles.contains_key(p) {
+                    format!(
+                        "`awsp {p}` (a switch clears AWS_DEFAULT_PROFILE), or `{}`",
+                        unset_cmd(self.shell, &["AWS_DEFAULT_PROFILE"])
+                    )
+                } else {
+                    format!("`{}`", unset_cmd(self.shell, &["AWS_DEFAULT_PROFILE"]))
+                }),
             );
         }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Code, Doctor, Severity, unset_cmd};
+use crate::aws::ini::cli::{self, CliFile};
 use crate::aws::ini::{self, FileKind, ParsedFile};
 use crate::aws::model::MAX_FILE_BYTES;
 
@@ -18,6 +19,10 @@ impl Doctor<'_> {
             broken: false,
             has_secrets: false,
             parsed: ParsedFile::default(),
+            text: String::new(),
+            usable: 0,
+            sdk_error: None,
+            cli: CliFile::default(),
         };
         let shown = loaded.path.display().to_string();
         let text = match read_bounded(&loaded.path) {
@@ -86,6 +91,7 @@ impl Doctor<'_> {
         let lower = text.to_ascii_lowercase();
         loaded.has_secrets = ini::SECRET_KEYS.iter().any(|k| lower.contains(k));
         let file = Arc::new(loaded.path.clone());
+        loaded.cli = cli::read(&text);
         let lines: Vec<&str> = text.split('\n').collect();
         let mut usable = lines.len();
         match ini::parse(&text, kind, file.clone()) {
@@ -93,25 +99,54 @@ impl Doctor<'_> {
             Err(e) => {
                 loaded.broken = true;
                 usable = e.loc.line.saturating_sub(1).min(lines.len());
+                loaded.sdk_error = Some(e.loc.line);
                 let line_text = lines.get(usable).copied().unwrap_or("");
-                self.parse_error(&e, line_text, kind);
+                self.parse_error(&e, line_text, kind, &loaded.cli);
                 // Everything above the bad line parsed; check that much.
                 if let Ok(p) = ini::parse(&lines[..usable].join("\n"), kind, file) {
                     loaded.parsed = p;
                 }
             }
         }
-        self.file_findings(&loaded, &lines[..usable]);
+        loaded.usable = usable;
+        drop(lines);
+        loaded.text = text;
         loaded
     }
 
-    pub(super) fn parse_error(&mut self, e: &ini::ParseError, line: &str, kind: FileKind) {
-        let line = line.trim();
+    pub(super) fn parse_error(
+        &mut self,
+        e: &ini::ParseError,
+        raw: &str,
+        kind: FileKind,
+        cli: &CliFile,
+    ) {
+        let line = raw.trim();
         let loc = Some(e.loc.to_string());
         let later = "; awsp reads the lines above it only, and the SDKs reject the whole file";
         // A line that did not parse may be a secret written wrongly: quote nothing of it in
         // the credentials file, or when its first word looks like a secret key.
         let quotable = kind == FileKind::Config && !ini::looks_secret(line);
+        let n = e.loc.line;
+        // What the AWS CLI makes of the same line, and of the whole file.
+        let cli_header = cli.headers.iter().find(|(l, _)| *l == n).map(|(_, h)| h);
+        let cli_key = cli
+            .sections
+            .iter()
+            .flat_map(|s| &s.options)
+            .chain(&cli.defaults)
+            .find(|o| o.line == n)
+            .map(|o| o.key.as_str());
+        let cli_fails_here = cli.errors.iter().any(|c| c.line == n);
+        let cli_file = match cli.errors.first() {
+            None => ", and reads the whole file".to_string(),
+            Some(c) if c.line == n => String::new(),
+            Some(c) => format!(
+                " (though it cannot read the file either: line {}, {})",
+                c.line,
+                c.describe()
+            ),
+        };
         if !line.contains('=') && line.contains(':') && !line.starts_with('[') {
             let key = line.split(':').next().unwrap_or("").trim();
             let key = if quotable { key } else { "key" };
@@ -119,10 +154,45 @@ impl Doctor<'_> {
                 Severity::Error,
                 Code::ColonSeparator,
                 format!(
-                    "`{key}: …` uses `:`; the AWS CLI accepts that, but the SDKs (and awsp) reject the file{later}"
+                    "`{key}: …` uses `:`; the AWS CLI accepts that{cli_file}, but the SDKs (and awsp) reject the file{later}"
                 ),
                 loc,
                 Some(format!("write `{key} = …` instead of `{key}: …`")),
+            );
+            return;
+        }
+        if !cli_fails_here && (cli_header.is_some() || cli_key.is_some()) {
+            let indented = raw.starts_with([' ', '\t']);
+            let (what, fix) = match (cli_header, cli_key) {
+                (Some(h), _) => {
+                    let what = format!("the header of section `[{h}]`");
+                    let fix = if indented {
+                        "remove the indentation before `[`".to_string()
+                    } else if line.find(['#', ';']).is_some_and(|c| line[c..].contains(']')) {
+                        "take the `#` or `;` out of the section name (a comment after `]` must not hold `]`)".to_string()
+                    } else {
+                        "delete the text after `]` (or start it with `#` to make it a comment)".to_string()
+                    };
+                    (what, fix)
+                }
+                (None, Some(k)) => {
+                    let k = if quotable && ini::is_valid_name(k) { k } else { "key" };
+                    (
+                        format!("the property `{k}`"),
+                        "remove the indentation: an indented line continues the property above it, and there is none".into(),
+                    )
+                }
+                (None, None) => unreachable!(),
+            };
+            self.push(
+                Severity::Error,
+                Code::CliReadsRejectedLine,
+                format!(
+                    "{}: the SDKs (and awsp) reject the file at this line, but the AWS CLI reads it as {what}{cli_file}",
+                    e.message
+                ),
+                loc,
+                Some(fix),
             );
             return;
         }
@@ -145,7 +215,15 @@ impl Doctor<'_> {
         self.push(
             Severity::Error,
             Code::ParseError,
-            format!("{}{later}", e.message),
+            format!(
+                "{}{later}{}",
+                e.message,
+                if cli_fails_here {
+                    " (the AWS CLI rejects this line too)"
+                } else {
+                    ""
+                }
+            ),
             loc,
             Some(fix),
         );
@@ -202,6 +280,13 @@ pub(super) struct Loaded {
     /// Names a secret key anywhere, even in a section the parser ignored.
     pub(super) has_secrets: bool,
     pub(super) parsed: ParsedFile,
+    pub(super) text: String,
+    /// How many lines the SDKs read: all, or those above the line they reject.
+    pub(super) usable: usize,
+    /// The line the SDKs reject.
+    pub(super) sdk_error: Option<usize>,
+    /// The file as the AWS CLI reads it.
+    pub(super) cli: CliFile,
 }
 
 fn kind_name(kind: FileKind) -> &'static str {

@@ -171,20 +171,21 @@ pub fn diagnose(env: &Env) -> Vec<Finding> {
             ),
         );
     }
+    d.differences([&cfg, &creds]);
     d.permissions(&cfg);
     d.permissions(&creds);
     let mut config = Config::merge(cfg.parsed, creds.parsed);
     config.config_path = cfg.path;
     config.credentials_path = creds.path;
 
-    d.sso_profiles(&config, complete);
+    d.sso_profiles(&config, complete, &cfg.cli);
     d.sso_sessions(&config);
     d.chains(&config, complete);
     d.environment(&config, complete);
     let resolved = config.resolve_all();
     d.tokens(&config, &resolved);
     d.aws_cli(&config, &resolved);
-    d.hook();
+    d.hook(&config, complete);
 
     let mut findings = d.findings;
     findings.sort_by_key(|f| f.severity);
@@ -228,6 +229,22 @@ fn detect_shell(env: &Env) -> Shell {
     }
 }
 
+/// A valid name close to `name`: invalid characters become `-`.
+pub(super) fn sanitize_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('-').to_string();
+    if s.is_empty() { "NAME".into() } else { s }
+}
+
 /// The command that removes `vars` from the environment of `shell`.
 fn unset_cmd(shell: Shell, vars: &[&str]) -> String {
     match shell {
@@ -250,6 +267,12 @@ fn unset_cmd(shell: Shell, vars: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(sanitize_name("a b\"c"), "a-b-c");
+        assert_eq!(sanitize_name("café"), "caf");
+    }
 
     #[test]
     fn unset_speaks_the_shell() {

@@ -3,13 +3,24 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Code, Doctor, Severity};
+use super::{Code, Doctor, Severity, sanitize_name};
 use crate::aws::Config;
-use crate::aws::ini::Loc;
+use crate::aws::ini::cli::CliFile;
+use crate::aws::ini::{FileKind, Loc};
 
 impl Doctor<'_> {
-    pub(super) fn sso_profiles(&mut self, config: &Config, complete: bool) {
+    /// `cli`: the config file as the AWS CLI reads it.
+    pub(super) fn sso_profiles(&mut self, config: &Config, complete: bool, cli: &CliFile) {
         let cfg_shown = config.config_path.display().to_string();
+        // The sessions the AWS CLI finds, with the line of the block it reads.
+        let cli_sessions: HashMap<String, usize> = if cli.readable() {
+            cli.map(FileKind::Config, true)
+                .into_iter()
+                .map(|(n, i)| (n, cli.sections[i].line))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         for (name, raw) in &config.profiles {
             let get = |k: &str| raw.get(k).filter(|v| !v.is_empty());
             let at = |k: &str| {
@@ -22,6 +33,27 @@ impl Doctor<'_> {
             let has_legacy = get("sso_start_url").is_some() || get("sso_region").is_some();
             if let Some(session_name) = get("sso_session") {
                 match config.sso_sessions.get(session_name) {
+                    None if complete && cli_sessions.contains_key(session_name) => {
+                        let line = cli_sessions[session_name];
+                        let valid = crate::aws::ini::is_valid_name(session_name);
+                        let why = if valid {
+                            "as written there"
+                        } else {
+                            "its name has characters outside A-Z a-z 0-9 _ - / . % @ : +"
+                        };
+                        let new = sanitize_name(session_name);
+                        self.push(
+                            Severity::Error,
+                            Code::SsoSessionMissing,
+                            format!(
+                                "profile `{name}` uses sso_session `{session_name}`: the AWS CLI reads the block at {cfg_shown}:{line} as that session, but the SDKs ignore that block ({why}), so every SDK fails for this profile"
+                            ),
+                            at("sso_session"),
+                            Some(format!(
+                                "write the block as `[sso-session {new}]` and the profile's line as `sso_session = {new}`"
+                            )),
+                        );
+                    }
                     None if complete => {
                         let near = crate::suggest::closest(
                             session_name,
@@ -43,7 +75,7 @@ impl Doctor<'_> {
                             Severity::Error,
                             Code::SsoSessionMissing,
                             format!(
-                                "profile `{name}` uses sso_session `{session_name}`, but there is no [sso-session {session_name}] block; the AWS CLI fails with \"Missing the following required SSO configuration values: sso_start_url, sso_region\""
+                                "profile `{name}` uses sso_session `{session_name}`, but there is no [sso-session {session_name}] block; the AWS CLI fails with \"The specified sso-session does not exist: \"{session_name}\"\""
                             ),
                             at("sso_session"),
                             Some(fix),
@@ -77,8 +109,9 @@ impl Doctor<'_> {
                                 (
                                     Severity::Error,
                                     format!(
-                                        "profile `{name}` mixes both SSO styles: its {} differs from sso-session `{session_name}`'s; the AWS CLI refuses it (\"inconsistent with the value provided for the sso_session\")",
-                                        conflicts.join(" and ")
+                                        "profile `{name}` mixes both SSO styles: its {} differs from sso-session `{session_name}`'s; the AWS CLI refuses it (\"The value for {} is inconsistent between profile (…) and sso-session (…).\")",
+                                        conflicts.join(" and "),
+                                        conflicts[0]
                                     ),
                                 )
                             };
@@ -137,13 +170,32 @@ impl Doctor<'_> {
             .filter(|k| get(k).is_none())
             .collect();
             if !missing.is_empty() {
+                // `aws sso login` needs the start URL and region; getting credentials needs
+                // all four, and botocore names them role, account, URL, region.
+                let login: Vec<&str> = missing
+                    .iter()
+                    .copied()
+                    .filter(|k| matches!(*k, "sso_start_url" | "sso_region"))
+                    .collect();
+                let fails = if login.is_empty() {
+                    let order = ["sso_role_name", "sso_account_id", "sso_start_url", "sso_region"];
+                    let listed: Vec<&str> = order.into_iter().filter(|k| missing.contains(k)).collect();
+                    format!(
+                        "the AWS CLI fails with \"The profile \"{name}\" is configured to use SSO but is missing required configuration: {}\"",
+                        listed.join(", ")
+                    )
+                } else {
+                    format!(
+                        "`aws sso login` fails with \"Missing the following required SSO configuration values: {}.\"",
+                        login.join(", ")
+                    )
+                };
                 self.push(
                     Severity::Error,
                     Code::SsoIncomplete,
                     format!(
-                        "legacy SSO profile `{name}` lacks {}; the AWS CLI fails with \"Missing the following required SSO configuration values: {}\"",
+                        "legacy SSO profile `{name}` lacks {}; {fails}",
                         missing.join(" and "),
-                        missing.join(", ")
                     ),
                     header,
                     Some(format!(

@@ -68,8 +68,9 @@ impl Doctor<'_> {
     }
 
     /// The binary cannot see shell functions; what it can see is whether the variables the
-    /// hook sets agree with `AWS_PROFILE`.
-    pub(super) fn hook(&mut self) {
+    /// hook sets agree with `AWS_PROFILE`. An `AWS_PROFILE` naming no profile is
+    /// `profile-not-found`'s: awsp never switches to one, so it says nothing of the hook.
+    pub(super) fn hook(&mut self, config: &Config, complete: bool) {
         let env = self.env;
         let setup = match self.shell {
             Shell::Bash => "add `eval \"$(awsp init bash)\"` to ~/.bashrc",
@@ -88,7 +89,11 @@ impl Doctor<'_> {
                 Some("put the directory holding `awsp` on PATH (e.g. `cargo install` puts it in ~/.cargo/bin)".into()),
             );
         }
-        match (env.get("AWS_PROFILE"), env.get("AWSP_PROFILE")) {
+        let profile = env.get("AWS_PROFILE");
+        if complete && profile.is_some_and(|p| !config.profiles.contains_key(p)) {
+            return;
+        }
+        match (profile, env.get("AWSP_PROFILE")) {
             (Some(p), None) => self.push(
                 Severity::Warning,
                 Code::HookNotLoaded,

@@ -1,0 +1,222 @@
+//! Where the AWS CLI and the SDKs read the same files differently: awsp's model of the
+//! CLI's reader (`awsp::aws::ini::cli`) checked against Python's own `configparser`, and
+//! what `list`, `current` and `use` show for each difference.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use awsp::aws::ini::cli::{self, CliErrorKind, CliFile};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+/// `python3`, or `None` (with a printed reason) where it is missing; under `CI=true` a
+/// missing Python fails the test.
+fn python() -> Option<PathBuf> {
+    let found = std::env::var("PATH").ok().and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("python3"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "python3 is missing; CI must compare with Python's configparser"
+        );
+        eprintln!("SKIP: python3 not found; the configparser comparison did not run");
+    }
+    found
+}
+
+/// For each file: what `RawConfigParser().read([path])` raises (the exception's class
+/// name), or the sections with every option `get` returns (`[DEFAULT]`'s included), and
+/// `[DEFAULT]`'s own. The files are read as botocore reads them: from a path, so that
+/// Python's universal newlines apply.
+const ORACLE: &str = r#"
+import configparser, json, sys
+out = []
+for path in json.load(sys.stdin):
+    cp = configparser.RawConfigParser()
+    try:
+        cp.read([path], encoding="utf-8")
+    except configparser.Error as e:
+        out.append({"error": type(e).__name__})
+        continue
+    out.append({
+        "sections": [[s, {o: cp.get(s, o) for o in cp.options(s)}] for s in cp.sections()],
+        "defaults": dict(cp.defaults()),
+    })
+json.dump(out, sys.stdout)
+"#;
+
+/// What Python raises first for a file the model refuses: the errors it raises on the
+/// spot (duplicates, a line before any header) win over `ParsingError`, which it raises
+/// after the last line.
+fn python_error(f: &CliFile) -> Option<&'static str> {
+    let raw: Vec<_> = f
+        .errors
+        .iter()
+        .filter(|e| !matches!(e.kind, CliErrorKind::Nested { .. }))
+        .collect();
+    let at_once = raw.iter().find_map(|e| match e.kind {
+        CliErrorKind::DuplicateSection { .. } => Some("DuplicateSectionError"),
+        CliErrorKind::DuplicateOption { .. } => Some("DuplicateOptionError"),
+        CliErrorKind::MissingSectionHeader => Some("MissingSectionHeaderError"),
+        _ => None,
+    });
+    at_once.or_else(|| (!raw.is_empty()).then_some("ParsingError"))
+}
+
+fn model_json(f: &CliFile) -> Value {
+    if let Some(e) = python_error(f) {
+        return json!({ "error": e });
+    }
+    let sections: Vec<Value> = f
+        .sections
+        .iter()
+        .map(|s| {
+            let mut opts = serde_json::Map::new();
+            for d in &f.defaults {
+                opts.insert(d.key.clone(), json!(d.value));
+            }
+            for o in &s.options {
+                opts.insert(o.key.clone(), json!(o.value));
+            }
+            json!([s.name, opts])
+        })
+        .collect();
+    let defaults: serde_json::Map<String, Value> = f
+        .defaults
+        .iter()
+        .map(|d| (d.key.clone(), json!(d.value)))
+        .collect();
+    json!({ "sections": sections, "defaults": defaults })
+}
+
+/// The cases written by hand: every way the two readers part that awsp knows.
+const CASES: &[&str] = &[
+    "[ profile sp ]\nregion = us-east-1\n",
+    "[   profile foo    ]\nname = value\n[profile bar]",
+    "[DEFAULT]\nregion = eu-west-1\n[profile a]\n[profile b]\nregion = us-east-1\n",
+    "[default]\nregion = a\n[DEFAULT]\nregion = b\n",
+    "[Default]\nx = 1\n[DEFAULT]\ny = 2\n",
+    "[DEFAULT]\nk = 1\n[DEFAULT]\nj = 2\n[a]\n",
+    "[DEFAULT]\nk = 1\n[DEFAULT]\nk = 2\n",
+    "[profile a] junk\nregion = x\n",
+    "[profile a] # see [x]\nregion = x\n",
+    "[profile a]\n  [profile b]\nregion = x\n",
+    "[profile a]\n\tregion = us-east-1\n",
+    "[profile a]\n\tregion = us-east-1\n  [profile b]\n",
+    "[profile a]\nregion: us-east-1\n",
+    "[profile a]\ns3:x = y\n",
+    "[profile a#b]\nregion = x\n",
+    "[profile a;b]\n",
+    "[]\nk = v\n",
+    "[a]\n[]\n",
+    "[profile a]\nk = v\nK = w\n",
+    "[profile a]\nk = v\n[profile a]\nj = w\n",
+    "[profile a]\nk = v\n[profile  a]\nj = w\n",
+    "[profile a]\nk = %(x)s and 100%\n",
+    "[profile a]\nk = v # c\nj = v;c\n",
+    "[profile a]\nk = v\n\n  after blank\n",
+    "[profile a]\nk = v\n# c\n  after comment\n",
+    "[profile a]\ns3 =\n  a = 1\n\n  b = 2\n",
+    "[profile a]\ns3 =\n  no equals\n",
+    "k = v\n[profile a]\n",
+    "# c\n\n[profile a]\nkey\n",
+    "[profile a]\n= v\n",
+    "[profile a]\nk = v\r\n  cont\r\n",
+    "[profile a]\rk = v\r",
+    "[profile a]\nk = one\rtwo = 2\n",
+    "[profile\u{a0}a]\nk = v\n",
+    "[profile a]\nk\u{a0}= v\n",
+    "\u{feff}[profile a]\n",
+    "[profile \"a b\"]\n[sso-session 'x y']\n[profiles typo]\n",
+    "[profile a]\n  k = v\n  j = w\n",
+    "[profile a]\n  k = v\n    cont\n  j = w\n",
+];
+
+/// Lines that combine into many more files: each kind of header, property, continuation,
+/// comment and blank, well and badly written.
+const PIECES: &[&str] = &[
+    "[profile a]",
+    "[ profile b ]",
+    "  [profile c]",
+    "[DEFAULT]",
+    "[default]",
+    "[a] x",
+    "[]",
+    "region = us-east-1",
+    "\tregion = eu-west-1",
+    "Region: x",
+    "k = v # c",
+    "s3 =",
+    "  sub = 1",
+    "  cont",
+    "\tcont",
+    "",
+    "  ",
+    "# comment",
+    "  ; comment",
+    "key",
+    "= v",
+    "k = %(region)s",
+];
+
+fn generated() -> Vec<String> {
+    // A fixed linear congruential sequence: the same files on every run.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (x >> 33) as usize
+    };
+    (0..400)
+        .map(|_| {
+            let n = 1 + next() % 8;
+            (0..n)
+                .map(|_| PIECES[next() % PIECES.len()])
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
+}
+
+/// Python's `configparser` is the AWS CLI's reader: the model must agree with it on every
+/// file, on whether the file is read and on every section, key and value.
+#[test]
+fn the_cli_model_reads_as_python_does() {
+    let Some(python) = python() else { return };
+    let h = Home::new();
+    let texts: Vec<String> = CASES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(generated())
+        .collect();
+    let paths: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let p = h.path(&format!("case{i}"));
+            std::fs::write(&p, t).unwrap();
+            p.to_string_lossy().into_owned()
+        })
+        .collect();
+    let mut child = Command::new(python)
+        .args(["-c", ORACLE])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    serde_json::to_writer(child.stdin.take().unwrap(), &paths).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let python: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut wrong = Vec::new();
+    for (text, want) in texts.iter().zip(&python) {
+        let got = model_json(&cli::read(text));
+        if &got != want {
+            wrong.push(format!("{text:?}\n  python: {want}\n  model:  {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {}:\n{}", wrong.len(), texts.len(), wrong.join("\n"));
+}
