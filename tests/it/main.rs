@@ -5,6 +5,7 @@
 #[macro_use]
 mod common;
 
+mod botocore;
 mod cli;
 mod divergence;
 mod doctor;
