@@ -43,6 +43,8 @@ complete -o nosort -F __awsp_complete __CMD__ 2>/dev/null || complete -F __awsp_
 # PROMPT_COMMAND keeps it current and runs the binary only when the profile or region
 # changed, after a switch, when the time shown moves on, or every $AWSP_PROMPT_INTERVAL
 # seconds (60), to see a login made in another terminal; other prompts cost a comparison.
+# The compared state holds whether each access key variable is set (exported keys
+# override the profile, and the segment says so), never a key itself.
 AWSP_SEGMENT=
 __awsp_prompt_state=
 __awsp_prompt_next=0
@@ -50,7 +52,7 @@ __awsp_prompt_reset() { __awsp_prompt_next=0; }
 __awsp_prompt_update() {
     local __awsp_status=$? __awsp_now=${EPOCHSECONDS-} __awsp_state __awsp_out __awsp_next __awsp_every
     [[ -n $__awsp_now ]] || printf -v __awsp_now '%(%s)T' -1
-    __awsp_state="${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_ACCESS_KEY_ID:+keys}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${AWSP_PROMPT_FORMAT-}|${NO_COLOR+nocolor}"
+    __awsp_state="${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_ACCESS_KEY_ID:+keys}|${AWS_SECRET_ACCESS_KEY:+secret}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${AWSP_PROMPT_FORMAT-}|${NO_COLOR+nocolor}"
     if [[ $__awsp_state != "$__awsp_prompt_state" ]] || ((__awsp_now >= __awsp_prompt_next)); then
         __awsp_prompt_state=$__awsp_state
         __awsp_out=

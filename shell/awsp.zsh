@@ -46,6 +46,8 @@ fi
 # A precmd hook keeps it current and runs the binary only when the profile or region
 # changed, after a switch, when the time shown moves on, or every $AWSP_PROMPT_INTERVAL
 # seconds (60), to see a login made in another terminal; other prompts cost a comparison.
+# The compared state holds whether each access key variable is set (exported keys
+# override the profile, and the segment says so), never a key itself.
 typeset -g AWSP_SEGMENT=
 typeset -g __awsp_prompt_state=
 typeset -gi __awsp_prompt_next=0
@@ -55,7 +57,7 @@ __awsp_prompt_update() {
     emulate -L zsh
     local now=${EPOCHSECONDS-} state out next every=${AWSP_PROMPT_INTERVAL-60}
     [[ -n $now ]] || now=${(%):-%D{%s}}
-    state="${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_ACCESS_KEY_ID:+keys}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${AWSP_PROMPT_FORMAT-}|${NO_COLOR+nocolor}"
+    state="${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_ACCESS_KEY_ID:+keys}|${AWS_SECRET_ACCESS_KEY:+secret}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${AWSP_PROMPT_FORMAT-}|${NO_COLOR+nocolor}"
     if [[ $state == "$__awsp_prompt_state" ]] && (( now < __awsp_prompt_next )); then
         return 0
     fi

@@ -1,9 +1,16 @@
-//! Making sure a profile's SSO session is alive before a switch, and logging in when not.
+//! Making sure a profile's session is alive before a switch, and logging in when not.
+//!
+//! Two kinds of session are logged in to: an IAM Identity Center (SSO) token, renewed with
+//! `aws sso login`, and the console sign-in of an `aws login` profile (`login_session`),
+//! renewed with `aws login`. A setup that the login command can only fail on (an
+//! `sso_session` naming no `[sso-session]` block, a session without `sso_start_url` or
+//! `sso_region`) is refused before anything is started.
 //!
 //! The login child gets the terminal: its stdin is the tty, and both its stdout and stderr go
 //! to our stderr, because our stdout is the shell code the `awsp` function evaluates. One
-//! login per token: a lock file per token key makes a second awsp wait, then reuse the token.
+//! login per session: a lock file per session makes a second awsp wait, then reuse it.
 
+use std::cell::OnceCell;
 use std::fs::File;
 use std::io::IsTerminal;
 use std::os::fd::AsFd;
@@ -13,7 +20,7 @@ use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::aws::{Profile, TokenKey, TokenState, sha1, sso};
+use crate::aws::{Config, Kind, Profile, TokenKey, TokenState, login_cache, sha1, sso};
 use crate::awscli::{self, INSTALL_URL, Version};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -21,7 +28,7 @@ use crate::fsio::{self, DirError};
 
 /// How long before expiry a token that cannot refresh itself is renewed anyway.
 pub const DEFAULT_MARGIN_MINUTES: i64 = 10;
-/// Overrides the login command; `{profile}` stands for the profile name.
+/// Overrides the `aws sso login` command; `{profile}` stands for the profile name.
 pub const COMMAND_VAR: &str = "AWSP_LOGIN_COMMAND";
 /// Overrides the margin, in whole minutes.
 pub const MARGIN_VAR: &str = "AWSP_LOGIN_MARGIN";
@@ -41,56 +48,305 @@ pub enum When {
     Never,
 }
 
-/// Returns the token state the switch should record (None for profiles without SSO),
-/// logging in first when the token will not carry the next few minutes.
+/// Returns the SSO token state the switch should record (None for profiles without SSO),
+/// logging in first when the token (or an `aws login` profile's cached credentials) will
+/// not carry the next few minutes. A setup the login could only fail on is refused first.
 pub fn ensure(profile: &Profile, env: &Env, when: When) -> Result<Option<TokenState>> {
-    let Some(key) = profile.token_key.as_ref() else {
-        return Ok(None);
+    let files = Files {
+        given: None,
+        loaded: OnceCell::new(),
+        env,
+        profile: &profile.name,
     };
-    let state = sso::read_state(key, &env.sso_cache_dir(), env.now);
-    if when == When::Never {
-        return Ok(Some(state));
-    }
-    let margin = margin(env);
-    if fresh_enough(&state, env.now, margin) {
-        return Ok(Some(state));
-    }
-    let target = Target::of(profile, key);
-    let why = reason(key, &state, env.now);
+    let (target, state, margin) = match &profile.token_key {
+        Some(key) => {
+            let state = sso::read_state(key, &env.sso_cache_dir(), env.now);
+            if when == When::Never {
+                return Ok(Some(state));
+            }
+            let margin = margin(env);
+            if fresh_enough(&state, env.now, margin) {
+                return Ok(Some(state));
+            }
+            refuse_broken_setup(files.get(), profile)?;
+            (Target::of(profile, Need::Sso(key.clone())), state, margin)
+        }
+        None => {
+            // Only an `aws login` profile, or a role chain that may end in one, can need
+            // a login here: the others never read the config twice.
+            if when == When::Never || !(profile.kind == Kind::Login || profile.chain.len() > 1) {
+                return Ok(None);
+            }
+            let Some(session) = files
+                .get()
+                .and_then(|c| login_cache::session_of(c, profile))
+            else {
+                return Ok(None);
+            };
+            let target = Target::of(profile, Need::Login(session.to_string()));
+            let state = target.state(env, env.now);
+            // The CLI renews these credentials itself; the switch records no end for them.
+            if state.is_usable() {
+                return Ok(None);
+            }
+            (target, state, margin(env))
+        }
+    };
+    let why = target.reason(&state, env.now);
     if !env.interactive && when != When::NeededAnywhere {
         // A script or CI: a browser login would hang, so say what to run instead.
         bail!(
             "{why} and there is no terminal to log in from; run `{}` (or pass --login to log in anyway, --no-login to skip)",
-            LoginCommand::for_profile(env, &target.profile)?.shown
+            target.command(env)?.shown
         );
     }
-    login_locked(&target, env, margin, Some(why)).map(Some)
+    let state = login_locked(&target, env, margin, Some(why))?;
+    Ok(match target.need {
+        Need::Sso(_) => Some(state),
+        Need::Login(_) => None,
+    })
 }
 
-/// `awsp login`: logs in to the profile's session, unless its token is still good and
-/// `force` is false. Returns the token state afterwards.
-pub fn login(profile: &Profile, env: &Env, force: bool) -> Result<(TokenState, bool)> {
-    let Some(key) = profile.token_key.as_ref() else {
-        match &profile.chain_error {
+/// What `awsp login` did.
+pub struct Outcome {
+    /// The session's state afterwards.
+    pub state: TokenState,
+    /// Whether the login command ran.
+    pub logged_in: bool,
+    /// `sso-session acme`, `login session arn:…`.
+    pub label: String,
+}
+
+/// `awsp login`: logs in to the profile's session, unless it is still good and `force` is
+/// false.
+pub fn login(config: &Config, profile: &Profile, env: &Env, force: bool) -> Result<Outcome> {
+    let need = match (&profile.token_key, login_cache::session_of(config, profile)) {
+        (Some(key), _) => {
+            refuse_broken_setup(Some(config), profile)?;
+            Need::Sso(key.clone())
+        }
+        (None, Some(session)) => Need::Login(session.to_string()),
+        (None, None) => match &profile.chain_error {
             Some(e) => bail!(
-                "profile `{}` has no SSO session to log in to: {e}",
+                "profile `{}` has no session to log in to: {e}",
                 profile.name
             ),
             None => bail!(
-                "profile `{}` does not use SSO ({}); there is nothing to log in to",
+                "profile `{}` uses neither SSO nor `aws login` ({}); there is nothing to log in to",
                 profile.name,
                 profile.kind.name()
             ),
-        }
+        },
     };
+    let target = Target::of(profile, need);
     let margin = margin(env);
-    let state = sso::read_state(key, &env.sso_cache_dir(), env.now);
-    if !force && fresh_enough(&state, env.now, margin) {
-        return Ok((state, false));
+    let state = target.state(env, env.now);
+    let label = target.label();
+    if !force && target.fresh(&state, env.now, margin) {
+        return Ok(Outcome {
+            state,
+            logged_in: false,
+            label,
+        });
     }
-    let target = Target::of(profile, key);
-    let why = (!force).then(|| reason(key, &state, env.now));
-    Ok((login_locked(&target, env, margin, why)?, true))
+    let why = (!force).then(|| target.reason(&state, env.now));
+    let state = login_locked(&target, env, margin, why)?;
+    Ok(Outcome {
+        state,
+        logged_in: true,
+        label,
+    })
+}
+
+/// The config: the one given, or the profile's sections loaded when first needed (a switch
+/// has checked the files already; this only reads them again to look a setting up).
+struct Files<'a> {
+    given: Option<&'a Config>,
+    loaded: OnceCell<Option<Config>>,
+    env: &'a Env,
+    profile: &'a str,
+}
+
+impl Files<'_> {
+    fn get(&self) -> Option<&Config> {
+        self.given.or_else(|| {
+            self.loaded
+                .get_or_init(|| Config::load_profile(self.env, self.profile).ok())
+                .as_ref()
+        })
+    }
+}
+
+/// A setup on which the login command can only fail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetupProblem {
+    /// Profile `holder` sets `sso_session = session`, and no `[sso-session session]` exists.
+    NoSession { holder: String, session: String },
+    /// The `[sso-session session]` block lacks these settings (or has them empty).
+    SessionIncomplete {
+        session: String,
+        missing: Vec<&'static str>,
+    },
+    /// The legacy SSO profile `holder` (a start URL in the profile) lacks these settings.
+    LegacyIncomplete {
+        holder: String,
+        missing: Vec<&'static str>,
+    },
+}
+
+/// What stops a login for `profile`'s SSO token from working, if anything: the settings of
+/// the profile its chain ends in, and of its `[sso-session]` block. One map lookup for a
+/// session profile, so `list` can ask it of every row.
+pub fn setup_problem(config: &Config, profile: &Profile) -> Option<SetupProblem> {
+    let holder = profile.chain.last().unwrap_or(&profile.name);
+    match profile.token_key.as_ref()? {
+        TokenKey::Session(session) => {
+            let Some(block) = config.sso_sessions.get(session) else {
+                return Some(SetupProblem::NoSession {
+                    holder: holder.clone(),
+                    session: session.clone(),
+                });
+            };
+            let missing = lacks(|k| block.get(k), &["sso_start_url", "sso_region"]);
+            (!missing.is_empty()).then(|| SetupProblem::SessionIncomplete {
+                session: session.clone(),
+                missing,
+            })
+        }
+        TokenKey::StartUrl(_) => {
+            let raw = config.profiles.get(holder)?;
+            let missing = lacks(|k| raw.get(k), &["sso_region"]);
+            (!missing.is_empty()).then(|| SetupProblem::LegacyIncomplete {
+                holder: holder.clone(),
+                missing,
+            })
+        }
+    }
+}
+
+/// Which of `keys` are missing or empty, by `get`.
+fn lacks<'a>(get: impl Fn(&str) -> Option<&'a str>, keys: &[&'static str]) -> Vec<&'static str> {
+    keys.iter()
+        .copied()
+        .filter(|k| get(k).is_none_or(str::is_empty))
+        .collect()
+}
+
+impl SetupProblem {
+    /// A few words for a table cell: `no session "acme"`, `session "acme" lacks sso_region`.
+    pub fn short(&self) -> String {
+        match self {
+            SetupProblem::NoSession { session, .. } => format!("no session \"{session}\""),
+            SetupProblem::SessionIncomplete { session, missing } => {
+                format!("session \"{session}\" lacks {}", missing.join(", "))
+            }
+            SetupProblem::LegacyIncomplete { missing, .. } => {
+                format!("lacks {}", missing.join(", "))
+            }
+        }
+    }
+
+    /// The one-line refusal: what is wrong, what the login would say, and the fix.
+    pub fn refusal(&self, config: &Config, profile: &Profile) -> String {
+        let cfg = config.config_path.display().to_string();
+        let through = |holder: &str| {
+            if holder == profile.name {
+                format!("profile `{holder}`")
+            } else {
+                format!(
+                    "profile `{}` gets its credentials from `{holder}`, which",
+                    profile.name
+                )
+            }
+        };
+        match self {
+            SetupProblem::NoSession { holder, session } => {
+                let at = config
+                    .loc(holder, "sso_session")
+                    .map_or_else(|| cfg.clone(), |l| l.to_string());
+                let near = crate::suggest::closest(
+                    session,
+                    config.sso_sessions.keys().map(String::as_str),
+                );
+                let fix = match near.as_slice() {
+                    [one] => format!("change it to `sso_session = {one}` ({at})"),
+                    [] => format!(
+                        "add an [sso-session {session}] block with sso_start_url and sso_region to {cfg} (`aws configure sso-session` writes one), or point sso_session at an existing one ({at})"
+                    ),
+                    many => format!(
+                        "change it to one of the sessions that exist: {} ({at})",
+                        many.join(", ")
+                    ),
+                };
+                format!(
+                    "{} uses sso_session `{session}`, but there is no [sso-session {session}] block, so `aws sso login` would fail (\"The specified sso-session does not exist: \\\"{session}\\\"\"); {fix}",
+                    through(holder)
+                )
+            }
+            SetupProblem::SessionIncomplete { session, missing } => {
+                let at = config
+                    .sso_sessions
+                    .get(session)
+                    .and_then(|s| s.locs.first())
+                    .map_or_else(|| cfg.clone(), |l| l.to_string());
+                format!(
+                    "[sso-session {session}] lacks {}, so `aws sso login` would fail (\"Missing the following required SSO configuration values: {}\"); add {} under [sso-session {session}] ({at})",
+                    missing.join(" and "),
+                    missing.join(", "),
+                    settings(missing)
+                )
+            }
+            SetupProblem::LegacyIncomplete { holder, missing } => {
+                let at = config
+                    .profiles
+                    .get(holder)
+                    .and_then(|p| p.locs.first())
+                    .map_or_else(|| cfg.clone(), |l| l.to_string());
+                let who = if *holder == profile.name {
+                    format!("profile `{holder}`")
+                } else {
+                    format!(
+                        "profile `{holder}` (where `{}` gets its credentials)",
+                        profile.name
+                    )
+                };
+                format!(
+                    "{who} has sso_start_url but lacks {}, so `aws sso login` would fail (\"Missing the following required SSO configuration values: {}\"); add {} under [profile {holder}] ({at}), or move it to an sso-session with `aws configure sso --profile {holder}`",
+                    missing.join(" and "),
+                    missing.join(", "),
+                    settings(missing)
+                )
+            }
+        }
+    }
+}
+
+/// `sso_region = REGION` …, as a person would add them.
+fn settings(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| match *k {
+            "sso_start_url" => "`sso_start_url = https://YOUR-PORTAL.awsapps.com/start`",
+            _ => "`sso_region = REGION-OF-IDENTITY-CENTER`",
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// Fails with the refusal when `profile`'s SSO setup cannot be logged in to. Without the
+/// config (it could not be read again) there is nothing to judge, and the login goes ahead.
+fn refuse_broken_setup(config: Option<&Config>, profile: &Profile) -> Result<()> {
+    let Some(config) = config else { return Ok(()) };
+    // A config read again that no longer holds the profile (a pipe read twice) says nothing.
+    if !config
+        .profiles
+        .contains_key(profile.chain.last().unwrap_or(&profile.name))
+    {
+        return Ok(());
+    }
+    match setup_problem(config, profile) {
+        Some(problem) => bail!("{}", problem.refusal(config, profile)),
+        None => Ok(()),
+    }
 }
 
 /// Whether a token carries on without a login: refreshable, or valid beyond the margin.
@@ -137,35 +393,108 @@ pub fn lock_wait(env: &Env) -> std::time::Duration {
     std::time::Duration::from_secs(secs)
 }
 
-/// Why a login is due, for the progress line and errors: `sso-session acme expired`.
-fn reason(key: &TokenKey, state: &TokenState, now: DateTime<Utc>) -> String {
-    let label = key.label();
-    match state {
-        TokenState::Missing => format!("{label} has no token yet"),
-        TokenState::Expired { .. } => format!("{label} expired"),
-        TokenState::Valid { expires_at } | TokenState::Refreshable { expires_at } => {
-            format!("{label} expires in {}", sso::format_left(*expires_at - now))
-        }
-        TokenState::Unreadable { reason } => format!("{label} has an unreadable token ({reason})"),
-    }
+/// What a login renews.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Need {
+    /// An SSO token, with `aws sso login`.
+    Sso(TokenKey),
+    /// The cached credentials of an `aws login` session (its ARN), with `aws login`.
+    Login(String),
 }
 
-/// What to log in: the token key, and the profile `aws sso login --profile` needs — the end
-/// of a `source_profile` chain, where the SSO settings are.
+/// What to log in: the session, and the profile the login command needs — the end of a
+/// `source_profile` chain, where the session's settings are.
 struct Target {
-    key: TokenKey,
+    need: Need,
     profile: String,
 }
 
 impl Target {
-    fn of(profile: &Profile, key: &TokenKey) -> Target {
+    fn of(profile: &Profile, need: Need) -> Target {
         Target {
-            key: key.clone(),
+            need,
             profile: profile
                 .chain
                 .last()
                 .cloned()
                 .unwrap_or_else(|| profile.name.clone()),
+        }
+    }
+
+    fn label(&self) -> String {
+        match &self.need {
+            Need::Sso(key) => key.label(),
+            Need::Login(session) => login_cache::label(session),
+        }
+    }
+
+    fn state(&self, env: &Env, now: DateTime<Utc>) -> TokenState {
+        match &self.need {
+            Need::Sso(key) => sso::read_state(key, &env.sso_cache_dir(), now),
+            Need::Login(session) => {
+                login_cache::read_state(session, &login_cache::cache_dir(env), now)
+            }
+        }
+    }
+
+    /// The state after the login command ran. `aws login` may have signed in as someone
+    /// else and pointed the profile at that new session: the config says which.
+    fn state_after_login(&self, env: &Env, now: DateTime<Utc>) -> TokenState {
+        let Need::Login(before) = &self.need else {
+            return self.state(env, now);
+        };
+        let config = Config::load_profile(env, &self.profile).ok();
+        let session = config
+            .as_ref()
+            .and_then(|c| Some((c, c.resolve(&self.profile)?)))
+            .and_then(|(c, p)| login_cache::session_of(c, &p).map(str::to_string))
+            .unwrap_or_else(|| before.clone());
+        login_cache::read_state(&session, &login_cache::cache_dir(env), now)
+    }
+
+    /// Whether the session carries on without a login. `aws login` credentials are renewed
+    /// by the CLI whenever it can read them, whatever their end.
+    fn fresh(&self, state: &TokenState, now: DateTime<Utc>, margin: Duration) -> bool {
+        match self.need {
+            Need::Sso(_) => fresh_enough(state, now, margin),
+            Need::Login(_) => state.is_usable(),
+        }
+    }
+
+    fn command(&self, env: &Env) -> Result<LoginCommand> {
+        match self.need {
+            Need::Sso(_) => LoginCommand::for_profile(env, &self.profile),
+            Need::Login(_) => Ok(LoginCommand::aws_login(&self.profile)),
+        }
+    }
+
+    /// The lock file's key: one lock per session.
+    fn lock_key(&self) -> String {
+        match &self.need {
+            Need::Sso(TokenKey::Session(s) | TokenKey::StartUrl(s)) => s.clone(),
+            Need::Login(session) => format!("login_session {session}"),
+        }
+    }
+
+    /// Why a login is due, for the progress line and errors: `sso-session acme expired`.
+    fn reason(&self, state: &TokenState, now: DateTime<Utc>) -> String {
+        let label = self.label();
+        let login = matches!(self.need, Need::Login(_));
+        match state {
+            TokenState::Missing if login => {
+                format!("{label} has no cached credentials (signed out, or never signed in)")
+            }
+            TokenState::Missing => format!("{label} has no token yet"),
+            TokenState::Expired { .. } => format!("{label} expired"),
+            TokenState::Valid { expires_at } | TokenState::Refreshable { expires_at } => {
+                format!("{label} expires in {}", sso::format_left(*expires_at - now))
+            }
+            TokenState::Unreadable { reason } if login => {
+                format!("{label} has unreadable cached credentials ({reason})")
+            }
+            TokenState::Unreadable { reason } => {
+                format!("{label} has an unreadable token ({reason})")
+            }
         }
     }
 }
@@ -175,7 +504,7 @@ impl Target {
 pub struct LoginCommand {
     pub argv: Vec<String>,
     pub shown: String,
-    /// The built-in `aws sso login`, which gets the AWS CLI checks.
+    /// A built-in AWS CLI command, which gets the AWS CLI checks.
     pub default: bool,
 }
 
@@ -203,16 +532,29 @@ impl LoginCommand {
                 true,
             ),
         };
+        Ok(LoginCommand::new(argv, default))
+    }
+
+    /// `aws login --profile P`, for an `aws login` profile. `AWSP_LOGIN_COMMAND` replaces
+    /// `aws sso login` only: no other tool renews these credentials.
+    pub fn aws_login(profile: &str) -> LoginCommand {
+        let argv = ["aws", "login", "--profile", profile]
+            .map(String::from)
+            .to_vec();
+        LoginCommand::new(argv, true)
+    }
+
+    fn new(argv: Vec<String>, default: bool) -> LoginCommand {
         let shown = argv
             .iter()
             .map(|w| shell_word(w))
             .collect::<Vec<_>>()
             .join(" ");
-        Ok(LoginCommand {
+        LoginCommand {
             argv,
             shown,
             default,
-        })
+        }
     }
 }
 
@@ -235,18 +577,19 @@ fn login_locked(
     margin: Duration,
     why: Option<String>,
 ) -> Result<TokenState> {
-    let mut cmd = LoginCommand::for_profile(env, &target.profile)?;
+    let mut cmd = target.command(env)?;
     if cmd.default {
-        cmd.argv[0] = check_aws_cli(env)?.to_string_lossy().into_owned();
+        cmd.argv[0] = check_aws_cli(env, &target.need)?
+            .to_string_lossy()
+            .into_owned();
     }
-    let cache_dir = env.sso_cache_dir();
-    let label = target.key.label();
+    let label = target.label();
     let (_lock, waited) = lock(env, target, &label)?;
     if why.is_some() || waited {
         // Another awsp may have logged in while this one waited, or since it looked.
         let now = Utc::now();
-        let state = sso::read_state(&target.key, &cache_dir, now);
-        if fresh_enough(&state, now, margin) || (waited && state.is_usable()) {
+        let state = target.state(env, now);
+        if target.fresh(&state, now, margin) || (waited && state.is_usable()) {
             return Ok(state);
         }
     }
@@ -254,15 +597,18 @@ fn login_locked(
         Some(why) => crate::eprintln_shown!("awsp: {why}; running `{}`…", cmd.shown),
         None => crate::eprintln_shown!("awsp: logging in to {label}: running `{}`…", cmd.shown),
     }
-    run_child(&cmd, &target.profile)?;
-    let now = Utc::now();
-    let state = sso::read_state(&target.key, &cache_dir, now);
+    run_child(&cmd, &target.profile, &target.need)?;
+    let state = target.state_after_login(env, Utc::now());
     if !state.is_usable() {
-        let hint = match target.key {
-            TokenKey::Session(ref s) => {
+        let hint = match &target.need {
+            Need::Sso(TokenKey::Session(s)) => {
                 format!("; check that the login is for sso-session `{s}`")
             }
-            TokenKey::StartUrl(ref u) => format!("; check that the login is for {u}"),
+            Need::Sso(TokenKey::StartUrl(u)) => format!("; check that the login is for {u}"),
+            Need::Login(_) => format!(
+                "; check that `aws login` updated profile `{}`",
+                target.profile
+            ),
         };
         bail!(
             "`{}` finished, but {label} is still {}{hint}, then run it again",
@@ -277,7 +623,7 @@ fn login_locked(
 }
 
 /// Runs the login command with the terminal as stdin and our stderr as its stdout and stderr.
-fn run_child(cmd: &LoginCommand, profile: &str) -> Result<()> {
+fn run_child(cmd: &LoginCommand, profile: &str, need: &Need) -> Result<()> {
     let err = std::io::stderr().as_fd().try_clone_to_owned()?;
     let mut c = Command::new(&cmd.argv[0]);
     c.args(&cmd.argv[1..])
@@ -316,8 +662,13 @@ fn run_child(cmd: &LoginCommand, profile: &str) -> Result<()> {
         (None, Some(s)) => format!("signal {s}"),
         _ => "an unknown status".into(),
     };
+    // An AWS CLI v2 from before `aws login` existed refuses the command.
+    let needs = match need {
+        Need::Login(_) if cmd.default => " (`aws login` needs AWS CLI 2.32.0 or later)",
+        _ => "",
+    };
     bail!(
-        "login failed ({how}); nothing changed. Run `{}` to see why",
+        "login failed ({how}); nothing changed. Run `{}` to see why{needs}",
         cmd.shown
     )
 }
@@ -334,12 +685,18 @@ fn terminal_stdin() -> Stdio {
     }
 }
 
-/// Finds `aws` on PATH and refuses AWS CLI v1, which has no `sso login`.
-fn check_aws_cli(env: &Env) -> Result<PathBuf> {
+/// Finds `aws` on PATH and refuses AWS CLI v1, which has neither `sso login` nor `login`.
+fn check_aws_cli(env: &Env, need: &Need) -> Result<PathBuf> {
+    let command = match need {
+        Need::Sso(_) => "aws sso login",
+        Need::Login(_) => "aws login",
+    };
     let Some(aws) = awscli::find(env) else {
-        bail!(
-            "the AWS CLI (`aws`) is not on PATH; install AWS CLI v2 ({INSTALL_URL}), or set {COMMAND_VAR} to your login tool"
-        );
+        let or = match need {
+            Need::Sso(_) => format!(", or set {COMMAND_VAR} to your login tool"),
+            Need::Login(_) => String::new(),
+        };
+        bail!("the AWS CLI (`aws`) is not on PATH; install AWS CLI v2 ({INSTALL_URL}){or}");
     };
     match awscli::version(&aws) {
         Err(e) => bail!(
@@ -347,7 +704,7 @@ fn check_aws_cli(env: &Env) -> Result<PathBuf> {
             aws.display()
         ),
         Ok(Version::V1(first)) => bail!(
-            "{} is AWS CLI v1 ({first}), which cannot `sso login`; install AWS CLI v2 ({INSTALL_URL})",
+            "{} is AWS CLI v1 ({first}), which has no `{command}`; install AWS CLI v2 ({INSTALL_URL})",
             aws.display()
         ),
         Ok(Version::Current | Version::NotAws(_)) => Ok(aws),
@@ -360,9 +717,7 @@ fn check_aws_cli(env: &Env) -> Result<PathBuf> {
 /// with an error naming the lock file. Ctrl-C ends the wait with the process: SIGINT
 /// keeps its default action until the login child is started.
 fn lock(env: &Env, target: &Target, label: &str) -> Result<(Option<File>, bool)> {
-    let raw = match &target.key {
-        TokenKey::Session(s) | TokenKey::StartUrl(s) => s,
-    };
+    let raw = target.lock_key();
     let dir = env.state_dir();
     let path = dir.join(format!("login-{}.lock", sha1::hex(raw.as_bytes())));
     let shown = path.display();
@@ -498,6 +853,71 @@ mod tests {
             now,
             m
         ));
+    }
+
+    fn config(text: &str) -> Config {
+        use crate::aws::ini::{self, FileKind};
+        let f = |t: &str, k| ini::parse(t, k, std::sync::Arc::new("cfg".into())).unwrap();
+        let mut c = Config::merge(f(text, FileKind::Config), f("", FileKind::Credentials));
+        c.config_path = "cfg".into();
+        c
+    }
+
+    #[test]
+    fn setups_no_login_can_work_with() {
+        let c = config(
+            "[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\n\
+             [sso-session half]\nsso_start_url = https://half.awsapps.com/start\nsso_region =\n\
+             [profile ok]\nsso_session = acme\n\
+             [profile typo]\nsso_session = acmee\n\
+             [profile far]\nsso_session = zzzzzzzz\n\
+             [profile half]\nsso_session = half\n\
+             [profile old]\nsso_start_url = https://old.awsapps.com/start\n\
+             [profile chain]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = typo\n",
+        );
+        let problem = |n: &str| setup_problem(&c, &c.resolve(n).unwrap());
+        let refusal = |n: &str| {
+            let p = c.resolve(n).unwrap();
+            setup_problem(&c, &p).unwrap().refusal(&c, &p)
+        };
+        assert_eq!(problem("ok"), None);
+        assert_eq!(problem("typo").unwrap().short(), "no session \"acmee\"");
+        assert_eq!(
+            refusal("typo"),
+            "profile `typo` uses sso_session `acmee`, but there is no [sso-session acmee] block, so `aws sso login` would fail (\"The specified sso-session does not exist: \\\"acmee\\\"\"); change it to `sso_session = acme` (cfg:10)"
+        );
+        assert!(refusal("far").contains("add an [sso-session zzzzzzzz] block"));
+        assert!(!refusal("far").contains('\n'), "one line");
+        assert_eq!(
+            problem("half").unwrap().short(),
+            "session \"half\" lacks sso_region"
+        );
+        assert!(
+            refusal("half")
+                .starts_with("[sso-session half] lacks sso_region, so `aws sso login` would fail")
+        );
+        assert_eq!(problem("old").unwrap().short(), "lacks sso_region");
+        assert!(
+            refusal("old").contains(
+                "add `sso_region = REGION-OF-IDENTITY-CENTER` under [profile old] (cfg:15)"
+            )
+        );
+        // Through a chain: the profile holding the session is named.
+        assert!(
+            refusal("chain").starts_with(
+                "profile `chain` gets its credentials from `typo`, which uses sso_session `acmee`"
+            ),
+            "{}",
+            refusal("chain")
+        );
+    }
+
+    #[test]
+    fn aws_login_command() {
+        let c = LoginCommand::aws_login("console dev");
+        assert_eq!(c.argv, ["aws", "login", "--profile", "console dev"]);
+        assert_eq!(c.shown, "aws login --profile 'console dev'");
+        assert!(c.default);
     }
 
     #[test]

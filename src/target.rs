@@ -2,6 +2,7 @@
 //! one profile, or a choice in the picker.
 
 use crate::aws::Config;
+use crate::aws::ini::{self, FileKind, WarningKind};
 use crate::env::Env;
 use crate::error::Result;
 use crate::{picker, rows};
@@ -19,6 +20,11 @@ pub fn resolve(config: &Config, query: &str, env: &Env) -> Result<String> {
     }
     if config.profiles.contains_key(query) {
         return Ok(query.to_string());
+    }
+    // A header that almost names it explains at once why there is no such profile, where
+    // a picker or a list of near names would not.
+    if let Some(why) = almost_named(config, query) {
+        bail!("{why}");
     }
     if config.profiles.is_empty() {
         bail!(
@@ -71,4 +77,25 @@ pub fn resolve(config: &Config, query: &str, env: &Env) -> Result<String> {
         );
     }
     picker::pick(entries, query, config, env)
+}
+
+/// Why there is no profile `query` when a section header the SDKs ignore was meant to
+/// open it (`[profle x]`, `[x]` in the config file, `[profile x]` in the credentials file).
+fn almost_named(config: &Config, query: &str) -> Option<String> {
+    if query.is_empty() {
+        return None;
+    }
+    config.warnings.iter().find_map(|w| {
+        let section = w.section.as_deref().filter(|_| w.kind == WarningKind::IgnoredSection)?;
+        let kind = if *w.loc.file == config.credentials_path {
+            FileKind::Credentials
+        } else {
+            FileKind::Config
+        };
+        let meant = ini::meant(kind, section).filter(|m| !m.session && m.name == query)?;
+        Some(format!(
+            "no profile `{query}`: the section `[{section}]` at {} is not a profile header; did you mean `{}`?",
+            w.loc, meant.header
+        ))
+    })
 }

@@ -1169,13 +1169,15 @@ mod tests {
     fn mixed_text() -> String {
         let mut text = String::new();
         for i in 0..60 {
-            let header = match i % 7 {
+            let header = match i % 9 {
                 0 => format!("[profile p{i}]"),
                 1 => format!("[profile p{i}] # note"),
                 2 => format!("[profile   p{i}  ]"),
                 3 => "[default]".to_string(),
                 4 => format!("[sso-session s{i}]"),
                 5 => format!("[profile p{}]\r", i - 5),
+                6 => "[DEFAULT]".to_string(),
+                7 => format!("[ profile p{i} ]"),
                 _ => format!("[bad name {i}]"),
             };
             text.push_str(&format!(
@@ -1280,6 +1282,64 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// What the AWS CLI reads otherwise is recorded per header, with `[DEFAULT]`'s keys.
+    #[test]
+    fn records_what_the_cli_reads_otherwise() {
+        let f = p("[ profile sp ]\n[profile ok]\n[profile \"a b\"]\n[DEFAULT]\nregion = x\n[profile d] # [c]\n");
+        let got: Vec<(usize, &str, &cli::Named, &cli::Named)> = f
+            .cli_headers
+            .iter()
+            .map(|h| (h.loc.line, h.raw.as_str(), &h.sdk, &h.cli))
+            .collect();
+        let profile = |n: &str| cli::Named::Profile(n.into());
+        assert_eq!(
+            got,
+            [
+                (1, " profile sp ", &profile("sp"), &cli::Named::Other),
+                (3, "profile \"a b\"", &cli::Named::Other, &profile("a b")),
+                (4, "DEFAULT", &cli::Named::Other, &cli::Named::Defaults),
+                (6, "profile d] # [c", &profile("d"), &cli::Named::Other),
+            ]
+        );
+        assert_eq!(f.cli_default.unwrap().get("region"), Some("x"));
+        assert!(!f.profiles.contains_key("DEFAULT"));
+        // In the credentials file `[DEFAULT]` is a profile to the SDKs, even when skipped.
+        let creds = "[DEFAULT]\nregion = y\n[a]\n";
+        let file = || Arc::new(PathBuf::from("cred"));
+        let full = parse(creds, FileKind::Credentials, file()).unwrap();
+        assert_eq!(full.profiles["DEFAULT"].get("region"), Some("y"));
+        assert_eq!(full.cli_default.unwrap().get("region"), Some("y"));
+        for skip in [Skip::Unread, Skip::Names, Skip::Checked] {
+            let f = parse_only(creds, FileKind::Credentials, file(), &|n| n == "a", skip).unwrap();
+            assert_eq!(f.cli_default.unwrap().get("region"), Some("y"), "{skip:?}");
+            assert!(!f.profiles.contains_key("DEFAULT"));
+            if skip == Skip::Names {
+                assert_eq!(f.skipped, ["DEFAULT"]);
+            }
+        }
+    }
+
+    #[test]
+    fn what_a_header_was_meant_to_be() {
+        let m = |kind, name: &str| meant(kind, name).map(|m| m.header);
+        use FileKind::*;
+        assert_eq!(m(Config, "profle x"), Some("[profile x]".into()));
+        assert_eq!(m(Config, "Profile x"), Some("[profile x]".into()));
+        assert_eq!(m(Config, "sso-sesion s"), Some("[sso-session s]".into()));
+        assert_eq!(m(Config, "profile \"x\""), Some("[profile x]".into()));
+        assert_eq!(m(Config, "x"), Some("[profile x]".into()));
+        assert_eq!(m(Config, "profile a b"), None);
+        assert_eq!(m(Config, "role x"), None);
+        assert_eq!(m(Config, "DEFAULT"), None);
+        assert_eq!(m(Config, "profle"), None);
+        assert_eq!(m(Credentials, "profile x"), Some("[x]".into()));
+        assert_eq!(m(Credentials, "a b"), None);
+        assert_eq!(sdk_reading(Config, "[ profile a ] # c"), Some(cli::Named::Profile("a".into())));
+        assert_eq!(sdk_reading(Config, "[profile a] x"), None);
+        assert_eq!(sdk_reading(Config, "[DEFAULT]"), Some(cli::Named::Other));
+        assert_eq!(sdk_reading(Credentials, "[DEFAULT]"), Some(cli::Named::Profile("DEFAULT".into())));
     }
 
     #[test]

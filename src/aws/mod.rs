@@ -1,8 +1,11 @@
-//! AWS's files: the config grammar, the merged profile model, and the SSO token cache.
+//! AWS's files: the config grammar, the merged profile model, the SSO token cache and the
+//! `aws login` credential cache.
 
 pub mod ini;
+pub mod login_cache;
 pub mod model;
 pub mod sha1;
+pub mod sha256;
 pub mod sso;
 
 pub use model::{Config, Kind, Profile, RawProfile, TokenCache};

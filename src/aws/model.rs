@@ -65,10 +65,34 @@ pub struct CliView {
     pub region: Option<String>,
 }
 
+impl CliView {
+    /// Why the AWS CLI finds no such profile, for a one-line message.
+    pub fn why_missing(&self) -> String {
+        match self.hidden.first() {
+            Some((loc, raw)) if raw == "DEFAULT" => format!(
+                "it reads `[DEFAULT]` at {loc} as settings for every other profile, not as a profile"
+            ),
+            Some((loc, raw)) => format!("it reads `[{raw}]` at {loc} as another section"),
+            None => "it has no such profile".into(),
+        }
+    }
+
+    /// `aws_cli` in `list --json` and `current --json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "found": !self.missing,
+            "region": self.region,
+            "from_default": self.from_default.iter().map(|(k, _, _)| k).collect::<Vec<_>>(),
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Sso,
     SsoLegacy,
+    /// `login_session`: credentials from the console sign-in of `aws login`.
+    Login,
     Static,
     AssumeRole,
     Process,
@@ -81,6 +105,7 @@ impl Kind {
         match self {
             Kind::Sso => "sso",
             Kind::SsoLegacy => "sso-legacy",
+            Kind::Login => "login",
             Kind::Static => "static",
             Kind::AssumeRole => "assume-role",
             Kind::Process => "process",
@@ -127,6 +152,7 @@ struct Fields<'a> {
     source_profile: Option<&'a str>,
     credential_source: bool,
     credential_process: bool,
+    login_session: bool,
     web_identity_token_file: bool,
     aws_access_key_id: bool,
 }
@@ -153,6 +179,7 @@ impl<'a> Fields<'a> {
                 "source_profile" => f.source_profile = Some(v),
                 "credential_source" => f.credential_source = true,
                 "credential_process" => f.credential_process = true,
+                "login_session" => f.login_session = true,
                 "web_identity_token_file" => f.web_identity_token_file = true,
                 "aws_access_key_id" => f.aws_access_key_id = true,
                 _ => {}
@@ -496,6 +523,8 @@ impl Config {
             Kind::Sso
         } else if f.sso_start_url.is_some() || f.sso_account_id.is_some() {
             Kind::SsoLegacy
+        } else if f.login_session {
+            Kind::Login
         } else if f.credential_process {
             Kind::Process
         } else if f.aws_access_key_id {

@@ -35,6 +35,8 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
         .and_then(|p| p.token_key.as_ref())
         .map(|k| TokenCache::new(env).state(k));
     let overridden = env.static_keys_set();
+    // Where the AWS CLI reads this profile otherwise than the SDKs.
+    let cli = config.cli_view(&name);
     let settings: Vec<(String, String, String)> = config
         .profiles
         .get(&name)
@@ -64,6 +66,7 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
             "token_state": token.as_ref().map(|t| t.name()),
             "token_expires_at": token.as_ref().and_then(|t| t.expires_at()).map(|t| t.to_rfc3339()),
             "static_keys_override": overridden,
+            "aws_cli": cli.as_ref().map(|v| v.to_json()),
             "settings": settings.iter().map(|(k, v, l)| json!({"key": k, "value": v, "location": l})).collect::<Vec<_>>(),
         });
         let mut out = std::io::stdout().lock();
@@ -92,10 +95,37 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
             if let Some(t) = &token {
                 println!("token:   {}", shown(&t.describe(env.now)));
             }
-            let w = settings.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
+            let from_default = cli.iter().flat_map(|v| &v.from_default);
+            let w = settings
+                .iter()
+                .map(|(k, _, _)| k.len())
+                .chain(from_default.clone().map(|(k, _, _)| k.len()))
+                .max()
+                .unwrap_or(0);
             for (k, v, l) in &settings {
                 let (k, v, l) = (shown(k), shown(v), shown(l));
                 println!("  {k:w$} = {v:30}  {l}");
+            }
+            for (k, v, l) in from_default {
+                let l = l.to_string();
+                let (k, v, l) = (shown(k), shown(v), shown(&l));
+                println!("  {k:w$} = {v:30}  {l}  (AWS CLI: from [DEFAULT])");
+            }
+            if let Some(v) = &cli {
+                if v.missing {
+                    let why = v.why_missing();
+                    let why = shown(&why);
+                    println!(
+                        "warning: the AWS CLI will not find this profile: {why}; `aws` fails with \"The config profile ({name}) could not be found\" (see `awsp doctor`)"
+                    );
+                } else if v.region != p.region {
+                    let dash = |r: &Option<String>| shown(r.as_deref().unwrap_or("-")).into_owned();
+                    println!(
+                        "aws cli: region {} (the SDKs use {}; see `awsp doctor`)",
+                        dash(&v.region),
+                        dash(&p.region)
+                    );
+                }
             }
         }
     }

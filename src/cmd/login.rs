@@ -26,19 +26,19 @@ pub fn run(args: &LoginArgs, env: &Env) -> Result<()> {
         }
     };
     let profile = config.resolve(&name).expect("resolved names exist");
-    let (state, logged_in) = login::login(&profile, env, args.force)?;
-    let label = profile
-        .token_key
-        .as_ref()
-        .map(|k| k.label())
-        .unwrap_or_default();
+    let done = login::login(&config, &profile, env, args.force)?;
     let now = chrono::Utc::now();
-    if logged_in {
-        crate::eprintln_shown!("awsp: logged in to {label} ({})", state.describe(now));
+    if done.logged_in {
+        crate::eprintln_shown!(
+            "awsp: logged in to {} ({})",
+            done.label,
+            done.state.describe(now)
+        );
     } else {
         crate::eprintln_shown!(
-            "awsp: {label} is {}; nothing to do (--force logs in anyway)",
-            state.describe(now)
+            "awsp: {} is {}; nothing to do (--force logs in anyway)",
+            done.label,
+            done.state.describe(now)
         );
     }
     Ok(())

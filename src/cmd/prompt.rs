@@ -11,10 +11,19 @@
 //! `{left}` (`3h12m`; `3h12m+` for a session the CLI refreshes silently; `refreshable`
 //! once it is due for that refresh; `expired`; `logged out` when there is no token; `bad
 //! token` when the cache file is unreadable) and `{state}` (`valid`, `refreshable`,
-//! `expired`, `missing`, `unreadable`, or empty when nothing expires). `( … )` is a group
-//! that is left out when no variable inside it has a value; `\` makes the next character
-//! literal. Text outside variables is passed through, so it may hold the shell's own
-//! prompt escapes.
+//! `expired`, `missing`, `unreadable`, `keys-override`, `keys-partial`, or empty when nothing
+//! expires). `( … )` is a group that is left out when no variable inside it has a value;
+//! `\` makes the next character literal. Text outside variables is passed through, so it
+//! may hold the shell's own prompt escapes.
+//!
+//! Whatever the format, the segment says when the AWS CLI will not use the profile's
+//! credentials: access keys exported in the environment win over `AWS_PROFILE`, so the
+//! segment starts with `keys!` and shows no account, role or session time of the profile
+//! (only the region, which the CLI still takes from the profile, and the keys' own end
+//! from `AWS_CREDENTIAL_EXPIRATION`); `AWS_ACCESS_KEY_ID` without `AWS_SECRET_ACCESS_KEY`
+//! makes every CLI command fail, shown as `half-keys!`. When `AWS_DEFAULT_PROFILE` names
+//! another profile than `AWS_PROFILE`, botocore-based tools (boto3, the AWS CLI v1) use
+//! that one, which the segment ends with: `(boto3/CLI v1: NAME)`.
 //!
 //! Colours (none under `NO_COLOR`): normal above `AWSP_PROMPT_WARN` minutes left (60),
 //! warning below it, alert below `AWSP_PROMPT_ALERT` minutes (10) and when expired or
@@ -32,7 +41,7 @@ use std::io::Write;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::aws::sso::{self, TokenState};
-use crate::aws::{Config, Profile};
+use crate::aws::{Config, Kind, Profile, login_cache};
 use crate::cli::{PromptArgs, Shell};
 use crate::env::Env;
 use crate::error::Result;
@@ -92,6 +101,38 @@ pub struct Info {
     pub role: Option<String>,
     pub region: Option<String>,
     pub expiry: Expiry,
+    /// Whose credentials the AWS CLI will use.
+    pub creds: Creds,
+    /// `AWS_DEFAULT_PROFILE` when it names another profile than `AWS_PROFILE`: the one
+    /// botocore-based tools use.
+    pub default_profile: Option<String>,
+}
+
+/// Whose credentials the AWS CLI uses, by the environment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Creds {
+    /// The profile's.
+    #[default]
+    Profile,
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`: the SDKs take them before any
+    /// profile.
+    EnvKeys,
+    /// `AWS_ACCESS_KEY_ID` alone: the CLI stops at it ("Partial credentials found in env")
+    /// and every command fails.
+    PartialKeys,
+}
+
+impl Creds {
+    /// From the environment. A key that is set but not UTF-8 is still set for the CLI;
+    /// an empty one is not.
+    pub fn of(env: &Env) -> Creds {
+        let set = |k: &str| env.is_set(k) || env.is_not_utf8(k);
+        match (set("AWS_ACCESS_KEY_ID"), set("AWS_SECRET_ACCESS_KEY")) {
+            (true, true) => Creds::EnvKeys,
+            (true, false) => Creds::PartialKeys,
+            (false, _) => Creds::Profile,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -123,23 +164,42 @@ pub fn gather(env: &Env) -> Option<Info> {
         .and_then(sso::parse_time);
     let mut info = Info {
         profile: name.clone(),
+        creds: Creds::of(env),
+        default_profile: env
+            .get("AWS_DEFAULT_PROFILE")
+            .filter(|d| var == Some("AWS_PROFILE") && *d != name)
+            .map(str::to_string),
         ..Info::default()
     };
     match (&config, &profile) {
+        // Keys in the environment: the profile gives the region only.
+        (Some(_), Some(p)) if info.creds != Creds::Profile => {
+            info.region = p.region.clone();
+            info.expiry = env_expiry.map_or(Expiry::None, Expiry::At);
+        }
         (Some(config), Some(p)) => {
-            info.account_id = p.account_id.clone().or_else(|| {
+            let login_session = login_cache::session_of(config, p);
+            let (login_account, login_role) = login_session
+                .filter(|_| p.kind == Kind::Login)
+                .map(login_cache::session_account_role)
+                .unwrap_or_default();
+            info.account_id = p.account_id.clone().or(login_account).or_else(|| {
                 let raw = config.profiles.get(&name)?;
                 raw.get("aws_account_id")
                     .filter(|v| !v.is_empty())
                     .map(str::to_string)
             });
             info.account_name = p.account_name.clone();
-            info.role = p.role_name.clone();
+            info.role = p.role_name.clone().or(login_role);
             info.region = p.region.clone();
-            info.expiry = expiry(p, env, env_expiry);
+            info.expiry = expiry(p, login_session, env, env_expiry);
         }
         (Some(_), None) => {
             info.expiry = env_expiry.map_or(Expiry::UnknownProfile, Expiry::At);
+        }
+        (None, _) if info.creds != Creds::Profile => {
+            info.region = recorded("AWSP_REGION");
+            info.expiry = env_expiry.map_or(Expiry::None, Expiry::At);
         }
         (None, _) => {
             info.account_id = recorded("AWSP_ACCOUNT");
@@ -162,17 +222,27 @@ pub fn gather(env: &Env) -> Option<Info> {
     Some(info)
 }
 
-fn expiry(p: &Profile, env: &Env, env_expiry: Option<DateTime<Utc>>) -> Expiry {
-    // Keys in the environment beat the profile; their end is AWS_CREDENTIAL_EXPIRATION.
-    if let Some(t) = env_expiry.filter(|_| env.static_keys_set() || p.token_key.is_none()) {
-        return Expiry::At(t);
-    }
-    match &p.token_key {
-        Some(key) => {
+/// The end of the profile's credentials: its SSO token, its `aws login` session's cached
+/// credentials (which the CLI renews), or `AWS_CREDENTIAL_EXPIRATION` for the others.
+fn expiry(
+    p: &Profile,
+    login_session: Option<&str>,
+    env: &Env,
+    env_expiry: Option<DateTime<Utc>>,
+) -> Expiry {
+    match (&p.token_key, login_session) {
+        (Some(key), _) => {
             let (state, renews) = sso::read_state_renewing(key, &env.sso_cache_dir(), env.now);
             Expiry::Token { state, renews }
         }
-        None => Expiry::None,
+        (None, Some(session)) => {
+            let state = login_cache::read_state(session, &login_cache::cache_dir(env), env.now);
+            Expiry::Token {
+                renews: state.is_usable(),
+                state,
+            }
+        }
+        (None, None) => env_expiry.map_or(Expiry::None, Expiry::At),
     }
 }
 
@@ -209,7 +279,7 @@ impl Options {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Normal,
     Warning,
@@ -325,6 +395,15 @@ pub fn render(
     now: DateTime<Utc>,
 ) -> Segment {
     let (left, state, level, next) = clock(&info.expiry, opts, now);
+    let (marker, state, level) = match info.creds {
+        Creds::Profile => (None, state, level),
+        Creds::EnvKeys => (Some("keys!"), "keys-override", level.max(Level::Warning)),
+        Creds::PartialKeys => (Some("half-keys!"), "keys-partial", Level::Alert),
+    };
+    let level = match info.default_profile {
+        Some(_) => level.max(Level::Warning),
+        None => level,
+    };
     let account = info.account_name.as_ref().or(info.account_id.as_ref());
     let vars: [(&str, Option<&str>); 8] = [
         ("profile", Some(info.profile.as_str())),
@@ -336,7 +415,18 @@ pub fn render(
         ("left", Some(left.as_str())),
         ("state", Some(state)),
     ];
-    let text = expand(format, &vars, escape);
+    // The markers stand outside the format, so that every format shows them.
+    let body = expand(format, &vars, escape);
+    let other = info
+        .default_profile
+        .as_deref()
+        .map(|d| format!("(boto3/CLI v1: {})", escape.value(d)));
+    let text = [marker.map(String::from), Some(body), other]
+        .into_iter()
+        .flatten()
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     if text.is_empty() {
         return Segment::default();
     }
@@ -459,6 +549,8 @@ mod tests {
             role: Some("Admin".into()),
             region: Some("eu-west-1".into()),
             expiry,
+            creds: Creds::Profile,
+            default_profile: None,
         }
     }
 
@@ -575,6 +667,69 @@ mod tests {
             let text = render(&i, "{profile} {account}", e, &opts(false), now).text;
             assert_eq!(text, "p?x a?]52;c;eA==??2J????b");
         }
+    }
+
+    #[test]
+    fn exported_keys_override_the_profile_in_every_format() {
+        let now = t("2024-01-01T12:00:00Z");
+        let mut i = info(Expiry::At(t("2024-01-01T12:30:00Z")));
+        i.creds = Creds::EnvKeys;
+        i.account_id = None;
+        i.role = None;
+        let r = |i: &Info, f: &str| render(i, f, Escape::Raw, &opts(false), now);
+        assert_eq!(r(&i, DEFAULT_FORMAT).text, "keys! dev eu-west-1 30m");
+        assert_eq!(r(&i, "{state}").text, "keys! keys-override");
+        // A format that shows nothing of the profile still shows the override.
+        assert_eq!(r(&i, "{account}").text, "keys!");
+        assert_eq!(r(&i, DEFAULT_FORMAT).level, Some(Level::Warning));
+        i.creds = Creds::PartialKeys;
+        let s = r(&i, "{profile} {state}");
+        assert_eq!(s.text, "half-keys! dev keys-partial");
+        assert_eq!(s.level, Some(Level::Alert));
+        let c = render(&i, "{profile}", Escape::Zsh, &opts(true), now).text;
+        assert_eq!(c, "%{\x1b[1;31m%}half-keys! dev%{\x1b[0m%}");
+    }
+
+    #[test]
+    fn another_default_profile_is_shown() {
+        let now = t("2024-01-01T12:00:00Z");
+        let mut i = info(Expiry::None);
+        i.default_profile = Some("prod%$(x)".into());
+        let r = |e| render(&i, "{profile}", e, &opts(false), now);
+        assert_eq!(r(Escape::Raw).text, "dev (boto3/CLI v1: prod%$(x))");
+        assert_eq!(r(Escape::Zsh).text, "dev (boto3/CLI v1: prod%%$(x))");
+        assert_eq!(r(Escape::Bash).text, "dev (boto3/CLI v1: prod%\\\\$(x))");
+        assert_eq!(r(Escape::Raw).level, Some(Level::Warning));
+        assert_eq!(
+            render(&i, "{state}", Escape::Raw, &opts(false), now).text,
+            "(boto3/CLI v1: prod%$(x))"
+        );
+    }
+
+    #[test]
+    fn creds_from_the_environment() {
+        let c = |vars: &[(&str, &str)]| {
+            let mut all = vec![("HOME", "/h")];
+            all.extend_from_slice(vars);
+            Creds::of(&Env::fake(all))
+        };
+        assert_eq!(c(&[]), Creds::Profile);
+        assert_eq!(
+            c(&[("AWS_ACCESS_KEY_ID", "A"), ("AWS_SECRET_ACCESS_KEY", "S")]),
+            Creds::EnvKeys
+        );
+        assert_eq!(c(&[("AWS_ACCESS_KEY_ID", "A")]), Creds::PartialKeys);
+        assert_eq!(
+            c(&[("AWS_ACCESS_KEY_ID", "A"), ("AWS_SECRET_ACCESS_KEY", "")]),
+            Creds::PartialKeys
+        );
+        // Without an access key id the CLI looks no further: the profile is used.
+        assert_eq!(c(&[("AWS_SECRET_ACCESS_KEY", "S")]), Creds::Profile);
+        assert_eq!(c(&[("AWS_SESSION_TOKEN", "T")]), Creds::Profile);
+        assert_eq!(c(&[("AWS_ACCESS_KEY_ID", "")]), Creds::Profile);
+        let env = Env::fake([("HOME", "/h"), ("AWS_SECRET_ACCESS_KEY", "S")])
+            .with_not_utf8("AWS_ACCESS_KEY_ID");
+        assert_eq!(Creds::of(&env), Creds::EnvKeys);
     }
 
     #[test]

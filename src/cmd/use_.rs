@@ -27,6 +27,13 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
 
 fn switch_to(config: &Config, name: &str, args: &UseArgs, env: &Env) -> Result<()> {
     let profile = config.resolve(name).expect("resolved names exist");
+    // The SDKs find this profile; say so now if the AWS CLI (and its `sso login`) won't.
+    if let Some(view) = config.cli_view(name).filter(|v| v.missing) {
+        let why = view.why_missing();
+        crate::eprintln_shown!(
+            "awsp: warning: the AWS CLI will not find profile `{name}` ({why}); the SDKs will; see `awsp doctor`"
+        );
+    }
     let token = login::ensure(&profile, env, super::login_when(&args.login))?;
     let keep = switch::keep_region(env, args.keep_region);
     let code = shell::render(

@@ -24,7 +24,8 @@ fn list_json_has_exactly_the_profiles() {
     );
     let by = |n: &str| arr.iter().find(|p| p["name"] == n).unwrap();
     let keys: Vec<&String> = by("dev-admin").as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 12);
+    assert_eq!(keys.len(), 13);
+    assert_eq!(by("dev-admin")["aws_cli"], serde_json::Value::Null);
     assert_eq!(by("dev-admin")["kind"], "sso");
     assert_eq!(by("dev-admin")["account_id"], "111111111111");
     assert_eq!(by("dev-admin")["role_name"], "AdministratorAccess");
@@ -309,4 +310,36 @@ fn demo_runs_a_sandbox_shell_and_removes_it() {
         r.stderr
     );
     assert_eq!(state("legacy-ops"), "valid");
+}
+
+/// A header that almost names the profile asked for: at a terminal as off one, awsp says
+/// which header and what it should be, instead of a picker with nothing in it.
+#[test]
+fn a_header_typo_explains_the_missing_profile() {
+    let h = Home::new();
+    h.config("[profle typo]\nregion = us-east-1\n[profile ok]\n[ci]\n");
+    h.credentials("[profile keys]\naws_access_key_id = AKIAEXAMPLE\n");
+    for (name, header, line) in [
+        ("typo", "[profile typo]", ".aws/config:1"),
+        ("ci", "[profile ci]", ".aws/config:4"),
+        ("keys", "[keys]", ".aws/credentials:1"),
+    ] {
+        let r = h.run(&["use", name, "--shell", "bash"], &[]).expect(1);
+        assert!(
+            r.stderr.contains(&format!("did you mean `{header}`?")) && r.stderr.contains(line),
+            "{}",
+            r.stderr
+        );
+    }
+    if !have_tmux() {
+        return;
+    }
+    let t = Term::start(&h, &[], (250, 20), "bash --norc --noprofile");
+    t.line("awsp use typo --shell bash; echo rc=$?");
+    let screen = t.wait_for("the refusal", |s| s.lines().any(|l| l.starts_with("rc=")));
+    assert!(screen.contains("rc=1"), "{screen}");
+    assert!(
+        screen.contains("the section `[profle typo]` at ") && screen.contains("did you mean `[profile typo]`?"),
+        "{screen}"
+    );
 }

@@ -163,9 +163,34 @@ const PIECES: &[&str] = &[
     "k = %(region)s",
 ];
 
+/// Lines both readers accept, for files that differ only in what they mean.
+const WELL_FORMED: &[&str] = &[
+    "[profile a]",
+    "[ profile a ]",
+    "[profile  a]",
+    "[profile b] # c",
+    "[profile b] # [c]",
+    "[DEFAULT]",
+    "[default]",
+    "[profile default]",
+    "[ default ]",
+    "[b]",
+    "[ b ]",
+    "[sso-session s]",
+    "region = r1",
+    "region = r2",
+    "output = json",
+    "",
+    "# c",
+];
+
 fn generated() -> Vec<String> {
+    generate(PIECES, 0x2545_f491_4f6c_dd1d)
+}
+
+fn generate(pieces: &[&str], seed: u64) -> Vec<String> {
     // A fixed linear congruential sequence: the same files on every run.
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut x: u64 = seed;
     let mut next = || {
         x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
         (x >> 33) as usize
@@ -174,7 +199,7 @@ fn generated() -> Vec<String> {
         .map(|_| {
             let n = 1 + next() % 8;
             (0..n)
-                .map(|_| PIECES[next() % PIECES.len()])
+                .map(|_| pieces[next() % pieces.len()])
                 .collect::<Vec<_>>()
                 .join("\n")
         })
@@ -191,6 +216,7 @@ fn the_cli_model_reads_as_python_does() {
         .iter()
         .map(|s| s.to_string())
         .chain(generated())
+        .chain(generate(WELL_FORMED, 7))
         .collect();
     let paths: Vec<String> = texts
         .iter()
@@ -219,4 +245,130 @@ fn the_cli_model_reads_as_python_does() {
         }
     }
     assert!(wrong.is_empty(), "{} of {}:\n{}", wrong.len(), texts.len(), wrong.join("\n"));
+}
+
+/// A profile whose header has spaces inside the brackets: the SDKs (and the spec suite)
+/// read it, the AWS CLI does not. `list` keeps it and says so; `use` switches and warns.
+#[test]
+fn a_profile_only_the_sdks_find() {
+    let h = Home::new();
+    h.config("[ profile sp ]\nregion = us-east-1\n[profile ok]\nregion = eu-west-1\n");
+    let v = h.json(&["list", "--json"], &[]);
+    let by = |n: &str| v.as_array().unwrap().iter().find(|p| p["name"] == n).unwrap().clone();
+    assert_eq!(by("sp")["region"], "us-east-1");
+    assert_eq!(by("sp")["aws_cli"]["found"], false);
+    assert_eq!(by("ok")["aws_cli"], Value::Null, "read alike: nothing to say");
+    let r = h.run(&["list"], &[]).expect(0);
+    assert!(r.stdout.lines().any(|l| l.starts_with("  sp ")), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("the AWS CLI will not find profile `sp`: it reads `[ profile sp ]` at ")
+            && r.stderr.contains(".aws/config:1"),
+        "{}",
+        r.stderr
+    );
+    // The switch happens (the SDKs read it), with one line on stderr.
+    let r = h.run(&["use", "sp", "--shell", "bash", "--no-login"], &[]).expect(0);
+    assert!(r.stdout.contains("export AWS_PROFILE='sp'"), "{}", r.stdout);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("awsp: warning: the AWS CLI will not find profile `sp`"));
+    let r = h.run(&["use", "ok", "--shell", "bash", "--no-login"], &[]).expect(0);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let r = h.run(&["current"], &[("AWS_PROFILE", "sp")]).expect(0);
+    assert!(r.stdout.contains("warning: the AWS CLI will not find this profile"), "{}", r.stdout);
+    assert!(r.stdout.contains("\"The config profile (sp) could not be found\""));
+    let v = h.json(&["current", "--json"], &[("AWS_PROFILE", "sp")]);
+    assert_eq!(v["aws_cli"]["found"], false);
+}
+
+/// `[DEFAULT]`: Python's parser gives its keys to every section of its file and lists no
+/// section of that name; botocore then lays the credentials file over the config file.
+#[test]
+fn default_sections_as_the_cli_reads_them() {
+    let h = Home::new();
+    h.config("[DEFAULT]\nregion = eu-west-1\noutput = json\n[profile a]\n[profile b]\nregion = us-east-2\n");
+    h.credentials("[DEFAULT]\nregion = ap-south-1\n[b]\naws_access_key_id = AKIAEXAMPLE\n");
+    let v = h.json(&["list", "--json"], &[]);
+    let arr = v.as_array().unwrap();
+    let by = |n: &str| arr.iter().find(|p| p["name"] == n).unwrap();
+    // The SDKs: no region for `a`, `b`'s own; a profile `DEFAULT` from the credentials file.
+    assert_eq!(json_names(&v), ["DEFAULT", "a", "b"]);
+    assert_eq!(by("a")["region"], Value::Null);
+    assert_eq!(by("a")["aws_cli"]["region"], "eu-west-1");
+    assert_eq!(by("a")["aws_cli"]["from_default"], json!(["output", "region"]));
+    assert_eq!(by("b")["region"], "us-east-2");
+    assert_eq!(by("b")["aws_cli"]["region"], "ap-south-1");
+    assert_eq!(by("DEFAULT")["aws_cli"]["found"], false);
+    let r = h.run(&["list"], &[]).expect(0);
+    let row = r.stdout.lines().find(|l| l.starts_with("  b ")).unwrap();
+    assert!(row.contains("us-east-2 (aws cli: ap-south-1)"), "{}", r.stdout);
+    let r = h.run(&["current"], &[("AWS_PROFILE", "a")]).expect(0);
+    assert!(r.stdout.contains("aws cli: region eu-west-1 (the SDKs use -"), "{}", r.stdout);
+    assert!(
+        r.stdout.lines().any(|l| l.contains("output = json") && l.contains("(AWS CLI: from [DEFAULT])")),
+        "{}",
+        r.stdout
+    );
+    let v = h.json(&["current", "--json"], &[("AWS_PROFILE", "b")]);
+    assert_eq!(v["region"], "us-east-2");
+    assert_eq!(v["aws_cli"]["region"], "ap-south-1");
+    // `[Default]` and `[default]` are ordinary sections: nothing of the kind.
+    h.config("[Default]\nregion = x\n[default]\nregion = y\n");
+    h.credentials("");
+    let v = h.json(&["list", "--json"], &[]);
+    assert_eq!(json_names(&v), ["default"]);
+    assert_eq!(v[0]["aws_cli"], Value::Null);
+}
+
+/// What `list`, `current` and `use` say of the AWS CLI comes from facts the SDK parser
+/// records as it goes; they must agree with the full model of the CLI's reader on which
+/// profiles the CLI finds and with what region.
+#[test]
+fn the_parser_facts_agree_with_the_cli_model() {
+    use awsp::aws::ini::{self, FileKind};
+    use awsp::aws::model::Config;
+    use std::sync::Arc;
+    let mut checked = 0;
+    let texts: Vec<String> = CASES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(generated())
+        .chain(generate(WELL_FORMED, 7))
+        .collect();
+    for text in &texts {
+        for kind in [FileKind::Config, FileKind::Credentials] {
+            let Ok(parsed) = ini::parse(text, kind, Arc::new("f".into())) else {
+                continue;
+            };
+            let model = cli::read(text);
+            if !model.readable() {
+                continue;
+            }
+            let (cfg, cred) = match kind {
+                FileKind::Config => (parsed, ini::ParsedFile::default()),
+                FileKind::Credentials => (ini::ParsedFile::default(), parsed),
+            };
+            let mut config = Config::merge(cfg, cred);
+            config.config_path = if kind == FileKind::Config { "f" } else { "other" }.into();
+            config.credentials_path = if kind == FileKind::Credentials { "f" } else { "other" }.into();
+            let found = model.map(kind, false);
+            for name in config.profiles.keys() {
+                let view = config.cli_view(name);
+                let missing = view.as_ref().is_some_and(|v| v.missing);
+                assert_eq!(!missing, found.contains_key(name), "{kind:?} {name:?} in {text:?}");
+                if let Some(&i) = found.get(name) {
+                    let want = model.value(&model.sections[i], "region").map(|o| o.value.as_str());
+                    let got = match &view {
+                        Some(v) => v.region.as_deref(),
+                        None => config.profiles[name].get("region"),
+                    };
+                    // Values differ where a comment follows them (`cli-inline-comment`).
+                    if !text.contains(" #") && !text.contains(" ;") {
+                        assert_eq!(got, want.filter(|r| !r.is_empty()), "{kind:?} {name:?} in {text:?}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} profiles compared");
 }

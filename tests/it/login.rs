@@ -493,7 +493,8 @@ fn explicit_login_defaults_to_the_active_profile() {
 
     let r = h.run(&["login"], &[("AWS_PROFILE", "keys")]).expect(1);
     assert!(
-        r.stderr.contains("does not use SSO (static)"),
+        r.stderr
+            .contains("uses neither SSO nor `aws login` (static)"),
         "{}",
         r.stderr
     );
@@ -522,7 +523,8 @@ fn status_json_lists_sessions_with_their_profiles() {
         ["acme", "unused", "https://legacy.awsapps.com/start"]
     );
     let acme = &arr[0];
-    assert_eq!(acme.as_object().unwrap().len(), 13);
+    assert_eq!(acme.as_object().unwrap().len(), 14);
+    assert_eq!(acme["problem"], serde_json::Value::Null);
     assert_eq!(acme["type"], "sso-session");
     assert_eq!(acme["start_url"], "https://acme.awsapps.com/start");
     assert_eq!(acme["sso_region"], "us-east-1");
@@ -541,8 +543,10 @@ fn status_json_lists_sessions_with_their_profiles() {
         awsp::aws::sha1::hex(b"acme")
     ));
     assert_eq!(acme["token_file"], token_file.to_string_lossy().as_ref());
+    // A session without sso_region: no login to it can work.
     let unused = &arr[1];
-    assert_eq!(unused["state"], "missing");
+    assert_eq!(unused["state"], "misconfigured");
+    assert_eq!(unused["problem"], "lacks sso_region");
     assert_eq!(unused["profiles"], serde_json::json!([]));
     assert_eq!(unused["login_command"], serde_json::Value::Null);
     assert_eq!(unused["seconds_left"], serde_json::Value::Null);
@@ -583,4 +587,434 @@ fn status_table_shows_time_left_and_what_to_run() {
         !r.stdout.contains("awsp login dev-admin"),
         "acme needs no login"
     );
+}
+
+// A setup `aws sso login` can only fail on is refused before anything runs.
+
+/// SSO_CONFIG plus profiles whose SSO setup no login can work with.
+fn broken_home() -> Home {
+    let h = home();
+    h.config(&format!(
+        "{SSO_CONFIG}\n\
+         [profile typo]\nsso_session = acmee\nsso_account_id = 555555555555\nsso_role_name = Admin\n\n\
+         [profile nowhere]\nsso_session = zzzzzzzz\nsso_account_id = 555555555555\nsso_role_name = Admin\n\n\
+         [profile half]\nsso_session = half\nsso_account_id = 555555555555\nsso_role_name = Admin\n\n\
+         [sso-session half]\nsso_start_url = https://half.awsapps.com/start\n\n\
+         [profile old-half]\nsso_start_url = https://old.awsapps.com/start\nsso_account_id = 6\nsso_role_name = R\n\n\
+         [profile via-typo]\nrole_arn = arn:aws:iam::777777777777:role/Deploy\nsource_profile = typo\n"
+    ));
+    h
+}
+
+shell_test!(fn a_missing_sso_session_is_refused_before_any_login(sh) {
+    let h = broken_home();
+    let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
+    let r = run(&h, sh, "awsp typo --login; echo rc=RC", &names, BEFORE.as_slice());
+    assert!(has(&r.stdout, "rc=1"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert_unchanged(&r, sh);
+    assert!(calls(&h).is_empty(), "{sh}: aws must not run: {:?}", calls(&h));
+    let cfg = h.path(".aws/config");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "awsp: profile `typo` uses sso_session `acmee`, but there is no [sso-session acmee] block, so `aws sso login` would fail (\"The specified sso-session does not exist: \\\"acmee\\\"\"); change it to `sso_session = acme` ({}:34)\n",
+            cfg.display()
+        ),
+        "{sh}"
+    );
+});
+
+#[test]
+fn every_broken_setup_is_refused_in_one_line_without_running_aws() {
+    let h = broken_home();
+    let refused = |args: &[&str]| {
+        let r = h.run(args, &[]).expect(1);
+        assert_eq!(r.stdout, "", "{args:?}");
+        assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {}", r.stderr);
+        r.stderr
+    };
+    let e = refused(&["use", "nowhere", "--shell", "bash", "--login"]);
+    assert!(
+        e.contains("no [sso-session zzzzzzzz] block") && e.contains("`aws configure sso-session`"),
+        "{e}"
+    );
+    let e = refused(&["use", "half", "--shell", "zsh", "--login"]);
+    assert!(
+        e.starts_with("awsp: [sso-session half] lacks sso_region, so `aws sso login` would fail (\"Missing the following required SSO configuration values: sso_region\"); add `sso_region = REGION-OF-IDENTITY-CENTER` under [sso-session half]"),
+        "{e}"
+    );
+    let e = refused(&["use", "old-half", "--shell", "fish", "--login"]);
+    assert!(
+        e.contains("profile `old-half` has sso_start_url but lacks sso_region"),
+        "{e}"
+    );
+    // Through a role chain, the profile holding the session is named.
+    let e = refused(&["use", "via-typo", "--shell", "bash", "--login"]);
+    assert!(
+        e.contains(
+            "profile `via-typo` gets its credentials from `typo`, which uses sso_session `acmee`"
+        ),
+        "{e}"
+    );
+    // `awsp login`, even --force, and `awsp exec` refuse the same way; so does a switch
+    // without a terminal, before saying there is none.
+    for args in [
+        &["login", "typo"][..],
+        &["login", "typo", "--force"],
+        &["exec", "typo", "--login", "--", "true"],
+        &["use", "typo", "--shell", "bash"],
+    ] {
+        let e = refused(args);
+        assert!(
+            e.contains("change it to `sso_session = acme`"),
+            "{args:?}: {e}"
+        );
+    }
+    assert!(calls(&h).is_empty(), "aws must not run: {:?}", calls(&h));
+    // --no-login switches without judging anything.
+    h.run(&["use", "typo", "--shell", "bash", "--no-login"], &[])
+        .expect(0);
+}
+
+#[test]
+fn list_shows_the_problem_instead_of_a_token_state() {
+    let h = broken_home();
+    h.token("acme", 120, false);
+    // A token cached under the missing session's name changes nothing: the CLI fails first.
+    h.token("acmee", 120, false);
+    let v = h.json(&["list", "--json"], &[]);
+    let state = |name: &str| {
+        let e = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap();
+        (e["token_state"].clone(), e["token_expires_at"].clone())
+    };
+    let bad = (serde_json::json!("misconfigured"), serde_json::Value::Null);
+    for name in ["typo", "nowhere", "half", "old-half", "via-typo"] {
+        assert_eq!(state(name), bad, "{name}");
+    }
+    assert_eq!(state("dev-admin").0, "valid");
+    let r = h.run(&["list"], &[("NO_COLOR", "1")]).expect(0);
+    let row = |name: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name}: {}", r.stdout))
+            .to_string()
+    };
+    assert!(
+        row("typo").ends_with("no session \"acmee\""),
+        "{}",
+        row("typo")
+    );
+    assert!(
+        row("via-typo").ends_with("no session \"acmee\""),
+        "{}",
+        row("via-typo")
+    );
+    assert!(
+        row("half").ends_with("session \"half\" lacks sso_region"),
+        "{}",
+        row("half")
+    );
+    assert!(
+        row("old-half").ends_with("lacks sso_region"),
+        "{}",
+        row("old-half")
+    );
+    // status groups them the same way and names no login command for them.
+    let v = h.json(&["status", "--json"], &[]);
+    let acmee = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "acmee")
+        .unwrap();
+    assert_eq!(acmee["state"], "misconfigured");
+    assert_eq!(acmee["problem"], "no [sso-session acmee] block");
+    assert_eq!(acmee["login_command"], serde_json::Value::Null);
+    assert_eq!(acmee["profiles"], serde_json::json!(["typo", "via-typo"]));
+}
+
+// `aws login` profiles: `login_session = ARN`, credentials cached under
+// ~/.aws/login/cache/<sha256 of the ARN>.json, renewed by the CLI, logged in with `aws login`.
+
+/// The session ARN of the `console` profile.
+pub const LOGIN_SESSION: &str = "arn:aws:sts::012345678910:assumed-role/Admin/admin";
+
+pub const LOGIN_CONFIG: &str = "\
+[profile console]
+login_session = arn:aws:sts::012345678910:assumed-role/Admin/admin
+region = eu-central-1
+
+[profile console-role]
+role_arn = arn:aws:iam::888888888888:role/Deploy
+source_profile = console
+";
+
+/// Writes the cache file of login session `session` as `aws login` writes it (Python's
+/// `json.dumps`), its credentials ending `minutes` from now; returns its path.
+pub fn login_cache(h: &Home, session: &str, minutes: i64) -> std::path::PathBuf {
+    let exp =
+        (chrono::Utc::now() + chrono::Duration::minutes(minutes)).format("%Y-%m-%dT%H:%M:%SZ");
+    let text = format!(
+        "{{\"accessToken\": {{\"accessKeyId\": \"ASIAEXAMPLE\", \"secretAccessKey\": \"SECRET-LOGIN-KEY\", \
+         \"sessionToken\": \"SECRET-LOGIN-SESSION\", \"accountId\": \"012345678910\", \"expiresAt\": \"{exp}\"}}, \
+         \"tokenType\": \"urn:aws:params:oauth:token-type:access_token_sigv4\", \
+         \"clientId\": \"arn:aws:signin:::devtools/same-device\", \"refreshToken\": \"SECRET-LOGIN-REFRESH\", \
+         \"idToken\": \"e30.e30.sig\", \"dpopKey\": \"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIA==\\n-----END EC PRIVATE KEY-----\\n\"}}"
+    );
+    let path = h.path(&format!(
+        ".aws/login/cache/{}.json",
+        awsp::aws::sha256::hex(session.as_bytes())
+    ));
+    h.write(
+        &format!(
+            ".aws/login/cache/{}.json",
+            awsp::aws::sha256::hex(session.as_bytes())
+        ),
+        &text,
+    );
+    path
+}
+
+/// A stand-in `aws` for `aws login --profile P`: records its arguments, then (unless
+/// `FAKE_AWS=fail`) writes fresh credentials for session `$FAKE_LOGIN_SESSION` where the
+/// CLI does.
+const FAKE_AWS_LOGIN: &str = r#"#!/bin/sh
+printf '%s\n' "$*" >> "$HOME/aws-calls"
+if [ "$1" = --version ]; then
+    echo "aws-cli/2.32.0 Python/3.13.7 Linux/6.1 exe/x86_64"
+    exit 0
+fi
+if [ "$1" != login ]; then
+    echo "stand-in aws: unexpected arguments: $*" >&2
+    exit 99
+fi
+if [ "${FAKE_AWS-ok}" = fail ]; then
+    echo "stand-in aws: sign-in failed" >&2
+    exit 255
+fi
+# The CLI expands variables in the directory's name.
+eval "dir=\"${AWS_LOGIN_CACHE_DIRECTORY:-$HOME/.aws/login/cache}\""
+mkdir -p "$dir"
+file="$dir/$(printf %s "$FAKE_LOGIN_SESSION" | sha256sum | cut -d' ' -f1).json"
+printf '{"accessToken": {"accessKeyId": "ASIAFRESH", "secretAccessKey": "SECRET-FRESH", "sessionToken": "SECRET-FRESH-SESSION", "accountId": "012345678910", "expiresAt": "2999-01-01T00:00:00Z"}, "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4", "clientId": "arn:aws:signin:::devtools/same-device", "refreshToken": "SECRET-FRESH-REFRESH", "idToken": "e30.e30.sig", "dpopKey": "k"}' > "$file"
+"#;
+
+fn login_home() -> Home {
+    let h = Home::new();
+    h.config(&format!("{SSO_CONFIG}\n{LOGIN_CONFIG}"));
+    let aws = h.bin.join("aws");
+    std::fs::write(&aws, FAKE_AWS_LOGIN).unwrap();
+    make_executable(&aws);
+    h
+}
+
+const SESSION_VAR: (&str, &str) = ("FAKE_LOGIN_SESSION", LOGIN_SESSION);
+
+#[test]
+fn aws_login_profiles_in_list_and_status() {
+    let h = login_home();
+    let cache = login_cache(&h, LOGIN_SESSION, 45);
+    let v = h.json(&["list", "--json"], &[("AWS_PROFILE", "console")]);
+    let get = |name: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let console = get("console");
+    assert_eq!(console["kind"], "login");
+    assert_eq!(console["account_id"], "012345678910");
+    assert_eq!(console["role_name"], "Admin");
+    assert_eq!(console["region"], "eu-central-1");
+    assert_eq!(console["token_state"], "valid");
+    assert!(console["token_expires_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(console["active"], true);
+    // A role assumed with the session's credentials depends on them too.
+    let role = get("console-role");
+    assert_eq!(role["kind"], "assume-role");
+    assert_eq!(role["account_id"], "888888888888");
+    assert_eq!(role["token_state"], "valid");
+    // Within 15 minutes of their end, and after it, the CLI renews them itself.
+    login_cache(&h, LOGIN_SESSION, 5);
+    let v = h.json(&["list", "--json"], &[]);
+    assert_eq!(json_names(&v).len(), 7);
+    let state = |v: &serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "console")
+            .unwrap()["token_state"]
+            .clone()
+    };
+    assert_eq!(state(&v), "refreshable");
+    login_cache(&h, LOGIN_SESSION, -600);
+    assert_eq!(state(&h.json(&["list", "--json"], &[])), "refreshable");
+    std::fs::write(&cache, "{\"accessToken\": {}}").unwrap();
+    assert_eq!(state(&h.json(&["list", "--json"], &[])), "unreadable");
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(state(&h.json(&["list", "--json"], &[])), "missing");
+
+    login_cache(&h, LOGIN_SESSION, 45);
+    let v = h.json(&["status", "--json"], &[("AWS_PROFILE", "console-role")]);
+    let g = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["type"] == "login-session")
+        .unwrap();
+    assert_eq!(g["name"], LOGIN_SESSION);
+    assert_eq!(g["state"], "valid");
+    assert_eq!(g["token_file"], cache.to_string_lossy().as_ref());
+    assert_eq!(
+        g["profiles"],
+        serde_json::json!(["console", "console-role"])
+    );
+    assert_eq!(g["login_profile"], "console");
+    assert_eq!(g["login_command"], "aws login --profile console");
+    assert_eq!(g["active"], true);
+    let r = h.run(&["status"], &[("NO_COLOR", "1")]).expect(0);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains(&format!("login session {LOGIN_SESSION}")) && l.contains("valid")),
+        "{}",
+        r.stdout
+    );
+    let r = h.run(&["current"], &[("AWS_PROFILE", "console")]).expect(0);
+    assert!(r.stdout.contains("kind:    login"), "{}", r.stdout);
+    assert!(!format!("{v}{}", r.stdout).contains("SECRET"));
+    assert!(calls(&h).is_empty());
+}
+
+shell_test!(fn aws_login_profile_logs_in_with_aws_login(sh) {
+    let h = login_home();
+    let r = run(&h, sh, "awsp console --login; echo rc=RC", &["AWS_PROFILE", "AWS_REGION", "AWSP_EXPIRES"], &[SESSION_VAR]);
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert!(has(&r.stdout, "AWS_PROFILE=console|"), "{sh}: {}", r.stdout);
+    assert!(has(&r.stdout, "AWS_REGION=eu-central-1|"), "{sh}: {}", r.stdout);
+    // The CLI renews these credentials: the switch records no end for them.
+    assert!(has(&r.stdout, "AWSP_EXPIRES unset"), "{sh}: {}", r.stdout);
+    assert_eq!(calls(&h), ["--version", "login --profile console"], "{sh}");
+    assert!(
+        r.stderr.contains(&format!(
+            "awsp: login session {LOGIN_SESSION} has no cached credentials (signed out, or never signed in); running `aws login --profile console`"
+        )),
+        "{sh}: {}",
+        r.stderr
+    );
+    // Now cached: the next switch, to a role assumed with them, runs nothing.
+    let r = run(&h, sh, "awsp console-role; echo rc=RC", &["AWS_PROFILE"], &[SESSION_VAR]);
+    assert!(has(&r.stdout, "rc=0") && has(&r.stdout, "AWS_PROFILE=console-role|"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    assert_eq!(calls(&h).len(), 2, "{sh}: {:?}", calls(&h));
+});
+
+#[test]
+fn aws_login_is_needed_only_when_nothing_usable_is_cached() {
+    let h = login_home();
+    // Past their end, the cached credentials are still renewed by the CLI: no login.
+    login_cache(&h, LOGIN_SESSION, -30);
+    h.run(&["use", "console", "--shell", "bash"], &[]).expect(0);
+    h.run(&["use", "console-role", "--shell", "bash"], &[])
+        .expect(0);
+    assert!(calls(&h).is_empty(), "{:?}", calls(&h));
+    // Nothing cached, no terminal: fail at once, naming the command.
+    std::fs::remove_dir_all(h.path(".aws/login")).unwrap();
+    let r = h
+        .run(&["use", "console-role", "--shell", "bash"], &[])
+        .expect(1);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .contains("and there is no terminal to log in from; run `aws login --profile console`"),
+        "{}",
+        r.stderr
+    );
+    assert!(calls(&h).is_empty(), "{:?}", calls(&h));
+    // `awsp login`: through the chain to the profile holding the session; then nothing to
+    // do unless forced.
+    let r = h.run(&["login", "console-role"], &[SESSION_VAR]).expect(0);
+    assert!(
+        r.stderr.contains(&format!(
+            "awsp: logged in to login session {LOGIN_SESSION} (valid"
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = h.run(&["login", "console"], &[SESSION_VAR]).expect(0);
+    assert!(r.stderr.contains("nothing to do"), "{}", r.stderr);
+    h.run(&["login", "console", "--force"], &[SESSION_VAR])
+        .expect(0);
+    let logins: Vec<String> = calls(&h).into_iter().filter(|c| c != "--version").collect();
+    assert_eq!(
+        logins,
+        ["login --profile console", "login --profile console"]
+    );
+    // A failed sign-in changes nothing and says what to run.
+    std::fs::remove_dir_all(h.path(".aws/login")).unwrap();
+    let r = h
+        .run(
+            &["use", "console", "--shell", "bash", "--login"],
+            &[SESSION_VAR, ("FAKE_AWS", "fail")],
+        )
+        .expect(1);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains("login failed (exit status 255); nothing changed. Run `aws login --profile console` to see why (`aws login` needs AWS CLI 2.32.0 or later)"),
+        "{}",
+        r.stderr
+    );
+    // AWSP_LOGIN_COMMAND replaces `aws sso login` only.
+    let r = h
+        .run(
+            &["use", "console", "--shell", "bash", "--login"],
+            &[SESSION_VAR, ("AWSP_LOGIN_COMMAND", "false {profile}")],
+        )
+        .expect(0);
+    assert!(r.stdout.contains("AWS_PROFILE"), "{}", r.stderr);
+    assert_eq!(calls(&h).last().unwrap(), "login --profile console");
+}
+
+#[test]
+fn aws_login_cache_directory_can_move() {
+    let h = login_home();
+    let elsewhere = h.path("login-cache");
+    let vars = [
+        SESSION_VAR,
+        ("AWS_LOGIN_CACHE_DIRECTORY", "$HOME/login-cache"),
+    ];
+    h.run(&["use", "console", "--shell", "bash", "--login"], &vars)
+        .expect(0);
+    assert!(
+        elsewhere
+            .join(format!(
+                "{}.json",
+                awsp::aws::sha256::hex(LOGIN_SESSION.as_bytes())
+            ))
+            .exists()
+    );
+    let v = h.json(&["list", "--json"], &vars);
+    let console = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "console")
+        .unwrap();
+    assert_eq!(console["token_state"], "valid");
+    // Under the default directory nothing is cached.
+    let v = h.json(&["list", "--json"], &[]);
+    let console = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "console")
+        .unwrap();
+    assert_eq!(console["token_state"], "missing");
 }

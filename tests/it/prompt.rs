@@ -506,3 +506,148 @@ fn hooks_work_under_strict_settings() {
         assert_eq!(r.stdout, format!("<>\n{want}\n{want}\n<>\n"), "{sh}");
     }
 }
+
+/// Sets (`Some`) or removes (`None`) an environment variable in `shell`'s syntax.
+fn set(shell: &str, name: &str, value: Option<&str>) -> String {
+    match (shell, value) {
+        ("fish", Some(v)) => format!("set -gx {name} '{v}'\n"),
+        ("fish", None) => format!("set -e {name}\n"),
+        ("pwsh", Some(v)) => format!("$env:{name} = '{v}'\n"),
+        ("pwsh", None) => format!("Remove-Item Env:{name}\n"),
+        (_, Some(v)) => format!("export {name}='{v}'\n"),
+        (_, None) => format!("unset {name}\n"),
+    }
+}
+
+/// [`draw`], PowerShell included.
+fn draw_any(shell: &str) -> &'static str {
+    match shell {
+        "pwsh" => "Write-Output \"<$(awsp_prompt)>\"\n",
+        _ => draw(shell),
+    }
+}
+
+shell_test!(pwsh fn exported_keys_and_another_default_profile_show_in_every_shell(sh) {
+    let h = sso_home();
+    h.token("acme", 240, false);
+    // The keys change under an unchanged AWS_PROFILE: the bash and zsh hooks notice at once,
+    // without waiting for their interval.
+    let script = [
+        setup(sh),
+        &set(sh, "AWS_PROFILE", Some("dev-admin")),
+        draw_any(sh),
+        &set(sh, "AWS_ACCESS_KEY_ID", Some("AKIAEXAMPLE")),
+        draw_any(sh),
+        &set(sh, "AWS_SECRET_ACCESS_KEY", Some("SECRET-EXPORTED")),
+        draw_any(sh),
+        &set(sh, "AWS_ACCESS_KEY_ID", None),
+        &set(sh, "AWS_SECRET_ACCESS_KEY", None),
+        draw_any(sh),
+        &set(sh, "AWS_DEFAULT_PROFILE", Some("prod-readonly")),
+        draw_any(sh),
+    ]
+    .concat();
+    let r = h
+        .shell(sh, &script, &[("NO_COLOR", "1"), ("AWSP_PROMPT_INTERVAL", "3600")])
+        .expect(0);
+    assert_eq!(r.stderr, "", "{sh}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "<dev-admin 111111111111/AdministratorAccess eu-west-1 3h59m>",
+            "<half-keys! dev-admin eu-west-1>",
+            "<keys! dev-admin eu-west-1>",
+            "<dev-admin 111111111111/AdministratorAccess eu-west-1 3h59m>",
+            "<dev-admin 111111111111/AdministratorAccess eu-west-1 3h59m (boto3/CLI v1: prod-readonly)>",
+        ],
+        "{sh}"
+    );
+    assert!(!r.stdout.contains("SECRET"), "{sh}");
+});
+
+#[test]
+fn exported_keys_in_every_format_and_state() {
+    let h = sso_home();
+    h.token("acme", 240, false);
+    let keys = [
+        ("AWS_PROFILE", "dev-admin"),
+        ("NO_COLOR", "1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "SECRET-EXPORTED"),
+    ];
+    let with = |format: &str, extra: &[(&str, &str)]| {
+        let mut vars = keys.to_vec();
+        vars.extend_from_slice(extra);
+        prompt(&h, &["--format", format], &vars)
+    };
+    assert_eq!(with("{state}", &[]), "keys! keys-override\n");
+    assert_eq!(with("{account}( {left})", &[]), "keys!\n");
+    // The keys' own end, when the environment says it.
+    let exp = (chrono::Utc::now() + chrono::Duration::minutes(45))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(
+        with("{profile}( {left})", &[("AWS_CREDENTIAL_EXPIRATION", &exp)]),
+        "keys! dev-admin 44m\n"
+    );
+    // A session token alone changes nothing: without an access key id the CLI uses the
+    // profile.
+    assert_eq!(
+        prompt(
+            &h,
+            &["--format", "{profile} {state}"],
+            &[
+                ("AWS_PROFILE", "dev-admin"),
+                ("NO_COLOR", "1"),
+                ("AWS_SESSION_TOKEN", "T")
+            ]
+        ),
+        "dev-admin valid\n"
+    );
+    // An override is at least a warning.
+    let r = prompt(&h, &["--format", "{profile}"], &[keys[0], keys[2], keys[3]]);
+    assert_eq!(r, "\x1b[33mkeys! dev-admin\x1b[0m\n");
+    // AWS_DEFAULT_PROFILE alone, or equal to AWS_PROFILE, is no disagreement.
+    assert!(!plain(&h, "dev-admin", &[("AWS_DEFAULT_PROFILE", "dev-admin")]).contains("boto3"));
+    assert_eq!(
+        prompt(
+            &h,
+            &["--format", "{profile}"],
+            &[("AWS_DEFAULT_PROFILE", "prod-readonly"), ("NO_COLOR", "1")]
+        ),
+        "prod-readonly\n"
+    );
+}
+
+#[test]
+fn aws_login_profile_segment() {
+    let h = Home::new();
+    h.config(crate::login::LOGIN_CONFIG);
+    crate::login::login_cache(&h, crate::login::LOGIN_SESSION, 45);
+    // The CLI renews these credentials itself: `+`.
+    assert_eq!(
+        plain(&h, "console", &[]),
+        "console 012345678910/Admin eu-central-1 44m+\n"
+    );
+    assert_eq!(
+        plain(
+            &h,
+            "console-role",
+            &[(
+                "AWSP_PROMPT_FORMAT",
+                "{profile} {account}/{role} {left} {state}"
+            )]
+        ),
+        "console-role 888888888888/Deploy 44m+ valid\n"
+    );
+    crate::login::login_cache(&h, crate::login::LOGIN_SESSION, -60);
+    assert_eq!(
+        plain(&h, "console", &[("AWSP_PROMPT_FORMAT", "{left}|{state}")]),
+        "refreshable|refreshable\n"
+    );
+    std::fs::remove_dir_all(h.path(".aws/login")).unwrap();
+    assert_eq!(
+        plain(&h, "console", &[("AWSP_PROMPT_FORMAT", "{left}|{state}")]),
+        "logged out|missing\n"
+    );
+}
