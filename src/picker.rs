@@ -350,6 +350,7 @@ impl Layout {
     }
 
     /// Fits the columns to a terminal of `cols` columns (0: no limit).
+    #[cfg(test)]
     fn fit_to(&mut self, cols: usize) {
         self.cols = cols;
         self.fitted = fit(self.widths, cols);
