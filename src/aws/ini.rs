@@ -434,6 +434,8 @@ pub struct Parser<'k> {
     lines: usize,
     /// Inside a profile skipped unread: jump to the next section header.
     jumping: bool,
+    /// Inside a profile skipped but checked: plain lines are checked in a tight loop.
+    skimming: bool,
 }
 
 impl<'k> Parser<'k> {
@@ -450,6 +452,7 @@ impl<'k> Parser<'k> {
             open: Open::Nothing,
             lines: 0,
             jumping: false,
+            skimming: false,
         }
     }
 
@@ -489,6 +492,12 @@ impl<'k> Parser<'k> {
                 }
                 self.jumping = false;
             }
+            if self.skimming {
+                pos = self.skim(text, pos);
+                if pos >= text.len() {
+                    break;
+                }
+            }
             let end =
                 memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
             self.lines += 1;
@@ -496,6 +505,43 @@ impl<'k> Parser<'k> {
             pos = end + 1;
         }
         Ok(())
+    }
+
+    /// Checks the lines of a skipped profile from `pos` on, as [`Parser::line`] would,
+    /// while they are plain: blank, a comment, or `key = value` at the start of the line.
+    /// Returns where the first other line starts (a header, an indented line, anything
+    /// [`Parser::line`] must judge, a line it would reject), or the end. Storing nothing,
+    /// only whether a value is empty matters: an indented line under an empty value must be
+    /// a sub-property.
+    fn skim(&mut self, text: &str, mut pos: usize) -> usize {
+        let bytes = text.as_bytes();
+        while pos < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+            let line = &bytes[pos..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            match line.first() {
+                None | Some(b'#' | b';') => {}
+                // White space, a control character, a header, `= value`, or not ASCII.
+                Some(b) if !b.is_ascii_graphic() || *b == b'[' || *b == b'=' => return pos,
+                Some(_) => {
+                    let Some(eq) = memchr::memchr(b'=', line) else {
+                        return pos;
+                    };
+                    let value = &line[eq + 1..];
+                    // `str::trim`'s ASCII white space.
+                    let blank = |b: &&u8| matches!(b, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r');
+                    match value.iter().find(|b| !blank(b)) {
+                        // A value: indented lines below continue it, unchecked.
+                        Some(b) if b.is_ascii() => self.open = Open::Skipped { sub: false },
+                        // Empty, or white space the full rules must judge.
+                        _ => return pos,
+                    }
+                }
+            }
+            self.lines += 1;
+            pos = end + 1;
+        }
+        pos
     }
 
     pub fn finish(self) -> ParsedFile {
@@ -690,6 +736,7 @@ impl<'k> Parser<'k> {
             self.out.skipped.push("DEFAULT".into());
         }
         self.jumping = !self.skip.checks() && matches!(target, Target::Skipped);
+        self.skimming = self.skip.checks() && matches!(target, Target::Skipped);
         self.target = Some(target);
         Ok(())
     }
@@ -1141,6 +1188,17 @@ mod tests {
             "[profile a]\nin valid = x\n  anything goes\n[profile b]\nk=v\n",
             "[default]\ns3 =\n  a = 1\n  b = 2\n",
             "[profile a]\nk = # not a comment\n  continued\n",
+            "[profile a]\nk = \x0c\n  x\n",
+            "[profile a]\nk =\x0b\n  x = 1\n  y\n",
+            "[profile a]\n\x0b# c\nk =\n  x\n",
+            "[profile a]\nk = v\r\r\n  x\n",
+            "[profile a]\nk = \r\r\n  nope\n",
+            "[profile a]\nk = \u{a0}\n  nope\n",
+            "[profile a]\n\u{a0}k = v\n",
+            "[profile a]\n=\n",
+            "[profile a]\nin valid =\n  nope\n",
+            "[profile a]\ns3 =\n  a = 1\n# c\n\n  b\n",
+            "[profile a]\nregion: us-east-1\n",
         ];
         for text in cases {
             let file = || Arc::new(PathBuf::from("cfg"));
@@ -1163,6 +1221,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.skipped, ["b", "default", "a", "b"]);
+    }
+
+    /// Files of random lines, every one of which some rule treats apart: a checked skip
+    /// fails exactly where the full parse fails.
+    #[test]
+    fn checked_skips_fail_where_parse_fails() {
+        let pieces = [
+            "[profile a]", "[profile b]", "[default]", "k = v", "k =", "k = \t", "k=v\r", "  sub = 1",
+            "  cont", "\tcont", "  no equals", "", "  ", "# c", "; c", "\x0b# c", "key", "= v", "a: b",
+            "in valid = 1", "in valid =", "k = \u{a0}", "\u{a0}k = v", "k = v # c", "k =\r\r", "[ x ]",
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (x >> 33) as usize
+        };
+        for _ in 0..3000 {
+            let n = 1 + next() % 10;
+            let mut text = String::from("[profile z]\n");
+            for _ in 0..n {
+                text.push_str(pieces[next() % pieces.len()]);
+                text.push('\n');
+            }
+            for kind in [FileKind::Config, FileKind::Credentials] {
+                let file = || Arc::new(PathBuf::from("cfg"));
+                let full = parse(&text, kind, file()).map(|_| ()).map_err(|e| e.to_string());
+                for skip in [Skip::Checked, Skip::CheckedNames] {
+                    let got = parse_only(&text, kind, file(), &|_| false, skip)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string());
+                    assert_eq!(full, got, "{kind:?} {skip:?} {text:?}");
+                }
+            }
+        }
     }
 
     /// Every header form, comments, CRLF, blank lines, duplicates, values with `[`.

@@ -421,17 +421,17 @@ impl Config {
         Files::of(env).parse_chains(&[name], Skip::Checked)
     }
 
-    /// Every profile name, sorted, from the section headers alone: the fast path for
-    /// `list --names` and completion. A malformed header fails it; errors in property lines
-    /// are left to `list`, `use` and `doctor`, which read every line.
+    /// Every profile name, sorted, keeping no property: `list --names`, and the picker's
+    /// first pass before anything is drawn. Every line is still checked (plain ones in a
+    /// tight loop), so it fails exactly when [`Config::load`] fails: one verdict per file
+    /// in every command.
     pub fn load_names(env: &Env) -> Result<Vec<String>> {
-        Files::of(env).names(Skip::Names)
+        Files::of(env).names(Skip::CheckedNames)
     }
 
-    /// [`Config::load_names`] that checks every line, so it fails exactly when
-    /// [`Config::load`] fails: the picker's first pass, before anything is drawn.
+    /// [`Config::load_names`], by the name the picker calls it.
     pub fn load_names_checked(env: &Env) -> Result<Vec<String>> {
-        Files::of(env).names(Skip::CheckedNames)
+        Config::load_names(env)
     }
 
     /// The first profile on `name`'s `source_profile` chain that was not loaded yet.
@@ -843,11 +843,8 @@ mod tests {
         );
         let checked = Config::load_profile_checked(&env, "top").unwrap_err();
         assert_eq!(checked.to_string(), full);
-        // Names need the headers only.
-        assert_eq!(
-            Config::load_names(&env).unwrap(),
-            ["base", "broken", "creds", "mid", "other", "top"]
-        );
+        // Names fail where the full load fails.
+        assert_eq!(Config::load_names(&env).unwrap_err().to_string(), full);
         std::fs::write(dir.join(".aws/config"), "[profile a]\n[default]\n").unwrap();
         assert_eq!(Config::load_names(&env).unwrap(), ["a", "creds", "default"]);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -14,7 +14,7 @@ use crate::style::{self, Style};
 pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.names {
-        // The completion and hot path: section headers only, no resolving, no token files.
+        // The hot path: every line checked, only names kept, no resolving, no token files.
         for name in Config::load_names(env)? {
             writeln!(out, "{name}")?;
         }

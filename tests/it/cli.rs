@@ -343,3 +343,32 @@ fn a_header_typo_explains_the_missing_profile() {
         "{screen}"
     );
 }
+
+/// A file the SDKs reject gets one verdict from every command, the fast ones included:
+/// the same error, naming the same line.
+#[test]
+fn one_verdict_per_file() {
+    let h = Home::new();
+    for (text, line) in [
+        ("[profile a]\nregion = x\n[profile b]\nregion: us-east-1\n[profile c]\n", 4),
+        ("[profile a]\n[profile b]\nkey\n", 3),
+        ("[profile a]\n[profile b]\ns3 =\n  no equals\n", 4),
+        ("[profile a]\n[profile b]\n  [profile c]\n", 3),
+    ] {
+        h.config(text);
+        let mut errors = Vec::new();
+        for args in [
+            &["list"][..],
+            &["list", "--names"],
+            &["list", "--json"],
+            &["use", "a", "--shell", "bash", "--no-login"],
+            &["current"],
+        ] {
+            let r = h.run(args, &[("AWS_PROFILE", "a")]).expect(1);
+            assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+            errors.push(r.stderr);
+        }
+        assert!(errors[0].contains(&format!(".aws/config:{line}: ")), "{text:?}: {}", errors[0]);
+        assert!(errors.iter().all(|e| *e == errors[0]), "{text:?}: {errors:#?}");
+    }
+}
