@@ -10,8 +10,9 @@
 //! `{account_name}`, `{role}`, `{region}` (the environment's region, else the profile's),
 //! `{left}` (`3h12m`; `3h12m+` for a session the CLI refreshes silently; `refreshable`
 //! once it is due for that refresh; `expired`; `logged out` when there is no token; `bad
-//! token` when the cache file is unreadable) and `{state}` (`valid`, `refreshable`,
-//! `expired`, `missing`, `unreadable`, `keys-override`, `keys-partial`, or empty when nothing
+//! token` when the cache file is unreadable; the problem, such as `no session "acme"`,
+//! when no login can work) and `{state}` (`valid`, `refreshable`, `expired`, `missing`,
+//! `unreadable`, `misconfigured`, `keys-override`, `keys-partial`, or empty when nothing
 //! expires). `( … )` is a group that is left out when no variable inside it has a value;
 //! `\` makes the next character literal. Text outside variables is passed through, so it
 //! may hold the shell's own prompt escapes.
@@ -147,6 +148,8 @@ pub enum Expiry {
     At(DateTime<Utc>),
     /// `AWS_PROFILE` names a profile that the config files do not have.
     UnknownProfile,
+    /// An SSO setup no login can work with, in a few words (`no session "acme"`).
+    Misconfigured(String),
 }
 
 /// Works out the segment's facts from the environment, the active profile's sections and
@@ -192,7 +195,10 @@ pub fn gather(env: &Env) -> Option<Info> {
             info.account_name = p.account_name.clone();
             info.role = p.role_name.clone().or(login_role);
             info.region = p.region.clone();
-            info.expiry = expiry(p, login_session, env, env_expiry);
+            info.expiry = match crate::login::setup_problem(config, p) {
+                Some(problem) => Expiry::Misconfigured(problem.short()),
+                None => expiry(p, login_session, env, env_expiry),
+            };
         }
         (Some(_), None) => {
             info.expiry = env_expiry.map_or(Expiry::UnknownProfile, Expiry::At);
@@ -373,6 +379,7 @@ pub fn clock(
     match expiry {
         Expiry::None => (String::new(), "", Level::Normal, None),
         Expiry::UnknownProfile => ("unknown profile".into(), "", Level::Alert, None),
+        Expiry::Misconfigured(why) => (why.clone(), "misconfigured", Level::Alert, None),
         Expiry::At(at) => timed(*at, false),
         Expiry::Token { state, renews } => match state {
             TokenState::Valid { expires_at } => timed(*expires_at, *renews),

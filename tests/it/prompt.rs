@@ -620,6 +620,23 @@ fn exported_keys_in_every_format_and_state() {
 }
 
 #[test]
+fn a_broken_sso_setup_is_shown_instead_of_the_token() {
+    let h = Home::new();
+    h.config(&format!(
+        "{SSO_CONFIG}\n[profile typo]\nsso_session = acmee\nsso_account_id = 5\nsso_role_name = R\n"
+    ));
+    h.token("acmee", 60, false);
+    assert_eq!(
+        plain(
+            &h,
+            "typo",
+            &[("AWSP_PROMPT_FORMAT", "{profile} {left}|{state}")]
+        ),
+        "typo no session \"acmee\"|misconfigured\n"
+    );
+}
+
+#[test]
 fn aws_login_profile_segment() {
     let h = Home::new();
     h.config(crate::login::LOGIN_CONFIG);
