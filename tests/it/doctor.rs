@@ -758,6 +758,13 @@ fn lines_the_sdks_read_and_the_cli_refuses() {
     assert!(message(r.all("ignored-property")[0]).contains("the AWS CLI keeps it"));
     // The CLI splits a line at its first `=` or `:`.
     assert!(message(r.one("cli-sdk-difference")).contains("reads key `s3`"));
+    // A block the SDKs ignore is still parsed by botocore, which wants `=` on every line.
+    h.config(&format!("{SSO_CONFIG}[foo]\ns3 =\n  no equals\n"));
+    let r = doctor(&h, &SWITCHED);
+    let f = r.one("cli-rejects-file");
+    loc_ends(f, &format!(".aws/config:{}", SSO_CONFIG.lines().count() + 2));
+    fix_has(f, "`key = value`");
+    r.lacks("parse-error");
 }
 
 /// A near miss of `profile` or `sso-session` is ignored by both readers; doctor names the
@@ -816,4 +823,20 @@ fn a_profile_variable_naming_nothing_says_nothing_of_the_hook() {
     );
     r.lacks("hook-not-loaded");
     assert!(!r.raw.contains("`awsp gone`"), "{}", r.raw);
+}
+
+/// Values the two read differently: Python's parser keeps a blank line inside a continued
+/// value (`empty_lines_in_values`) and breaks lines at a lone carriage return (universal
+/// newlines); the SDKs do neither.
+#[test]
+fn values_the_cli_reads_otherwise() {
+    let h = healthy();
+    h.config(&format!(
+        "{SSO_CONFIG}[profile v]\nnote = a\n\n  b\nj = one\rtwo = 2\nplain = x\n  cont\n"
+    ));
+    let r = doctor(&h, &SWITCHED);
+    let all = r.all("cli-sdk-difference");
+    assert_eq!(all.len(), 2, "{}", r.raw);
+    assert!(message(all[0]).contains("`note`") && message(all[0]).contains("blank line"));
+    assert!(message(all[1]).contains("carriage return"));
 }

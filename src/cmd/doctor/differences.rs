@@ -2,7 +2,7 @@
 //! ignore, sections the SDKs and the AWS CLI (botocore, through Python's `configparser`)
 //! read differently, `[DEFAULT]`, lines the CLI refuses, and sections written twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::files::Loaded;
 use super::{Code, Doctor, Severity, sanitize_name};
@@ -139,6 +139,8 @@ impl Doctor<'_> {
                 }
             }
         }
+
+        self.values(f);
 
         // Sections the AWS CLI reads as one profile: the later replaces the earlier whole.
         if f.kind == FileKind::Config && f.cli.readable() {
@@ -288,6 +290,61 @@ impl Doctor<'_> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Values the two read differently that no other finding explains: a blank line inside
+    /// a continued value (Python keeps it), a lone carriage return (a line break to Python).
+    fn values(&mut self, f: &Loaded) {
+        // Lines another finding explains already (a comment after the value, `a:b = c`).
+        let commented: Vec<usize> = f.parsed.cli_differences.iter().map(|w| w.loc.line).collect();
+        let mut sdk: HashMap<usize, &str> = HashMap::new();
+        let sections = f.parsed.profiles.values().chain(f.parsed.sso_sessions.values());
+        for section in sections.chain(&f.parsed.cli_default) {
+            for (_, p) in section.props.iter() {
+                if let Some(v) = p.value.as_text() {
+                    sdk.insert(p.loc.line, v);
+                }
+            }
+        }
+        let options = f.cli.sections.iter().flat_map(|s| &s.options).chain(&f.cli.defaults);
+        let mut done = Vec::new();
+        for o in options {
+            let Some(&theirs) = sdk.get(&o.line) else {
+                continue;
+            };
+            if done.contains(&o.line) {
+                continue;
+            }
+            done.push(o.line);
+            if theirs == o.value || commented.contains(&o.line) || o.value.starts_with('\n') {
+                continue;
+            }
+            let (why, fix) = if o.value.contains("\n\n") {
+                (
+                    "it keeps the blank line inside the continued value, the SDKs drop it",
+                    "delete the blank line between the continuation lines",
+                )
+            } else if f.text.lines().nth(o.line - 1).is_some_and(|l| l.trim_end_matches('\r').contains('\r')) {
+                (
+                    "it takes the carriage return in this line as a line break, the SDKs as part of the value",
+                    "save the file with LF (or CRLF) line breaks only",
+                )
+            } else {
+                ("the two trim or join it differently", "write the value on one line")
+            };
+            let key = if ini::is_valid_name(&o.key) && o.key.len() <= 40 {
+                format!("`{}`", o.key)
+            } else {
+                "this key".into()
+            };
+            self.push(
+                Severity::Warning,
+                Code::CliSdkDifference,
+                format!("the AWS CLI reads another value for {key} than the SDKs: {why}"),
+                Some(format!("{}:{}", f.path.display(), o.line)),
+                Some(fix.into()),
+            );
         }
     }
 
