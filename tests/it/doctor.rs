@@ -823,6 +823,12 @@ fn a_profile_variable_naming_nothing_says_nothing_of_the_hook() {
     );
     r.lacks("hook-not-loaded");
     assert!(!r.raw.contains("`awsp gone`"), "{}", r.raw);
+    // A profile only the AWS CLI reads: not found, and the finding says who reads it.
+    h.config("[profile \"a b\"]\nregion = us-east-1\n");
+    let r = doctor(&h, &[("AWS_PROFILE", "a b")]);
+    let f = r.one("profile-not-found");
+    assert!(message(f).contains("the AWS CLI reads the section at "), "{}", r.raw);
+    loc_ends(r.one("cli-reads-ignored-section"), ".aws/config:1");
 }
 
 /// Values the two read differently: Python's parser keeps a blank line inside a continued

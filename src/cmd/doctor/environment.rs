@@ -2,12 +2,20 @@
 //! profiles, profile and region variables that disagree, and a profile variable naming no
 //! profile.
 
+use std::collections::BTreeMap;
+
 use super::{Code, Doctor, Severity, unset_cmd};
 use crate::aws::Config;
 use crate::cli::Shell;
 
 impl Doctor<'_> {
-    pub(super) fn environment(&mut self, config: &Config, complete: bool) {
+    /// `cli_profiles`: the profiles the AWS CLI finds, with where it reads each.
+    pub(super) fn environment(
+        &mut self,
+        config: &Config,
+        complete: bool,
+        cli_profiles: &BTreeMap<String, String>,
+    ) {
         let env = self.env;
         for var in env.not_utf8_vars() {
             if !var.starts_with("AWS_") && !var.starts_with("AWSP_") {
@@ -162,11 +170,17 @@ impl Doctor<'_> {
                         unset_cmd(self.shell, &[var])
                     ),
                 };
+                // The AWS CLI may read a section the SDKs ignore as this profile.
+                let cli = cli_profiles.get(v).map_or(String::new(), |at| {
+                    format!(
+                        " for the SDKs (and awsp); the AWS CLI reads the section at {at} as it"
+                    )
+                });
                 self.push(
                     Severity::Error,
                     Code::ProfileNotFound,
                     format!(
-                        "{var} is `{v}`, but no profile `{v}` exists in {} or {}",
+                        "{var} is `{v}`, but no profile `{v}` exists in {} or {}{cli}",
                         config.config_path.display(),
                         config.credentials_path.display()
                     ),

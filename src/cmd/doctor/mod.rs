@@ -181,7 +181,21 @@ pub fn diagnose(env: &Env) -> Vec<Finding> {
     d.sso_profiles(&config, complete, &cfg.cli);
     d.sso_sessions(&config);
     d.chains(&config, complete);
-    d.environment(&config, complete);
+    // The profiles the AWS CLI finds, from the files it can read, with where.
+    let mut cli_profiles = std::collections::BTreeMap::new();
+    for (f, kind) in [(&cfg.cli, FileKind::Config), (&creds.cli, FileKind::Credentials)] {
+        if f.readable() {
+            for (name, i) in f.map(kind, false) {
+                let path = match kind {
+                    FileKind::Config => &config.config_path,
+                    FileKind::Credentials => &config.credentials_path,
+                };
+                let at = format!("{}:{}", path.display(), f.sections[i].line);
+                cli_profiles.entry(name).or_insert(at);
+            }
+        }
+    }
+    d.environment(&config, complete, &cli_profiles);
     let resolved = config.resolve_all();
     d.tokens(&config, &resolved);
     d.aws_cli(&config, &resolved);
