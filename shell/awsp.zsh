@@ -31,14 +31,33 @@ __CMD__() {
     fi
 }
 
-# Completion: the binary completes profile names, subcommands and flags.
+# Completion: the binary completes profile names, subcommands and flags; a line
+# `NAME<TAB>ABOUT` adds a description (a profile's account and role).
 __awsp_complete() {
-    local -a __awsp_cands
-    __awsp_cands=("${(@f)$(command awsp __complete zsh -- "${(@)words[1,CURRENT]}" 2>/dev/null)}")
-    compadd -Q -a __awsp_cands
+    local -a __awsp_lines __awsp_cands __awsp_descs
+    local __awsp_line
+    __awsp_lines=("${(@f)$(command awsp __complete zsh -- "${(@)words[1,CURRENT]}" 2>/dev/null)}")
+    for __awsp_line in "${__awsp_lines[@]}"; do
+        [[ -n $__awsp_line ]] || continue
+        __awsp_cands+=("${__awsp_line%%$'\t'*}")
+        __awsp_descs+=("${__awsp_line/$'\t'/  -- }")
+    done
+    compadd -Q -l -d __awsp_descs -a __awsp_cands
+}
+# compinit may run after this file (oh-my-zsh, zinit, a hand-written .zshrc): then
+# `compdef` does not exist yet, and the registration waits for the first prompt.
+__awsp_compdef() {
+    (( ${+functions[compdef]} )) || return 0
+    compdef __awsp_complete __CMD__
+    precmd_functions=(${precmd_functions:#__awsp_compdef})
 }
 if (( ${+functions[compdef]} )); then
     compdef __awsp_complete __CMD__
+else
+    typeset -ga precmd_functions
+    if (( ! ${precmd_functions[(Ie)__awsp_compdef]} )); then
+        precmd_functions+=(__awsp_compdef)
+    fi
 fi
 
 # Prompt segment. Show it with `${AWSP_SEGMENT}` in single quotes and prompt_subst:

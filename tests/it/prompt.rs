@@ -455,7 +455,9 @@ fn zsh_hook_registers_once_under_nounset() {
                   false; __awsp_prompt_update; print -r -- \"[$AWSP_SEGMENT]\"\n";
     let r = h.shell("zsh", script, &[]).expect(0);
     assert_eq!(r.stderr, "");
-    assert_eq!(r.stdout, "__awsp_prompt_update\n[]\n");
+    // Loaded twice (the harness loads it too), each hook is registered once; without
+    // compinit, completion waits for it in `__awsp_compdef`.
+    assert_eq!(r.stdout, "__awsp_compdef __awsp_prompt_update\n[]\n");
 }
 
 #[test]
