@@ -64,7 +64,8 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
             "role_name": profile.as_ref().and_then(|p| p.role_name.clone()),
             "region": profile.as_ref().and_then(|p| p.region.clone()),
             "token_state": token.as_ref().map(|t| t.name()),
-            "token_expires_at": token.as_ref().and_then(|t| t.expires_at()).map(|t| t.to_rfc3339()),
+            "token_expires_at": token.as_ref().and_then(|t| t.expires_at())
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             "static_keys_override": overridden,
             "aws_cli": cli.as_ref().map(|v| v.to_json()),
             "settings": settings.iter().map(|(k, v, l)| json!({"key": k, "value": v, "location": l})).collect::<Vec<_>>(),
@@ -102,14 +103,23 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
                 .chain(from_default.clone().map(|(k, _, _)| k.len()))
                 .max()
                 .unwrap_or(0);
+            // Values as wide as the widest, up to a cap: a longer one is cut (`…`), so
+            // every `file:line` starts in the same column.
+            let vw = settings
+                .iter()
+                .map(|(_, v, _)| shown(v).chars().count())
+                .chain(from_default.clone().map(|(_, v, _)| shown(v).chars().count()))
+                .max()
+                .unwrap_or(0)
+                .min(VALUE_WIDTH);
             for (k, v, l) in &settings {
-                let (k, v, l) = (shown(k), shown(v), shown(l));
-                println!("  {k:w$} = {v:30}  {l}");
+                let (k, v, l) = (shown(k), cut(&shown(v), vw), shown(l));
+                println!("  {k:w$} = {v:vw$}  {l}");
             }
             for (k, v, l) in from_default {
                 let l = l.to_string();
-                let (k, v, l) = (shown(k), shown(v), shown(&l));
-                println!("  {k:w$} = {v:30}  {l}  (AWS CLI: from [DEFAULT])");
+                let (k, v, l) = (shown(k), cut(&shown(v), vw), shown(&l));
+                println!("  {k:w$} = {v:vw$}  {l}  (AWS CLI: from [DEFAULT])");
             }
             if let Some(v) = &cli {
                 if v.missing {
@@ -135,4 +145,17 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The widest a value is shown in the settings list.
+const VALUE_WIDTH: usize = 40;
+
+/// `v` cut to `w` characters, the last of them `…` when anything was cut.
+fn cut(v: &str, w: usize) -> String {
+    if v.chars().count() <= w {
+        return v.to_string();
+    }
+    let mut out: String = v.chars().take(w.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }

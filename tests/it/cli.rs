@@ -131,6 +131,32 @@ fn current_says_why() {
     assert!(r.stdout.contains("override"), "{}", r.stdout);
 }
 
+/// `current` keeps its `file:line` column aligned however long a value is, and writes
+/// times in JSON as `…Z`, like `list` and `status`.
+#[test]
+fn current_aligns_locations_and_writes_utc_times() {
+    let h = Home::new();
+    let long = format!("/usr/local/bin/fetch-credentials --profile {}", "x".repeat(60));
+    h.config(&format!(
+        "[profile p]\nregion = eu-west-1\ncredential_process = {long}\noutput = json\n\
+         [profile s]\nsso_session = acme\nsso_account_id = 1\nsso_role_name = r\n\
+         [sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\n"
+    ));
+    h.token("acme", 90, false);
+    let r = h.run(&["current"], &[("AWS_PROFILE", "p")]).expect(0);
+    let columns: Vec<usize> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.find("config:").map(|at| l[..at].chars().count()))
+        .collect();
+    assert_eq!(columns.len(), 3, "{}", r.stdout);
+    assert!(columns.iter().all(|c| *c == columns[0]), "{columns:?}\n{}", r.stdout);
+    assert!(r.stdout.contains('…'), "{}", r.stdout);
+    let v = h.json(&["current", "--json"], &[("AWS_PROFILE", "s")]);
+    let at = v["token_expires_at"].as_str().unwrap();
+    assert!(at.ends_with('Z') && at.len() == 20, "{at}");
+}
+
 #[test]
 fn bad_input_is_one_line_and_exit_1() {
     let h = Home::new();
