@@ -18,7 +18,13 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
         let name = target::resolve(&config, query, env);
         (config, name)
     };
-    let result = name.and_then(|name| switch_to(&config, &name, args, env));
+    let result = name.and_then(|name| {
+        // A query that named another profile (`dol-prd` for `dol-prod`) says what it meant.
+        if !query.is_empty() && query != "-" && name != query {
+            crate::eprintln_shown!("awsp: {query} → {name}");
+        }
+        switch_to(&config, &name, args, env)
+    });
     // The process ends next (`crate::exit`); freeing 10,000 parsed profiles first would
     // only delay the switch, or the shell after Esc in the picker.
     std::mem::forget(config);
@@ -45,7 +51,33 @@ fn switch_to(config: &Config, name: &str, args: &UseArgs, env: &Env) -> Result<(
     }
     history::record(env, name);
     print!("{code}");
+    if env.interactive && !env.get("AWSP_QUIET").is_some_and(|v| v != "0") {
+        crate::eprintln_shown!("{}", switched(&profile, token.as_ref(), env));
+    }
     Ok(())
+}
+
+/// The line a switch at a terminal ends with: `→ prod-admin 222233334444/Admin eu-west-1
+/// 3h12m` (account name, else id; the time left on the SSO token).
+fn switched(p: &crate::aws::Profile, token: Option<&crate::aws::TokenState>, env: &Env) -> String {
+    let mut line = format!("→ {}", p.name);
+    let account = p.account_name.as_deref().or(p.account_id.as_deref());
+    match (account, p.role_name.as_deref()) {
+        (Some(a), Some(r)) => line.push_str(&format!(" {a}/{r}")),
+        (Some(v), None) | (None, Some(v)) => line.push_str(&format!(" {v}")),
+        (None, None) => {}
+    }
+    if let Some(r) = &p.region {
+        line.push_str(&format!(" {r}"));
+    }
+    if let Some(t) = token {
+        line.push(' ');
+        line.push_str(&match t.expires_at() {
+            Some(at) if at > env.now => crate::aws::sso::format_left(at - env.now),
+            _ => t.name().to_string(),
+        });
+    }
+    line
 }
 
 /// For an exact name (or `-`), only that profile's sections are kept: every line is still

@@ -500,3 +500,28 @@ fn narrow_terminals_keep_the_token_column() {
         assert_eq!(t.result(), "RESULT:production-eu-west-administrator:0", "{cols}");
     }
 }
+
+/// At a terminal a switch ends with one line saying where it went; `AWSP_QUIET=1` keeps it
+/// quiet. A query that named another profile says what it meant.
+#[test]
+fn a_switch_at_a_terminal_says_where_it_went() {
+    if !have_tmux() {
+        return;
+    }
+    let h = home();
+    let t = bash_term(&h, &[]);
+    t.line("awsp dev-admin");
+    assert_eq!(t.result(), "RESULT:dev-admin:0");
+    let t = bash_term(&h, &[]);
+    t.line("awsp prod-read");
+    let s = t.wait_for("the switch line", |s| s.contains("→ prod-readonly"));
+    assert!(s.contains("awsp: prod-read → prod-readonly"), "{s}");
+    assert!(
+        s.lines().any(|l| l.starts_with("→ prod-readonly 222222222222/ReadOnly us-west-2 ")),
+        "{s}"
+    );
+    let t = bash_term(&h, &[("AWSP_QUIET", "1")]);
+    t.line("awsp dev-admin; echo DONE");
+    let s = t.wait_for("the switch", |s| s.contains("DONE"));
+    assert!(!s.contains('→'), "{s}");
+}
