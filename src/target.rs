@@ -44,8 +44,9 @@ pub fn resolve(config: &Config, query: &str, env: &Env) -> Result<String> {
     if !query.is_empty() {
         match matching.as_slice() {
             [one] => return Ok(one.to_string()),
-            // At a terminal a fuzzy query (`dvadm`) may still match: the picker decides.
-            [] if !env.interactive => {
+            // At a terminal a fuzzy query (`dvadm`) may still match: the picker decides,
+            // unless nothing holds the query's letters in order, when it would open empty.
+            [] if !env.interactive || !entries.iter().any(|e| fuzzy(&lower, &picker::row_text(e, env))) => {
                 let near = crate::suggest::closest(query, config.names());
                 if near.is_empty() {
                     bail!("no profile matches `{query}`; see `awsp list`");
@@ -98,4 +99,16 @@ fn almost_named(config: &Config, query: &str) -> Option<String> {
             w.loc, meant.header
         ))
     })
+}
+
+/// Whether `text` holds the characters of `query` (lower case) in order, as a fuzzy
+/// match needs at the least.
+fn fuzzy(query: &str, text: &str) -> bool {
+    let mut want = query.chars().peekable();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if want.peek() == Some(&c) {
+            want.next();
+        }
+    }
+    want.peek().is_none()
 }

@@ -525,3 +525,20 @@ fn a_switch_at_a_terminal_says_where_it_went() {
     let s = t.wait_for("the switch", |s| s.contains("DONE"));
     assert!(!s.contains('→'), "{s}");
 }
+
+/// A query nothing matches, even fuzzily, says so at a terminal too, with the near names,
+/// instead of opening an empty picker; a fuzzy one (`dvadm`) opens the picker on it.
+#[test]
+fn a_query_nothing_matches_says_so_at_a_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    let h = home();
+    let t = bash_term(&h, &[]);
+    t.line("awsp dev-admiz; echo \"RC:$?\"");
+    let s = t.wait_for("the error", |s| s.lines().any(|l| l.starts_with("RC:")));
+    assert!(s.contains("did you mean: dev-admin"), "{s}");
+    assert!(s.contains("\nRC:1") && !s.contains("profile>"), "{s}");
+    let s = t.open_picker(" dvadm");
+    assert_eq!(list_names(&s).first().map(String::as_str), Some("dev-admin"), "{s}");
+}
