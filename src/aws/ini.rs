@@ -508,40 +508,74 @@ impl<'k> Parser<'k> {
     }
 
     /// Checks the lines of a skipped profile from `pos` on, as [`Parser::line`] would,
-    /// while they are plain: blank, a comment, or `key = value` at the start of the line.
-    /// Returns where the first other line starts (a header, an indented line, anything
-    /// [`Parser::line`] must judge, a line it would reject), or the end. Storing nothing,
-    /// only whether a value is empty matters: an indented line under an empty value must be
-    /// a sub-property.
-    fn skim(&mut self, text: &str, mut pos: usize) -> usize {
+    /// while they are plain: blank, a comment, `key = value` at the start of the line, or
+    /// the header of another plain profile nobody asked for. Returns where the first other
+    /// line starts (another header, an indented line, anything [`Parser::line`] must judge,
+    /// a line it would reject), or the end. Storing nothing, only whether a value is empty
+    /// matters: an indented line under an empty value must be a sub-property.
+    fn skim(&mut self, text: &str, pos: usize) -> usize {
         let bytes = text.as_bytes();
-        while pos < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-            let line = &bytes[pos..end];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            match line.first() {
-                None | Some(b'#' | b';') => {}
-                // White space, a control character, a header, `= value`, or not ASCII.
-                Some(b) if !b.is_ascii_graphic() || *b == b'[' || *b == b'=' => return pos,
-                Some(_) => {
-                    let Some(eq) = memchr::memchr(b'=', line) else {
-                        return pos;
-                    };
-                    let value = &line[eq + 1..];
+        // Kept in locals, written back once: the loop runs for every line of the file.
+        let (mut start, mut lines, mut valued) = (pos, 0, false);
+        let stop = loop {
+            if start >= bytes.len() {
+                break None;
+            }
+            let first = bytes[start];
+            // Where the line ends: a property's line is read byte by byte up to its value
+            // (a few bytes in: quicker than a call), the rest searched for.
+            let mut at = start;
+            match first {
+                b'\n' | b'\r' | b'#' | b';' => {}
+                b'[' => {
+                    let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+                    let line = &text[start..end];
+                    match plain_header_name(line.strip_suffix('\r').unwrap_or(line), self.kind) {
+                        Some(name) if !(self.keep)(name) => {
+                            if self.skip.names() {
+                                self.out.skipped.push(name.to_string());
+                            }
+                            valued = false;
+                            self.open = Open::Nothing;
+                        }
+                        _ => break Some(start),
+                    }
+                    at = end;
+                }
+                b if b.is_ascii_graphic() && b != b'=' => {
+                    while at < bytes.len() && bytes[at] != b'=' && bytes[at] != b'\n' {
+                        at += 1;
+                    }
+                    if at == bytes.len() || bytes[at] == b'\n' {
+                        break Some(start); // no `=`
+                    }
+                    at += 1;
                     // `str::trim`'s ASCII white space.
-                    let blank = |b: &&u8| matches!(b, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r');
-                    match value.iter().find(|b| !blank(b)) {
+                    while at < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'\x0b' | b'\x0c') {
+                        at += 1;
+                    }
+                    match bytes.get(at) {
                         // A value: indented lines below continue it, unchecked.
-                        Some(b) if b.is_ascii() => self.open = Open::Skipped { sub: false },
-                        // Empty, or white space the full rules must judge.
-                        _ => return pos,
+                        Some(b) if b.is_ascii() && !matches!(b, b'\n' | b'\r') => valued = true,
+                        // An empty value, or white space the full rules must judge.
+                        _ => break Some(start),
                     }
                 }
+                // White space, a control character, `= value`, or not ASCII.
+                _ => break Some(start),
             }
-            self.lines += 1;
-            pos = end + 1;
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+            if first == b'\r' && end > start + 1 {
+                break Some(start); // more than a carriage return
+            }
+            lines += 1;
+            start = end + 1;
+        };
+        self.lines += lines;
+        if valued {
+            self.open = Open::Skipped { sub: false };
         }
-        pos
+        stop.unwrap_or(start)
     }
 
     pub fn finish(self) -> ParsedFile {
@@ -1079,7 +1113,12 @@ fn plain_profile_header(text: &str, pos: usize, kind: FileKind) -> Option<(&str,
     let rest = text.get(pos..)?;
     let len = rest.bytes().position(|b| b == b'\n').unwrap_or(rest.len());
     let line = &rest[..len];
-    let line = line.strip_suffix('\r').unwrap_or(line);
+    let name = plain_header_name(line.strip_suffix('\r').unwrap_or(line), kind)?;
+    Some((name, pos + len + 1))
+}
+
+/// [`plain_profile_header`] for one line, without its line break.
+fn plain_header_name(line: &str, kind: FileKind) -> Option<&str> {
     let inner = line.strip_prefix('[')?.strip_suffix(']')?;
     let name = match kind {
         FileKind::Config => inner.strip_prefix("profile ")?,
@@ -1087,7 +1126,7 @@ fn plain_profile_header(text: &str, pos: usize, kind: FileKind) -> Option<(&str,
         FileKind::Credentials if inner == "DEFAULT" => return None,
         FileKind::Credentials => inner,
     };
-    is_valid_name(name).then_some((name, pos + len + 1))
+    is_valid_name(name).then_some(name)
 }
 
 /// Counts in `u8` lanes over blocks of 255 bytes, which the compiler turns into wide

@@ -189,9 +189,20 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// A file at least this large is parsed in two halves at once (when every line is checked
-/// anyway): 10,000 profiles are 1.5 MB, and the picker waits for all of them.
+/// A file at least this large is parsed in two halves at once when every profile is kept:
+/// 10,000 profiles are 1.5 MB, and the picker waits for all of them. Where most profiles
+/// are only checked (`use NAME`, the names), checking is quicker than starting a thread:
+/// 7.5 ms against 8.5 ms for `list --names` at 10,000.
 const SPLIT_AT: u64 = 256 << 10;
+
+/// How [`parse_file`] reads: which profiles it keeps, what it does with the others, and
+/// whether it keeps them all (a big file may then be parsed in two halves).
+#[derive(Clone, Copy)]
+struct Reading<'k> {
+    keep: Keep<'k>,
+    skip: Skip,
+    all: bool,
+}
 /// How much is read at a time: never all of a file, whose fresh pages cost more than
 /// parsing them. 16 KB rather than 64: twelve page faults fewer for `awsp prompt`, for a
 /// few more `read` calls (measured: 145 -> 132 faults at 1,000 profiles).
@@ -200,7 +211,8 @@ const BLOCK: usize = 16 << 10;
 /// Reads and parses one file; a missing file is an empty one. Opened through
 /// [`fsio::open_read`]: a regular file, or a pipe (`AWS_CONFIG_FILE=<(…)`) read for at most
 /// [`fsio::PIPE_WAIT`]; anything else is refused without being read.
-fn parse_file(path: &Path, kind: FileKind, keep: Keep, skip: Skip) -> Result<ParsedFile> {
+fn parse_file(path: &Path, kind: FileKind, how: Reading) -> Result<ParsedFile> {
+    let Reading { keep, skip, all } = how;
     let shown = path.display();
     let cannot = |e: std::io::Error| Error::runtime(format!("cannot read {shown}: {e}"));
     let source = match fsio::open_read(path, fsio::Accept::CONFIG) {
@@ -237,7 +249,7 @@ fn parse_file(path: &Path, kind: FileKind, keep: Keep, skip: Skip) -> Result<Par
     };
     let file = source.file();
     let split = match skip {
-        s if s.checks() && !source.is_pipe() && source.len() >= SPLIT_AT => {
+        s if all && s.checks() && !source.is_pipe() && source.len() >= SPLIT_AT => {
             section_start(file, source.len() / 2)
         }
         _ => None,
@@ -338,6 +350,14 @@ fn read_lines(
     }
 }
 
+/// The first eight bytes of `s` (zeros past its end) as a number that orders as they do.
+fn prefix(s: &str) -> u64 {
+    let mut b = [0u8; 8];
+    let n = s.len().min(8);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u64::from_be_bytes(b)
+}
+
 /// Where the two files are.
 struct Files {
     config_path: PathBuf,
@@ -360,7 +380,7 @@ impl Files {
             wanted.sort_unstable();
             wanted.dedup();
             let keep = |n: &str| wanted.binary_search_by(|w| w.as_str().cmp(n)).is_ok();
-            let config = self.parse(&keep, skip)?;
+            let config = self.parse(&keep, skip, false)?;
             let missing: Vec<String> = names
                 .iter()
                 .filter_map(|name| config.missing_link(name, &wanted))
@@ -380,16 +400,27 @@ impl Files {
             (&self.config_path, FileKind::Config),
             (&self.credentials_path, FileKind::Credentials),
         ] {
-            names.extend(parse_file(path, kind, &|_| false, skip)?.skipped);
+            let how = Reading {
+                keep: &|_| false,
+                skip,
+                all: false,
+            };
+            names.extend(parse_file(path, kind, how)?.skipped);
         }
-        names.sort_unstable();
+        // By the first eight bytes as one number, then whole: most comparisons then make no
+        // call into `memcmp`, whose 140,000 calls were 1 ms of `list --names` at 10,000.
+        let mut keyed: Vec<(u64, String)> = names.into_iter().map(|n| (prefix(&n), n)).collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let mut names: Vec<String> = keyed.into_iter().map(|(_, n)| n).collect();
         names.dedup();
         Ok(names)
     }
 
-    fn parse(&self, keep: Keep, skip: Skip) -> Result<Config> {
-        let config = parse_file(&self.config_path, FileKind::Config, keep, skip)?;
-        let credentials = parse_file(&self.credentials_path, FileKind::Credentials, keep, skip)?;
+    /// `all`: `keep` keeps every profile.
+    fn parse(&self, keep: Keep, skip: Skip, all: bool) -> Result<Config> {
+        let how = Reading { keep, skip, all };
+        let config = parse_file(&self.config_path, FileKind::Config, how)?;
+        let credentials = parse_file(&self.credentials_path, FileKind::Credentials, how)?;
         let mut merged = Config::merge(config, credentials);
         merged.config_path = self.config_path.clone();
         merged.credentials_path = self.credentials_path.clone();
@@ -399,7 +430,7 @@ impl Files {
 
 impl Config {
     pub fn load(env: &Env) -> Result<Config> {
-        Files::of(env).parse(&|_| true, Skip::Checked)
+        Files::of(env).parse(&|_| true, Skip::Checked, true)
     }
 
     /// Loads only profile `name` and the profiles its `source_profile` chain reaches (and
@@ -905,6 +936,18 @@ mod tests {
         assert!(d.from_default.iter().any(|(k, v, _)| k == "output" && v == "json"));
         // Nothing to say when both read the files alike.
         assert!(files("[profile a]\nregion = x\n", "").cli_view("a").is_none());
+    }
+
+    #[test]
+    fn names_sort_as_strings_do() {
+        let mut names: Vec<String> = ["p10", "p1", "p100", "a", "", "abcdefghij", "abcdefgh", "abcdefghi", "Z", "p1\u{e9}", "p1z"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut want = names.clone();
+        want.sort();
+        names.sort_unstable_by(|a, b| prefix(a).cmp(&prefix(b)).then_with(|| a.cmp(b)));
+        assert_eq!(names, want);
     }
 
     #[test]
