@@ -372,3 +372,28 @@ fn the_parser_facts_agree_with_the_cli_model() {
     }
     assert!(checked > 100, "only {checked} profiles compared");
 }
+
+/// doctor reads any file, as either file, without failing itself: every generated case
+/// gives a JSON report and exit 0 or 1.
+#[test]
+fn doctor_reports_on_every_case() {
+    let h = Home::new();
+    let texts: Vec<String> = CASES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(generated().into_iter().step_by(10))
+        .chain(generate(WELL_FORMED, 7).into_iter().step_by(10))
+        .collect();
+    for text in &texts {
+        h.config(text).credentials(text);
+        std::fs::set_permissions(
+            h.path(".aws/credentials"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+        let r = h.run(&["doctor", "--json"], &[]);
+        assert!(r.code == 0 || r.code == 1, "{text:?}: {}{}", r.stdout, r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert!(v.is_array());
+    }
+}
