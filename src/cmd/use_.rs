@@ -51,7 +51,7 @@ fn switch_to(config: &Config, name: &str, args: &UseArgs, env: &Env) -> Result<(
     }
     history::record(env, name);
     print!("{code}");
-    if env.interactive && !env.get("AWSP_QUIET").is_some_and(|v| v != "0") {
+    if env.interactive && env.get("AWSP_QUIET").is_none_or(|v| v == "0") {
         crate::eprintln_shown!("{}", switched(&profile, token.as_ref(), env));
     }
     Ok(())
