@@ -97,6 +97,11 @@ pub enum Kind {
     AssumeRole,
     Process,
     WebIdentity,
+    /// Settings (a region, an output format) and no credentials of its own: the
+    /// credentials come from the environment or another source, as with a `[default]`
+    /// that holds only `region`.
+    Settings,
+    /// No settings at all.
     Unknown,
 }
 
@@ -110,6 +115,7 @@ impl Kind {
             Kind::AssumeRole => "assume-role",
             Kind::Process => "process",
             Kind::WebIdentity => "web-identity",
+            Kind::Settings => "settings",
             Kind::Unknown => "unknown",
         }
     }
@@ -560,6 +566,8 @@ impl Config {
             Kind::Process
         } else if f.aws_access_key_id {
             Kind::Static
+        } else if raw.props.iter().next().is_some() {
+            Kind::Settings
         } else {
             Kind::Unknown
         };
@@ -794,7 +802,7 @@ mod tests {
              [profile role]\nrole_arn = arn:aws:iam::333333333333:role/ops/Deploy\nsource_profile = a\n\
              [profile proc]\ncredential_process = x\n\
              [profile web]\nrole_arn = arn:aws:iam::4:role/W\nweb_identity_token_file = /t\n\
-             [profile empty]\n",
+             [profile empty]\n[profile region-only]\nregion = eu-west-1\noutput = json\n",
             "[keys]\naws_access_key_id = AKIA\naws_secret_access_key = s\n",
         );
         let k = |n: &str| c.resolve(n).unwrap().kind;
@@ -805,6 +813,7 @@ mod tests {
         assert_eq!(k("web"), Kind::WebIdentity);
         assert_eq!(k("keys"), Kind::Static);
         assert_eq!(k("empty"), Kind::Unknown);
+        assert_eq!(k("region-only"), Kind::Settings);
         let a = c.resolve("a").unwrap();
         assert_eq!(a.sso_start_url.as_deref(), Some("https://x/start"));
         assert_eq!(a.token_key, Some(TokenKey::Session("co".into())));

@@ -157,6 +157,20 @@ fn current_aligns_locations_and_writes_utc_times() {
     assert!(at.ends_with('Z') && at.len() == 20, "{at}");
 }
 
+/// A `[default]` with only a region and an output format is shown as what it is: settings,
+/// with credentials from elsewhere.
+#[test]
+fn a_default_with_only_settings_is_not_unknown() {
+    let h = Home::new();
+    h.config("[default]\nregion = eu-west-1\noutput = json\n[profile empty]\n");
+    let v = h.json(&["list", "--json"], &[]);
+    let kind = |n: &str| v.as_array().unwrap().iter().find(|p| p["name"] == n).unwrap()["kind"].clone();
+    assert_eq!(kind("default"), "settings");
+    assert_eq!(kind("empty"), "unknown");
+    let r = h.run(&["current"], &[]).expect(0);
+    assert!(r.stdout.contains("kind:    settings"), "{}", r.stdout);
+}
+
 #[test]
 fn bad_input_is_one_line_and_exit_1() {
     let h = Home::new();

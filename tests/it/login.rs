@@ -149,7 +149,7 @@ fn failing_login(h: &Home, sh: &str, mode: &str) -> Run {
     h.token("acme", -30, false);
     let names: Vec<&str> = BEFORE.iter().map(|(k, _)| *k).collect();
     let r = run(
-        &h,
+        h,
         sh,
         "awsp dev-admin --login; echo rc=RC",
         &names,
