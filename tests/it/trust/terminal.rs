@@ -198,7 +198,7 @@ fn human_outputs_show_planted_controls_as_escapes() {
     assert_eq!(lines.len(), 5, "{}", list.stdout());
     for l in &lines[1..] {
         assert!(
-            ["valid", "missing", "static keys"]
+            ["valid", "missing", "static keys", "no session \""]
                 .iter()
                 .any(|t| l.get(col..).is_some_and(|rest| rest.starts_with(t))),
             "{}",
