@@ -23,6 +23,7 @@ pub mod style;
 pub mod suggest;
 pub mod switch;
 pub mod target;
+pub mod words;
 
 use std::io::Write;
 

@@ -4,6 +4,7 @@
 pub mod ini;
 pub mod login_cache;
 pub mod model;
+mod md;
 pub mod sha1;
 pub mod sha256;
 pub mod sso;

@@ -206,18 +206,23 @@ fn generate(pieces: &[&str], seed: u64) -> Vec<String> {
         .collect()
 }
 
+/// Every file the comparisons run on: the hand-written cases and the generated ones.
+fn corpus() -> Vec<String> {
+    CASES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(generated())
+        .chain(generate(WELL_FORMED, 7))
+        .collect()
+}
+
 /// Python's `configparser` is the AWS CLI's reader: the model must agree with it on every
 /// file, on whether the file is read and on every section, key and value.
 #[test]
 fn the_cli_model_reads_as_python_does() {
     let Some(python) = python() else { return };
     let h = Home::new();
-    let texts: Vec<String> = CASES
-        .iter()
-        .map(|s| s.to_string())
-        .chain(generated())
-        .chain(generate(WELL_FORMED, 7))
-        .collect();
+    let texts = corpus();
     let paths: Vec<String> = texts
         .iter()
         .enumerate()
@@ -328,12 +333,7 @@ fn the_parser_facts_agree_with_the_cli_model() {
     use awsp::aws::model::Config;
     use std::sync::Arc;
     let mut checked = 0;
-    let texts: Vec<String> = CASES
-        .iter()
-        .map(|s| s.to_string())
-        .chain(generated())
-        .chain(generate(WELL_FORMED, 7))
-        .collect();
+    let texts = corpus();
     for text in &texts {
         for kind in [FileKind::Config, FileKind::Credentials] {
             let Ok(parsed) = ini::parse(text, kind, Arc::new("f".into())) else {

@@ -43,6 +43,16 @@ fn run(h: &Home, sh: &str, body: &str, dump: &[&str], vars: &[(&str, &str)]) -> 
     h.shell(sh, &script(sh, body, dump), vars)
 }
 
+/// The scenario's command exited 0 (its script echoes `rc=RC`).
+fn succeeded(r: &Run, sh: &str) {
+    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+}
+
+/// awsp said `text` on stderr.
+fn said(r: &Run, sh: &str, text: &str) {
+    assert!(r.stderr.contains(text), "{sh}: {}", r.stderr);
+}
+
 fn has(out: &str, line: &str) -> bool {
     out.lines().any(|l| l == line)
 }
@@ -75,7 +85,7 @@ shell_test!(fn expired_token_logs_in_once_then_switches(sh) {
     let h = home();
     h.token("acme", -30, false);
     let r = run(&h, sh, "awsp dev-admin --login; echo rc=RC", &["AWS_PROFILE", "AWS_REGION", "AWSP_EXPIRES"], &[]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(
         has(&r.stdout, "AWS_PROFILE=dev-admin|"),
         "{sh}: {}",
@@ -105,7 +115,7 @@ shell_test!(fn valid_token_needs_no_login_and_no_terminal(sh) {
     let h = home();
     h.token("acme", 120, false);
     let r = run(&h, sh, "awsp prod-readonly; echo rc=RC", &["AWS_PROFILE"], &[]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(has(&r.stdout, "AWS_PROFILE=prod-readonly|"), "{sh}");
     assert!(calls(&h).is_empty(), "{sh}: {:?}", calls(&h));
     assert_eq!(r.stderr, "", "{sh}");
@@ -116,7 +126,7 @@ shell_test!(fn refreshable_token_needs_no_login(sh) {
     // Expired five minutes ago, but the CLI refreshes it silently.
     h.token("acme", -5, true);
     let r = run(&h, sh, "awsp dev-admin; echo rc=RC", &["AWS_PROFILE"], &[]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(has(&r.stdout, "AWS_PROFILE=dev-admin|"), "{sh}");
     assert!(calls(&h).is_empty(), "{sh}: {:?}", calls(&h));
 });
@@ -125,18 +135,14 @@ shell_test!(fn token_inside_the_margin_is_renewed_unless_the_margin_is_smaller(s
     let h = home();
     h.token("acme", 5, false);
     let r = run(&h, sh, "awsp dev-admin --login; echo rc=RC", &["AWS_PROFILE"], &[]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert_eq!(logins(&h).len(), 1, "{sh}: 5 minutes left is inside 10");
-    assert!(
-        r.stderr.contains("sso-session acme expires in"),
-        "{sh}: {}",
-        r.stderr
-    );
+    said(&r, sh, "sso-session acme expires in");
 
     let h = home();
     h.token("acme", 5, false);
     let r = run(&h, sh, "awsp dev-admin; echo rc=RC", &["AWS_PROFILE"], &[("AWSP_LOGIN_MARGIN", "2")]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(
         logins(&h).is_empty(),
         "{sh}: a 2-minute margin needs no login"
@@ -164,12 +170,8 @@ shell_test!(fn failed_login_exits_1_and_changes_nothing(sh) {
     let h = home();
     let r = failing_login(&h, sh, "fail");
     assert_eq!(logins(&h).len(), 1, "{sh}");
-    assert!(
-        r.stderr.contains("awsp: login failed (exit status 255)")
-            && r.stderr.contains("`aws sso login --profile dev-admin`"),
-        "{sh}: {}",
-        r.stderr
-    );
+    said(&r, sh, "awsp: login failed (exit status 255)");
+    said(&r, sh, "`aws sso login --profile dev-admin`");
     assert!(
         r.stderr.contains("stand-in aws: Error"),
         "{sh}: child stderr shown"
@@ -179,11 +181,7 @@ shell_test!(fn failed_login_exits_1_and_changes_nothing(sh) {
 shell_test!(fn interrupted_login_exits_1_and_changes_nothing(sh) {
     let h = home();
     let r = failing_login(&h, sh, "interrupt");
-    assert!(
-        r.stderr.contains("awsp: login interrupted"),
-        "{sh}: {}",
-        r.stderr
-    );
+    said(&r, sh, "awsp: login interrupted");
 });
 
 shell_test!(fn still_expired_after_login_exits_1(sh) {
@@ -211,22 +209,18 @@ shell_test!(fn profiles_of_one_session_share_one_login(sh) {
 shell_test!(fn role_chain_logs_in_with_the_profile_that_holds_the_session(sh) {
     let h = home();
     let r = run(&h, sh, "awsp deploy --login; echo rc=RC", &["AWS_PROFILE"], &[]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(has(&r.stdout, "AWS_PROFILE=deploy|"), "{sh}");
     // `aws sso login --profile deploy` fails: deploy has no SSO settings of its own.
     assert_eq!(logins(&h), ["sso login --profile dev-admin"], "{sh}");
-    assert!(
-        r.stderr.contains("sso-session acme has no token yet"),
-        "{sh}: {}",
-        r.stderr
-    );
+    said(&r, sh, "sso-session acme has no token yet");
 });
 
 shell_test!(fn legacy_profile_logs_in_to_its_start_url(sh) {
     let h = home();
     h.token("https://legacy.awsapps.com/start", -1, false);
     let r = run(&h, sh, "awsp legacy --login; echo rc=RC", &["AWS_PROFILE", "AWSP_EXPIRES"], &[("FAKE_AWS_KEY", "https://legacy.awsapps.com/start")]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(
         has(&r.stdout, &format!("AWSP_EXPIRES={FRESH_EXPIRES}|")),
         "{sh}"
@@ -238,7 +232,7 @@ shell_test!(fn login_stdout_never_reaches_the_evaluated_code(sh) {
     let h = home();
     h.token("acme", -30, false);
     let r = run(&h, sh, "awsp dev-admin --login; echo rc=RC", &["AWS_PROFILE", "AWSP_PWNED"], &[("FAKE_AWS_NOISE", "1")]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(has(&r.stdout, "AWS_PROFILE=dev-admin|"), "{sh}");
     assert!(
         has(&r.stdout, "AWSP_PWNED unset"),
@@ -246,11 +240,7 @@ shell_test!(fn login_stdout_never_reaches_the_evaluated_code(sh) {
     );
     assert!(!r.stdout.contains("PWNED-STDOUT"), "{sh}: {}", r.stdout);
     // The person still sees what the login printed, on stderr.
-    assert!(
-        r.stderr.contains("export AWSP_PWNED=1"),
-        "{sh}: {}",
-        r.stderr
-    );
+    said(&r, sh, "export AWSP_PWNED=1");
 });
 
 shell_test!(fn concurrent_switches_start_one_login(sh) {
@@ -303,20 +293,16 @@ shell_test!(fn no_terminal_fails_fast_naming_the_command(sh) {
         "{sh}: nothing may run: {:?}",
         calls(&h)
     );
-    assert!(
-        r.stderr.contains("no terminal")
-            && r.stderr.contains("run `aws sso login --profile dev-admin`")
-            && r.stderr.contains("--login"),
-        "{sh}: {}",
-        r.stderr
-    );
+    said(&r, sh, "no terminal");
+    said(&r, sh, "run `aws sso login --profile dev-admin`");
+    said(&r, sh, "--login");
 });
 
 shell_test!(fn no_login_flag_switches_without_logging_in(sh) {
     let h = home();
     h.token("acme", -30, false);
     let r = run(&h, sh, "awsp dev-admin --no-login; echo rc=RC", &["AWS_PROFILE"], &[("FAKE_AWS", "fail")]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(has(&r.stdout, "AWS_PROFILE=dev-admin|"), "{sh}");
     assert!(calls(&h).is_empty(), "{sh}: {:?}", calls(&h));
 });
@@ -340,7 +326,7 @@ shell_test!(fn login_command_can_be_replaced(sh) {
             "AWSP_LOGIN_COMMAND",
             "my-login --as {profile} 'two words' --x={profile}",
         )]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(has(&r.stdout, "AWS_PROFILE=prod-readonly|"), "{sh}");
     assert_eq!(
         std::fs::read_to_string(h.path("my-login-args")).unwrap(),
@@ -461,12 +447,8 @@ shell_test!(fn explicit_login_respects_valid_tokens_unless_forced(sh) {
         r.stdout,
         r.stderr
     );
-    assert!(r.stderr.contains("nothing to do"), "{sh}: {}", r.stderr);
-    assert!(
-        r.stderr.contains("awsp: logged in to sso-session acme"),
-        "{sh}: {}",
-        r.stderr
-    );
+    said(&r, sh, "nothing to do");
+    said(&r, sh, "awsp: logged in to sso-session acme");
     assert_eq!(
         logins(&h),
         ["sso login --profile dev-admin"],
@@ -897,7 +879,7 @@ fn aws_login_profiles_in_list_and_status() {
 shell_test!(fn aws_login_profile_logs_in_with_aws_login(sh) {
     let h = login_home();
     let r = run(&h, sh, "awsp console --login; echo rc=RC", &["AWS_PROFILE", "AWS_REGION", "AWSP_EXPIRES"], &[SESSION_VAR]);
-    assert!(has(&r.stdout, "rc=0"), "{sh}: {}\n{}", r.stdout, r.stderr);
+    succeeded(&r, sh);
     assert!(has(&r.stdout, "AWS_PROFILE=console|"), "{sh}: {}", r.stdout);
     assert!(has(&r.stdout, "AWS_REGION=eu-central-1|"), "{sh}: {}", r.stdout);
     // The CLI renews these credentials: the switch records no end for them.
