@@ -238,9 +238,19 @@ mod tests {
     #[test]
     fn every_subcommand_has_an_example() {
         use clap::CommandFactory;
-        for sub in Cli::command().get_subcommands().filter(|c| !c.is_hide_set()) {
-            let after = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
-            assert!(after.contains("Example"), "`awsp {}` has no example", sub.get_name());
+        for sub in Cli::command()
+            .get_subcommands()
+            .filter(|c| !c.is_hide_set())
+        {
+            let after = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                after.contains("Example"),
+                "`awsp {}` has no example",
+                sub.get_name()
+            );
         }
     }
 

@@ -438,12 +438,26 @@ fn fit(widths: [usize; 4], cols: usize) -> [usize; 4] {
         return widths;
     }
     let used = |w: &[usize; 4]| {
-        MARK + w.iter().map(|&x| if x == 0 { 0 } else { x + 2 }).sum::<usize>() + TOKEN_WIDTH
+        MARK + w
+            .iter()
+            .map(|&x| if x == 0 { 0 } else { x + 2 })
+            .sum::<usize>()
+            + TOKEN_WIDTH
     };
     let budget = cols.saturating_sub(GUTTER);
     let mut w = widths;
     // (column, narrowest it may become): 0 name, 1 account, 2 role, 3 region.
-    for (col, floor) in [(1, 13), (2, 10), (0, 16), (3, 9), (2, 0), (0, 12), (3, 0), (1, 0), (0, 6)] {
+    for (col, floor) in [
+        (1, 13),
+        (2, 10),
+        (0, 16),
+        (3, 9),
+        (2, 0),
+        (0, 12),
+        (3, 0),
+        (1, 0),
+        (0, 6),
+    ] {
         let over = used(&w).saturating_sub(budget);
         if over == 0 {
             break;
@@ -791,12 +805,22 @@ sso_region = r
             let drawn = &row.text[..row.visible];
             let width = drawn.chars().count();
             assert!(width + GUTTER <= cols, "{cols}: {width} columns: {drawn:?}");
-            assert!(drawn.ends_with("  missing"), "{cols}: the token is whole: {drawn:?}");
+            assert!(
+                drawn.ends_with("  missing"),
+                "{cols}: the token is whole: {drawn:?}"
+            );
             assert_eq!(row.name(), "production-eu-west-administrator", "{cols}");
-            assert!(row.text.contains("acme-production-europe-main"), "{cols}: matched on");
+            assert!(
+                row.text.contains("acme-production-europe-main"),
+                "{cols}: matched on"
+            );
             let header = layout.header();
             let column = |s: &str, w: &str| s[..s.find(w).unwrap()].chars().count();
-            assert_eq!(column(&header, "TOKEN"), column(drawn, "missing"), "{cols}: {header:?}");
+            assert_eq!(
+                column(&header, "TOKEN"),
+                column(drawn, "missing"),
+                "{cols}: {header:?}"
+            );
             if cols <= 100 {
                 assert!(drawn.contains('…'), "{cols}: {drawn:?}");
             }

@@ -106,9 +106,7 @@ pub fn clear_changes(env: &Env) -> Vec<Change> {
             Change::Unset("AWS_DEFAULT_REGION"),
         ]);
     }
-    let cleared = env
-        .get("AWS_PROFILE")
-        .filter(|p| quote::check(p).is_ok());
+    let cleared = env.get("AWS_PROFILE").filter(|p| quote::check(p).is_ok());
     for k in AWSP_VARS {
         ch.push(match cleared {
             Some(p) if k == "AWSP_PREVIOUS" => Change::Set(k, p.to_string()),

@@ -46,7 +46,11 @@ pub fn resolve(config: &Config, query: &str, env: &Env) -> Result<String> {
             [one] => return Ok(one.to_string()),
             // At a terminal a fuzzy query (`dvadm`) may still match: the picker decides,
             // unless nothing holds the query's letters in order, when it would open empty.
-            [] if !env.interactive || !entries.iter().any(|e| fuzzy(&lower, &picker::row_text(e, env))) => {
+            [] if !env.interactive
+                || !entries
+                    .iter()
+                    .any(|e| fuzzy(&lower, &picker::row_text(e, env))) =>
+            {
                 let near = crate::suggest::closest(query, config.names());
                 if near.is_empty() {
                     bail!("no profile matches `{query}`; see `awsp list`");

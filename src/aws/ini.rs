@@ -353,7 +353,9 @@ enum Target {
     Skipped,
     /// `[DEFAULT]`: kept for the AWS CLI's view, and as profile `DEFAULT` too when
     /// `profile` (the credentials file, when the caller wants that profile).
-    Default { profile: bool },
+    Default {
+        profile: bool,
+    },
 }
 
 /// What an indented line continues.
@@ -528,7 +530,8 @@ impl<'k> Parser<'k> {
             match first {
                 b'\n' | b'\r' | b'#' | b';' => {}
                 b'[' => {
-                    let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+                    let end =
+                        memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
                     let line = &text[start..end];
                     match plain_header_name(line.strip_suffix('\r').unwrap_or(line), self.kind) {
                         Some(name) if !(self.keep)(name) => {
@@ -551,7 +554,8 @@ impl<'k> Parser<'k> {
                     }
                     at += 1;
                     // `str::trim`'s ASCII white space.
-                    while at < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'\x0b' | b'\x0c') {
+                    while at < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'\x0b' | b'\x0c')
+                    {
                         at += 1;
                     }
                     match bytes.get(at) {
@@ -1055,7 +1059,11 @@ pub fn meant(kind: FileKind, name: &str) -> Option<Meant> {
         None => (name, ""),
     };
     if kind == FileKind::Credentials {
-        let rest = if word == "profile" { unquote(rest)? } else { unquote(name)? };
+        let rest = if word == "profile" {
+            unquote(rest)?
+        } else {
+            unquote(name)?
+        };
         return (rest != name).then(|| Meant {
             header: format!("[{rest}]"),
             name: rest,
@@ -1064,7 +1072,8 @@ pub fn meant(kind: FileKind, name: &str) -> Option<Meant> {
     }
     if rest.is_empty() {
         // `[x]`: a profile without its prefix (but not a prefix without a name).
-        let near_prefix = !crate::suggest::closest(word, ["profile", "sso-session"].into_iter()).is_empty();
+        let near_prefix =
+            !crate::suggest::closest(word, ["profile", "sso-session"].into_iter()).is_empty();
         return (is_valid_name(word) && word != "DEFAULT" && !near_prefix).then(|| Meant {
             header: format!("[profile {word}]"),
             name: word.to_string(),
@@ -1076,7 +1085,13 @@ pub fn meant(kind: FileKind, name: &str) -> Option<Meant> {
         "profile" | "sso-session" => word,
         _ => {
             let near = crate::suggest::closest(word, ["profile", "sso-session"].into_iter());
-            near.first().map(|p| if p == "profile" { "profile" } else { "sso-session" })?
+            near.first().map(|p| {
+                if p == "profile" {
+                    "profile"
+                } else {
+                    "sso-session"
+                }
+            })?
         }
     };
     Some(Meant {
@@ -1267,9 +1282,32 @@ mod tests {
     #[test]
     fn checked_skips_fail_where_parse_fails() {
         let pieces = [
-            "[profile a]", "[profile b]", "[default]", "k = v", "k =", "k = \t", "k=v\r", "  sub = 1",
-            "  cont", "\tcont", "  no equals", "", "  ", "# c", "; c", "\x0b# c", "key", "= v", "a: b",
-            "in valid = 1", "in valid =", "k = \u{a0}", "\u{a0}k = v", "k = v # c", "k =\r\r", "[ x ]",
+            "[profile a]",
+            "[profile b]",
+            "[default]",
+            "k = v",
+            "k =",
+            "k = \t",
+            "k=v\r",
+            "  sub = 1",
+            "  cont",
+            "\tcont",
+            "  no equals",
+            "",
+            "  ",
+            "# c",
+            "; c",
+            "\x0b# c",
+            "key",
+            "= v",
+            "a: b",
+            "in valid = 1",
+            "in valid =",
+            "k = \u{a0}",
+            "\u{a0}k = v",
+            "k = v # c",
+            "k =\r\r",
+            "[ x ]",
         ];
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = || {
@@ -1285,7 +1323,9 @@ mod tests {
             }
             for kind in [FileKind::Config, FileKind::Credentials] {
                 let file = || Arc::new(PathBuf::from("cfg"));
-                let full = parse(&text, kind, file()).map(|_| ()).map_err(|e| e.to_string());
+                let full = parse(&text, kind, file())
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
                 for skip in [Skip::Checked, Skip::CheckedNames] {
                     let got = parse_only(&text, kind, file(), &|_| false, skip)
                         .map(|_| ())
@@ -1418,7 +1458,9 @@ mod tests {
     /// What the AWS CLI reads otherwise is recorded per header, with `[DEFAULT]`'s keys.
     #[test]
     fn records_what_the_cli_reads_otherwise() {
-        let f = p("[ profile sp ]\n[profile ok]\n[profile \"a b\"]\n[DEFAULT]\nregion = x\n[profile d] # [c]\n");
+        let f = p(
+            "[ profile sp ]\n[profile ok]\n[profile \"a b\"]\n[DEFAULT]\nregion = x\n[profile d] # [c]\n",
+        );
         let got: Vec<(usize, &str, &cli::Named, &cli::Named)> = f
             .cli_headers
             .iter()
@@ -1467,10 +1509,16 @@ mod tests {
         assert_eq!(m(Config, "profle"), None);
         assert_eq!(m(Credentials, "profile x"), Some("[x]".into()));
         assert_eq!(m(Credentials, "a b"), None);
-        assert_eq!(sdk_reading(Config, "[ profile a ] # c"), Some(cli::Named::Profile("a".into())));
+        assert_eq!(
+            sdk_reading(Config, "[ profile a ] # c"),
+            Some(cli::Named::Profile("a".into()))
+        );
         assert_eq!(sdk_reading(Config, "[profile a] x"), None);
         assert_eq!(sdk_reading(Config, "[DEFAULT]"), Some(cli::Named::Other));
-        assert_eq!(sdk_reading(Credentials, "[DEFAULT]"), Some(cli::Named::Profile("DEFAULT".into())));
+        assert_eq!(
+            sdk_reading(Credentials, "[DEFAULT]"),
+            Some(cli::Named::Profile("DEFAULT".into()))
+        );
     }
 
     #[test]

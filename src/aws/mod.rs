@@ -3,8 +3,8 @@
 
 pub mod ini;
 pub mod login_cache;
-pub mod model;
 mod md;
+pub mod model;
 pub mod sha1;
 pub mod sha256;
 pub mod sso;

@@ -655,7 +655,11 @@ impl Config {
         let reads_as_this = |h: &CliHeader| h.cli == ini::cli::Named::Profile(name.to_string());
         let mut view = CliView::default();
         for loc in &raw.locs {
-            if let Some(h) = self.cli_headers.iter().find(|h| h.loc == *loc && !reads_as_this(h)) {
+            if let Some(h) = self
+                .cli_headers
+                .iter()
+                .find(|h| h.loc == *loc && !reads_as_this(h))
+            {
                 view.hidden.push((loc.clone(), h.raw.clone()));
             }
         }
@@ -701,13 +705,16 @@ impl Config {
                 if own(key, file).is_some() {
                     break;
                 }
-                let fallback = self.cli_defaults[file].as_ref().and_then(|d| d.props.get(key));
+                let fallback = self.cli_defaults[file]
+                    .as_ref()
+                    .and_then(|d| d.props.get(key));
                 if let Some(p) = fallback {
                     let shown = match &p.value {
                         ini::Value::Text(t) => ini::redact(key, t),
                         ini::Value::Sub(m) => format!("({} sub-properties)", m.len()),
                     };
-                    view.from_default.push((key.to_string(), shown, p.loc.clone()));
+                    view.from_default
+                        .push((key.to_string(), shown, p.loc.clone()));
                     break;
                 }
             }
@@ -717,7 +724,11 @@ impl Config {
             .filter(|&f| seen[f])
             .find_map(|f| {
                 own("region", f)
-                    .or_else(|| self.cli_defaults[f].as_ref().and_then(|d| d.props.get("region")))
+                    .or_else(|| {
+                        self.cli_defaults[f]
+                            .as_ref()
+                            .and_then(|d| d.props.get("region"))
+                    })
                     .and_then(|p| p.value.as_text())
             })
             .filter(|r| !r.is_empty())
@@ -942,17 +953,37 @@ mod tests {
         let d = c.cli_view("d").unwrap();
         assert!(!d.missing);
         assert_eq!(d.hidden.len(), 1);
-        assert!(d.from_default.iter().any(|(k, v, _)| k == "output" && v == "json"));
+        assert!(
+            d.from_default
+                .iter()
+                .any(|(k, v, _)| k == "output" && v == "json")
+        );
         // Nothing to say when both read the files alike.
-        assert!(files("[profile a]\nregion = x\n", "").cli_view("a").is_none());
+        assert!(
+            files("[profile a]\nregion = x\n", "")
+                .cli_view("a")
+                .is_none()
+        );
     }
 
     #[test]
     fn names_sort_as_strings_do() {
-        let mut names: Vec<String> = ["p10", "p1", "p100", "a", "", "abcdefghij", "abcdefgh", "abcdefghi", "Z", "p1\u{e9}", "p1z"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut names: Vec<String> = [
+            "p10",
+            "p1",
+            "p100",
+            "a",
+            "",
+            "abcdefghij",
+            "abcdefgh",
+            "abcdefghi",
+            "Z",
+            "p1\u{e9}",
+            "p1z",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let mut want = names.clone();
         want.sort();
         names.sort_unstable_by(|a, b| prefix(a).cmp(&prefix(b)).then_with(|| a.cmp(b)));

@@ -107,7 +107,12 @@ fn describe(config: &Config, name: &str) -> Option<String> {
 fn commands_on_path(env: &Env, prefix: &str) -> Vec<String> {
     use std::os::unix::fs::PermissionsExt;
     let mut found = std::collections::BTreeSet::new();
-    for dir in env.get("PATH").unwrap_or("").split(':').filter(|d| !d.is_empty()) {
+    for dir in env
+        .get("PATH")
+        .unwrap_or("")
+        .split(':')
+        .filter(|d| !d.is_empty())
+    {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
         };

@@ -108,7 +108,11 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
             let vw = settings
                 .iter()
                 .map(|(_, v, _)| shown(v).chars().count())
-                .chain(from_default.clone().map(|(_, v, _)| shown(v).chars().count()))
+                .chain(
+                    from_default
+                        .clone()
+                        .map(|(_, v, _)| shown(v).chars().count()),
+                )
                 .max()
                 .unwrap_or(0)
                 .min(VALUE_WIDTH);

@@ -326,10 +326,7 @@ mod tests {
                 .find_map(|d| hook.find(d))
                 .unwrap();
             let body = &hook[start..];
-            let end = body
-                .find("\n}\n")
-                .or_else(|| body.find("\nend\n"))
-                .unwrap();
+            let end = body.find("\n}\n").or_else(|| body.find("\nend\n")).unwrap();
             let code: Vec<&str> = body[..end]
                 .lines()
                 .filter(|l| !l.trim_start().starts_with('#'))
@@ -339,7 +336,10 @@ mod tests {
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
                 .collect();
             for name in &names {
-                assert!(words.contains(&name.as_str()), "{shell:?} does not route `{name}`");
+                assert!(
+                    words.contains(&name.as_str()),
+                    "{shell:?} does not route `{name}`"
+                );
             }
         }
     }

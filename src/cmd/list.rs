@@ -41,7 +41,9 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
             ) -> std::result::Result<S::Ok, S::Error> {
                 s.collect_seq(self.0.iter().zip(self.1).map(|(e, cli)| {
                     let mut v = e.to_json();
-                    v["aws_cli"] = cli.as_ref().map_or(serde_json::Value::Null, CliView::to_json);
+                    v["aws_cli"] = cli
+                        .as_ref()
+                        .map_or(serde_json::Value::Null, CliView::to_json);
                     v
                 }))
             }
@@ -105,7 +107,11 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
     let missing: Vec<(&str, &CliView)> = entries
         .iter()
         .zip(&cli)
-        .filter_map(|(e, v)| v.as_ref().filter(|v| v.missing).map(|v| (e.profile.name.as_str(), v)))
+        .filter_map(|(e, v)| {
+            v.as_ref()
+                .filter(|v| v.missing)
+                .map(|v| (e.profile.name.as_str(), v))
+        })
         .collect();
     for (name, v) in missing.iter().take(5) {
         let why = v.why_missing();

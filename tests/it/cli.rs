@@ -136,7 +136,10 @@ fn current_says_why() {
 #[test]
 fn current_aligns_locations_and_writes_utc_times() {
     let h = Home::new();
-    let long = format!("/usr/local/bin/fetch-credentials --profile {}", "x".repeat(60));
+    let long = format!(
+        "/usr/local/bin/fetch-credentials --profile {}",
+        "x".repeat(60)
+    );
     h.config(&format!(
         "[profile p]\nregion = eu-west-1\ncredential_process = {long}\noutput = json\n\
          [profile s]\nsso_session = acme\nsso_account_id = 1\nsso_role_name = r\n\
@@ -150,7 +153,11 @@ fn current_aligns_locations_and_writes_utc_times() {
         .filter_map(|l| l.find("config:").map(|at| l[..at].chars().count()))
         .collect();
     assert_eq!(columns.len(), 3, "{}", r.stdout);
-    assert!(columns.iter().all(|c| *c == columns[0]), "{columns:?}\n{}", r.stdout);
+    assert!(
+        columns.iter().all(|c| *c == columns[0]),
+        "{columns:?}\n{}",
+        r.stdout
+    );
     assert!(r.stdout.contains('…'), "{}", r.stdout);
     let v = h.json(&["current", "--json"], &[("AWS_PROFILE", "s")]);
     let at = v["token_expires_at"].as_str().unwrap();
@@ -164,7 +171,14 @@ fn a_default_with_only_settings_is_not_unknown() {
     let h = Home::new();
     h.config("[default]\nregion = eu-west-1\noutput = json\n[profile empty]\n");
     let v = h.json(&["list", "--json"], &[]);
-    let kind = |n: &str| v.as_array().unwrap().iter().find(|p| p["name"] == n).unwrap()["kind"].clone();
+    let kind = |n: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap()["kind"]
+            .clone()
+    };
     assert_eq!(kind("default"), "settings");
     assert_eq!(kind("empty"), "unknown");
     let r = h.run(&["current"], &[]).expect(0);
@@ -279,7 +293,11 @@ fn demo_fish_prompt_says_it_is_the_demo() {
     assert!(home.contains("awsp-demo-"), "{home}");
     let _ = std::fs::remove_dir_all(home);
     let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(shown.starts_with("(awsp demo) "), "{shown:?} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        shown.starts_with("(awsp demo) "),
+        "{shown:?} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -379,7 +397,8 @@ fn a_header_typo_explains_the_missing_profile() {
     let screen = t.wait_for("the refusal", |s| s.lines().any(|l| l.starts_with("rc=")));
     assert!(screen.contains("rc=1"), "{screen}");
     assert!(
-        screen.contains("the section `[profle typo]` at ") && screen.contains("did you mean `[profile typo]`?"),
+        screen.contains("the section `[profle typo]` at ")
+            && screen.contains("did you mean `[profile typo]`?"),
         "{screen}"
     );
 }
@@ -390,7 +409,10 @@ fn a_header_typo_explains_the_missing_profile() {
 fn one_verdict_per_file() {
     let h = Home::new();
     for (text, line) in [
-        ("[profile a]\nregion = x\n[profile b]\nregion: us-east-1\n[profile c]\n", 4),
+        (
+            "[profile a]\nregion = x\n[profile b]\nregion: us-east-1\n[profile c]\n",
+            4,
+        ),
         ("[profile a]\n[profile b]\nkey\n", 3),
         ("[profile a]\n[profile b]\ns3 =\n  no equals\n", 4),
         ("[profile a]\n[profile b]\n  [profile c]\n", 3),
@@ -408,7 +430,14 @@ fn one_verdict_per_file() {
             assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
             errors.push(r.stderr);
         }
-        assert!(errors[0].contains(&format!(".aws/config:{line}: ")), "{text:?}: {}", errors[0]);
-        assert!(errors.iter().all(|e| *e == errors[0]), "{text:?}: {errors:#?}");
+        assert!(
+            errors[0].contains(&format!(".aws/config:{line}: ")),
+            "{text:?}: {}",
+            errors[0]
+        );
+        assert!(
+            errors.iter().all(|e| *e == errors[0]),
+            "{text:?}: {errors:#?}"
+        );
     }
 }

@@ -248,7 +248,9 @@ pub fn have_shell(shell: &str) -> bool {
         if std::env::var("CI").is_ok_and(|v| v == "true") && shell != "pwsh" {
             panic!("{shell} is not installed; .ci/run must install it");
         }
-        skip(&format!("{shell} is not on PATH; its scenarios did not run"));
+        skip(&format!(
+            "{shell} is not on PATH; its scenarios did not run"
+        ));
     }
     found
 }

@@ -249,7 +249,13 @@ fn the_cli_model_reads_as_python_does() {
             wrong.push(format!("{text:?}\n  python: {want}\n  model:  {got}"));
         }
     }
-    assert!(wrong.is_empty(), "{} of {}:\n{}", wrong.len(), texts.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {}:\n{}",
+        wrong.len(),
+        texts.len(),
+        wrong.join("\n")
+    );
 }
 
 /// A profile whose header has spaces inside the brackets: the SDKs (and the spec suite)
@@ -259,28 +265,59 @@ fn a_profile_only_the_sdks_find() {
     let h = Home::new();
     h.config("[ profile sp ]\nregion = us-east-1\n[profile ok]\nregion = eu-west-1\n");
     let v = h.json(&["list", "--json"], &[]);
-    let by = |n: &str| v.as_array().unwrap().iter().find(|p| p["name"] == n).unwrap().clone();
+    let by = |n: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(by("sp")["region"], "us-east-1");
     assert_eq!(by("sp")["aws_cli"]["found"], false);
-    assert_eq!(by("ok")["aws_cli"], Value::Null, "read alike: nothing to say");
+    assert_eq!(
+        by("ok")["aws_cli"],
+        Value::Null,
+        "read alike: nothing to say"
+    );
     let r = h.run(&["list"], &[]).expect(0);
-    assert!(r.stdout.lines().any(|l| l.starts_with("  sp ")), "{}", r.stdout);
     assert!(
-        r.stderr.contains("the AWS CLI will not find profile `sp`: it reads `[ profile sp ]` at ")
+        r.stdout.lines().any(|l| l.starts_with("  sp ")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr
+            .contains("the AWS CLI will not find profile `sp`: it reads `[ profile sp ]` at ")
             && r.stderr.contains(".aws/config:1"),
         "{}",
         r.stderr
     );
     // The switch happens (the SDKs read it), with one line on stderr.
-    let r = h.run(&["use", "sp", "--shell", "bash", "--no-login"], &[]).expect(0);
+    let r = h
+        .run(&["use", "sp", "--shell", "bash", "--no-login"], &[])
+        .expect(0);
     assert!(r.stdout.contains("export AWS_PROFILE='sp'"), "{}", r.stdout);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.starts_with("awsp: warning: the AWS CLI will not find profile `sp`"));
-    let r = h.run(&["use", "ok", "--shell", "bash", "--no-login"], &[]).expect(0);
+    assert!(
+        r.stderr
+            .starts_with("awsp: warning: the AWS CLI will not find profile `sp`")
+    );
+    let r = h
+        .run(&["use", "ok", "--shell", "bash", "--no-login"], &[])
+        .expect(0);
     assert!(r.stderr.is_empty(), "{}", r.stderr);
     let r = h.run(&["current"], &[("AWS_PROFILE", "sp")]).expect(0);
-    assert!(r.stdout.contains("warning: the AWS CLI will not find this profile"), "{}", r.stdout);
-    assert!(r.stdout.contains("\"The config profile (sp) could not be found\""));
+    assert!(
+        r.stdout
+            .contains("warning: the AWS CLI will not find this profile"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("\"The config profile (sp) could not be found\"")
+    );
     let v = h.json(&["current", "--json"], &[("AWS_PROFILE", "sp")]);
     assert_eq!(v["aws_cli"]["found"], false);
 }
@@ -299,17 +336,31 @@ fn default_sections_as_the_cli_reads_them() {
     assert_eq!(json_names(&v), ["DEFAULT", "a", "b"]);
     assert_eq!(by("a")["region"], Value::Null);
     assert_eq!(by("a")["aws_cli"]["region"], "eu-west-1");
-    assert_eq!(by("a")["aws_cli"]["from_default"], json!(["output", "region"]));
+    assert_eq!(
+        by("a")["aws_cli"]["from_default"],
+        json!(["output", "region"])
+    );
     assert_eq!(by("b")["region"], "us-east-2");
     assert_eq!(by("b")["aws_cli"]["region"], "ap-south-1");
     assert_eq!(by("DEFAULT")["aws_cli"]["found"], false);
     let r = h.run(&["list"], &[]).expect(0);
     let row = r.stdout.lines().find(|l| l.starts_with("  b ")).unwrap();
-    assert!(row.contains("us-east-2 (aws cli: ap-south-1)"), "{}", r.stdout);
-    let r = h.run(&["current"], &[("AWS_PROFILE", "a")]).expect(0);
-    assert!(r.stdout.contains("aws cli: region eu-west-1 (the SDKs use -"), "{}", r.stdout);
     assert!(
-        r.stdout.lines().any(|l| l.contains("output = json") && l.contains("(AWS CLI: from [DEFAULT])")),
+        row.contains("us-east-2 (aws cli: ap-south-1)"),
+        "{}",
+        r.stdout
+    );
+    let r = h.run(&["current"], &[("AWS_PROFILE", "a")]).expect(0);
+    assert!(
+        r.stdout
+            .contains("aws cli: region eu-west-1 (the SDKs use -"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("output = json") && l.contains("(AWS CLI: from [DEFAULT])")),
         "{}",
         r.stdout
     );
@@ -348,22 +399,42 @@ fn the_parser_facts_agree_with_the_cli_model() {
                 FileKind::Credentials => (ini::ParsedFile::default(), parsed),
             };
             let mut config = Config::merge(cfg, cred);
-            config.config_path = if kind == FileKind::Config { "f" } else { "other" }.into();
-            config.credentials_path = if kind == FileKind::Credentials { "f" } else { "other" }.into();
+            config.config_path = if kind == FileKind::Config {
+                "f"
+            } else {
+                "other"
+            }
+            .into();
+            config.credentials_path = if kind == FileKind::Credentials {
+                "f"
+            } else {
+                "other"
+            }
+            .into();
             let found = model.map(kind, false);
             for name in config.profiles.keys() {
                 let view = config.cli_view(name);
                 let missing = view.as_ref().is_some_and(|v| v.missing);
-                assert_eq!(!missing, found.contains_key(name), "{kind:?} {name:?} in {text:?}");
+                assert_eq!(
+                    !missing,
+                    found.contains_key(name),
+                    "{kind:?} {name:?} in {text:?}"
+                );
                 if let Some(&i) = found.get(name) {
-                    let want = model.value(&model.sections[i], "region").map(|o| o.value.as_str());
+                    let want = model
+                        .value(&model.sections[i], "region")
+                        .map(|o| o.value.as_str());
                     let got = match &view {
                         Some(v) => v.region.as_deref(),
                         None => config.profiles[name].get("region"),
                     };
                     // Values differ where a comment follows them (`cli-inline-comment`).
                     if !text.contains(" #") && !text.contains(" ;") {
-                        assert_eq!(got, want.filter(|r| !r.is_empty()), "{kind:?} {name:?} in {text:?}");
+                        assert_eq!(
+                            got,
+                            want.filter(|r| !r.is_empty()),
+                            "{kind:?} {name:?} in {text:?}"
+                        );
                     }
                 }
                 checked += 1;
@@ -392,7 +463,12 @@ fn doctor_reports_on_every_case() {
         )
         .unwrap();
         let r = h.run(&["doctor", "--json"], &[]);
-        assert!(r.code == 0 || r.code == 1, "{text:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{text:?}: {}{}",
+            r.stdout,
+            r.stderr
+        );
         let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{text:?}: {e}"));
         assert!(v.is_array());
     }

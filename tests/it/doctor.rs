@@ -652,8 +652,11 @@ fn sections_the_cli_does_not_read_as_the_sdks_do() {
          [services s3-local]\n[plugins]\n",
     );
     h.credentials("[ spaced ]\naws_access_key_id = AKIAEXAMPLEKEY123456\n");
-    std::fs::set_permissions(h.path(".aws/credentials"), std::fs::Permissions::from_mode(0o600))
-        .unwrap();
+    std::fs::set_permissions(
+        h.path(".aws/credentials"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
     let r = doctor(&h, &SWITCHED);
     let missed = r.all("cli-misses-section");
     assert_eq!(missed.len(), 4, "{}", r.raw);
@@ -662,12 +665,20 @@ fn sections_the_cli_does_not_read_as_the_sdks_do() {
     fix_has(missed[0], "write `[profile sp]`");
     // A `]` in the comment: the CLI's name runs to the last `]`.
     loc_ends(missed[1], ".aws/config:3");
-    assert!(message(missed[1]).contains("`profile a] # see [notes`"), "{}", r.raw);
+    assert!(
+        message(missed[1]).contains("`profile a] # see [notes`"),
+        "{}",
+        r.raw
+    );
     fix_has(missed[1], "keep `]` out of the comment");
     loc_ends(missed[2], ".aws/config:8");
     assert!(message(missed[2]).contains("The specified sso-session does not exist: \"s\""));
     loc_ends(missed[3], ".aws/credentials:1");
-    assert!(message(missed[3]).contains("a profile named ` spaced `"), "{}", r.raw);
+    assert!(
+        message(missed[3]).contains("a profile named ` spaced `"),
+        "{}",
+        r.raw
+    );
     fix_has(missed[3], "write `[spaced]`");
     // Two spellings of one profile: the SDKs merge them, the CLI keeps the later one.
     let twice = r.one("duplicate-section");
@@ -687,9 +698,14 @@ fn default_section() {
     h.config(
         "[DEFAULT]\nregion = eu-west-1\n[profile a]\n[DEFAULT]\noutput = json\n[Default]\nx = 1\n",
     );
-    h.credentials("[DEFAULT]\nregion = ap-south-1\n[keys]\naws_access_key_id = AKIAEXAMPLEKEY123456\n");
-    std::fs::set_permissions(h.path(".aws/credentials"), std::fs::Permissions::from_mode(0o600))
-        .unwrap();
+    h.credentials(
+        "[DEFAULT]\nregion = ap-south-1\n[keys]\naws_access_key_id = AKIAEXAMPLEKEY123456\n",
+    );
+    std::fs::set_permissions(
+        h.path(".aws/credentials"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
     let r = doctor(&h, &SWITCHED);
     let d = r.all("cli-default-section");
     assert_eq!(d.len(), 2, "{}", r.raw);
@@ -697,7 +713,12 @@ fn default_section() {
     assert!(message(d[0]).contains("the SDKs ignore it"));
     assert!(message(d[0]).contains("`region`, `output`"), "{}", r.raw);
     // The old advice, `[profile DEFAULT]`, would change what the CLI reads.
-    assert!(!d[0]["fix"].as_str().unwrap().starts_with("write `[profile DEFAULT]`"));
+    assert!(
+        !d[0]["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("write `[profile DEFAULT]`")
+    );
     loc_ends(d[1], ".aws/credentials:1");
     assert!(message(d[1]).contains("a profile named `DEFAULT`"));
     fix_has(d[1], "[default]");
@@ -719,10 +740,30 @@ fn default_section() {
 fn lines_the_cli_reads_and_the_sdks_reject() {
     let h = healthy();
     let cases = [
-        ("[profile a] trailing\nregion = x\n", 1, "header of section `[profile a]`", "delete the text after `]`"),
-        ("[profile a]\n  [profile b]\nregion = x\n", 2, "header of section `[profile b]`", "indentation before `[`"),
-        ("[profile a]\n\tregion = us-east-1\n", 2, "the property `region`", "remove the indentation"),
-        ("[profile a#b]\nregion = x\n", 1, "header of section `[profile a#b]`", "take the `#`"),
+        (
+            "[profile a] trailing\nregion = x\n",
+            1,
+            "header of section `[profile a]`",
+            "delete the text after `]`",
+        ),
+        (
+            "[profile a]\n  [profile b]\nregion = x\n",
+            2,
+            "header of section `[profile b]`",
+            "indentation before `[`",
+        ),
+        (
+            "[profile a]\n\tregion = us-east-1\n",
+            2,
+            "the property `region`",
+            "remove the indentation",
+        ),
+        (
+            "[profile a#b]\nregion = x\n",
+            1,
+            "header of section `[profile a#b]`",
+            "take the `#`",
+        ),
     ];
     for (text, line, reads, fix) in cases {
         h.config(text);
@@ -731,8 +772,16 @@ fn lines_the_cli_reads_and_the_sdks_reject() {
         assert_eq!(f["severity"], "error");
         loc_ends(f, &format!(".aws/config:{line}"));
         assert!(message(f).contains(reads), "{text:?}: {}", r.raw);
-        assert!(message(f).contains("reads the whole file"), "{text:?}: {}", r.raw);
-        assert!(message(f).contains("the SDKs (and awsp) reject the file"), "{}", r.raw);
+        assert!(
+            message(f).contains("reads the whole file"),
+            "{text:?}: {}",
+            r.raw
+        );
+        assert!(
+            message(f).contains("the SDKs (and awsp) reject the file"),
+            "{}",
+            r.raw
+        );
         fix_has(f, fix);
         r.lacks("parse-error");
     }
@@ -747,7 +796,9 @@ fn lines_the_cli_reads_and_the_sdks_reject() {
 #[test]
 fn lines_the_sdks_read_and_the_cli_refuses() {
     let h = healthy();
-    h.config(&format!("{SSO_CONFIG}[]\nx = 1\n[profile c]\nin valid = 1\nin valid = 2\ns3:x = y\n"));
+    h.config(&format!(
+        "{SSO_CONFIG}[]\nx = 1\n[profile c]\nin valid = 1\nin valid = 2\ns3:x = y\n"
+    ));
     let r = doctor(&h, &SWITCHED);
     let f = r.one("cli-rejects-file");
     assert!(message(f).contains("Unable to parse config file"));
@@ -762,7 +813,10 @@ fn lines_the_sdks_read_and_the_cli_refuses() {
     h.config(&format!("{SSO_CONFIG}[foo]\ns3 =\n  no equals\n"));
     let r = doctor(&h, &SWITCHED);
     let f = r.one("cli-rejects-file");
-    loc_ends(f, &format!(".aws/config:{}", SSO_CONFIG.lines().count() + 2));
+    loc_ends(
+        f,
+        &format!(".aws/config:{}", SSO_CONFIG.lines().count() + 2),
+    );
     fix_has(f, "`key = value`");
     r.lacks("parse-error");
 }
@@ -778,7 +832,11 @@ fn section_header_typos() {
     let r = doctor(&h, &SWITCHED);
     let all = r.all("ignored-section");
     assert_eq!(all.len(), 4, "{}", r.raw);
-    assert!(message(all[0]).contains("did you mean `[profile typo-a]`?"), "{}", r.raw);
+    assert!(
+        message(all[0]).contains("did you mean `[profile typo-a]`?"),
+        "{}",
+        r.raw
+    );
     fix_has(all[0], "write `[profile typo-a]`");
     fix_has(all[1], "write `[profile typo-b]`");
     fix_has(all[2], "write `[sso-session typo-s]`");
@@ -801,7 +859,8 @@ fn sessions_only_the_cli_reads() {
         assert!(message(header).contains(&format!("an sso-session named `{bare}`")));
         let f = r.one("sso-session-missing");
         assert!(
-            message(f).contains("the AWS CLI reads the block at") && message(f).contains("the SDKs ignore that block"),
+            message(f).contains("the AWS CLI reads the block at")
+                && message(f).contains("the SDKs ignore that block"),
             "{}",
             r.raw
         );
@@ -819,7 +878,11 @@ fn a_profile_variable_naming_nothing_says_nothing_of_the_hook() {
     assert!(!r.raw.contains("awsp dev-admn"), "{}", r.raw);
     let r = doctor(
         &h,
-        &[("AWS_PROFILE", "gone"), ("AWS_DEFAULT_PROFILE", "dev-admin"), ("AWSP_PROFILE", "dev-admin")],
+        &[
+            ("AWS_PROFILE", "gone"),
+            ("AWS_DEFAULT_PROFILE", "dev-admin"),
+            ("AWSP_PROFILE", "dev-admin"),
+        ],
     );
     r.lacks("hook-not-loaded");
     assert!(!r.raw.contains("`awsp gone`"), "{}", r.raw);
@@ -827,7 +890,11 @@ fn a_profile_variable_naming_nothing_says_nothing_of_the_hook() {
     h.config("[profile \"a b\"]\nregion = us-east-1\n");
     let r = doctor(&h, &[("AWS_PROFILE", "a b")]);
     let f = r.one("profile-not-found");
-    assert!(message(f).contains("the AWS CLI reads the section at "), "{}", r.raw);
+    assert!(
+        message(f).contains("the AWS CLI reads the section at "),
+        "{}",
+        r.raw
+    );
     loc_ends(r.one("cli-reads-ignored-section"), ".aws/config:1");
 }
 

@@ -490,14 +490,24 @@ fn narrow_terminals_keep_the_token_column() {
             .lines()
             .find(|l| l.contains("production-eu"))
             .unwrap_or_else(|| panic!("{cols}: no row\n{s}"));
-        assert!(row.contains("valid 3h"), "{cols}: the token is cut: {row:?}\n{s}");
-        assert!(row.contains('…') && row.contains("111111111111"), "{cols}: {row:?}");
+        assert!(
+            row.contains("valid 3h"),
+            "{cols}: the token is cut: {row:?}\n{s}"
+        );
+        assert!(
+            row.contains('…') && row.contains("111111111111"),
+            "{cols}: {row:?}"
+        );
         // A query on what was cut from the screen still finds the row.
         t.type_text("europe-main");
         let s = t.wait_for("the match", |s| counter(s).as_deref() == Some("1/2"));
         assert!(s.contains("production-eu"), "{cols}\n{s}");
         t.key("Enter");
-        assert_eq!(t.result(), "RESULT:production-eu-west-administrator:0", "{cols}");
+        assert_eq!(
+            t.result(),
+            "RESULT:production-eu-west-administrator:0",
+            "{cols}"
+        );
     }
 }
 
@@ -517,7 +527,8 @@ fn a_switch_at_a_terminal_says_where_it_went() {
     let s = t.wait_for("the switch line", |s| s.contains("→ prod-readonly"));
     assert!(s.contains("awsp: prod-read → prod-readonly"), "{s}");
     assert!(
-        s.lines().any(|l| l.starts_with("→ prod-readonly 222222222222/ReadOnly us-west-2 ")),
+        s.lines()
+            .any(|l| l.starts_with("→ prod-readonly 222222222222/ReadOnly us-west-2 ")),
         "{s}"
     );
     let t = bash_term(&h, &[("AWSP_QUIET", "1")]);
@@ -540,5 +551,9 @@ fn a_query_nothing_matches_says_so_at_a_terminal() {
     assert!(s.contains("did you mean: dev-admin"), "{s}");
     assert!(s.contains("\nRC:1") && !s.contains("profile>"), "{s}");
     let s = t.open_picker(" dvadm");
-    assert_eq!(list_names(&s).first().map(String::as_str), Some("dev-admin"), "{s}");
+    assert_eq!(
+        list_names(&s).first().map(String::as_str),
+        Some("dev-admin"),
+        "{s}"
+    );
 }

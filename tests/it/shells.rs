@@ -463,7 +463,11 @@ fn fish_completion_offers_profiles_and_flags() {
     ] {
         assert!(has(part, want), "{want:?}: {}", parts[part]);
     }
-    assert!(!has(3, "--keep-region"), "a flag given is not offered again: {}", parts[3]);
+    assert!(
+        !has(3, "--keep-region"),
+        "a flag given is not offered again: {}",
+        parts[3]
+    );
     assert!(!has(4, "--"), "{}", parts[4]);
     assert!(!has(5, "--login") && !has(5, "--no-login"), "{}", parts[5]);
 }
@@ -473,9 +477,13 @@ fn fish_completion_offers_profiles_and_flags() {
 fn bash_completion_has_no_descriptions() {
     let h = Home::new();
     h.config(SSO_CONFIG);
-    let r = h.run(&["__complete", "bash", "--", "awsp dev"], &[]).expect(0);
+    let r = h
+        .run(&["__complete", "bash", "--", "awsp dev"], &[])
+        .expect(0);
     assert_eq!(r.stdout, "dev-admin\n");
-    let r = h.run(&["__complete", "zsh", "--", "awsp", "dev"], &[]).expect(0);
+    let r = h
+        .run(&["__complete", "zsh", "--", "awsp", "dev"], &[])
+        .expect(0);
     assert_eq!(r.stdout, "dev-admin\t111111111111/AdministratorAccess\n");
 }
 

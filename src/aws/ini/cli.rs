@@ -370,7 +370,10 @@ impl Reader {
 /// botocore's `_parse_nested`: every non-blank line (`str.splitlines`) holds an `=`.
 fn nested_ok(value: &str) -> bool {
     value
-        .split(['\n', '\r', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}'])
+        .split([
+            '\n', '\r', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}',
+            '\u{2029}',
+        ])
         .map(py_strip)
         .all(|l| l.is_empty() || l.contains('='))
 }
@@ -431,7 +434,10 @@ mod tests {
     fn header_names() {
         assert_eq!(header_name("[profile a]"), Some("profile a"));
         assert_eq!(header_name("  [ profile a ]  "), Some(" profile a "));
-        assert_eq!(header_name("[profile a] # see [x]"), Some("profile a] # see [x"));
+        assert_eq!(
+            header_name("[profile a] # see [x]"),
+            Some("profile a] # see [x")
+        );
         assert_eq!(header_name("[profile a] trailing"), Some("profile a"));
         assert_eq!(header_name("[]"), None);
         assert_eq!(header_name("[]]"), Some("]"));
@@ -488,7 +494,10 @@ mod tests {
                 ("k", "%(region)s\nmore\n\nafter blank")
             ]
         );
-        assert_eq!(f.value(&f.sections[0], "region").unwrap().value, "eu-west-1");
+        assert_eq!(
+            f.value(&f.sections[0], "region").unwrap().value,
+            "eu-west-1"
+        );
         assert_eq!(f.value(&f.sections[1], "region").unwrap().line, 5);
     }
 
@@ -509,7 +518,10 @@ mod tests {
         assert!(kinds("[DEFAULT]\nk = 1\n[DEFAULT]\nk = 2\n")[0].starts_with("4:DuplicateOption"));
         assert!(kinds("[DEFAULT]\n[DEFAULT]\n").is_empty());
         assert!(kinds("[a]\ns3 =\n  x\n")[0].starts_with("2:Nested"));
-        assert!(kinds("[DEFAULT]\ns3 =\n  x\n").is_empty(), "no section inherits it");
+        assert!(
+            kinds("[DEFAULT]\ns3 =\n  x\n").is_empty(),
+            "no section inherits it"
+        );
         assert!(kinds("[DEFAULT]\ns3 =\n  x\n[a]\n")[0].starts_with("2:Nested"));
         assert!(kinds("[a]\nk = v\n[a]\n")[0].starts_with("3:DuplicateSection"));
         assert!(kinds("[a]\nk = v\n[ a]\n").is_empty(), "another name");

@@ -152,7 +152,9 @@ impl Doctor<'_> {
             }
             for (name, sections) in by_name {
                 // `[default]` with `[profile default]` is `default-twice`.
-                if sections.len() < 2 || name == "default" && sections.iter().any(|(_, s)| *s == "default") {
+                if sections.len() < 2
+                    || name == "default" && sections.iter().any(|(_, s)| *s == "default")
+                {
                     continue;
                 }
                 let (first, last) = (sections[0], sections[sections.len() - 1]);
@@ -208,7 +210,11 @@ impl Doctor<'_> {
                             format!("rename it to `[{}]`", sanitize_name(c)),
                         ),
                         (FileKind::Config, _) => {
-                            let prefix = if word == "a profile" { "profile" } else { "sso-session" };
+                            let prefix = if word == "a profile" {
+                                "profile"
+                            } else {
+                                "sso-session"
+                            };
                             (
                                 format!(
                                     "the SDKs ignore `{written}`, but the AWS CLI reads it as {word} named `{c}`"
@@ -247,7 +253,13 @@ impl Doctor<'_> {
                         }
                         None => "rename the section using only A-Z a-z 0-9 _ - / . % @ : +, or delete it".into(),
                     };
-                    self.push(Severity::Warning, Code::IgnoredSection, message, loc, Some(fix));
+                    self.push(
+                        Severity::Warning,
+                        Code::IgnoredSection,
+                        message,
+                        loc,
+                        Some(fix),
+                    );
                 }
                 (Named::Profile(p) | Named::Session(p), _) => {
                     let session = matches!(sdk, Named::Session(_));
@@ -297,9 +309,18 @@ impl Doctor<'_> {
     /// a continued value (Python keeps it), a lone carriage return (a line break to Python).
     fn values(&mut self, f: &Loaded) {
         // Lines another finding explains already (a comment after the value, `a:b = c`).
-        let commented: Vec<usize> = f.parsed.cli_differences.iter().map(|w| w.loc.line).collect();
+        let commented: Vec<usize> = f
+            .parsed
+            .cli_differences
+            .iter()
+            .map(|w| w.loc.line)
+            .collect();
         let mut sdk: HashMap<usize, &str> = HashMap::new();
-        let sections = f.parsed.profiles.values().chain(f.parsed.sso_sessions.values());
+        let sections = f
+            .parsed
+            .profiles
+            .values()
+            .chain(f.parsed.sso_sessions.values());
         for section in sections.chain(&f.parsed.cli_default) {
             for (_, p) in section.props.iter() {
                 if let Some(v) = p.value.as_text() {
@@ -307,7 +328,12 @@ impl Doctor<'_> {
                 }
             }
         }
-        let options = f.cli.sections.iter().flat_map(|s| &s.options).chain(&f.cli.defaults);
+        let options = f
+            .cli
+            .sections
+            .iter()
+            .flat_map(|s| &s.options)
+            .chain(&f.cli.defaults);
         let mut done = Vec::new();
         for o in options {
             let Some(&theirs) = sdk.get(&o.line) else {
@@ -325,13 +351,21 @@ impl Doctor<'_> {
                     "it keeps the blank line inside the continued value, the SDKs drop it",
                     "delete the blank line between the continuation lines",
                 )
-            } else if f.text.lines().nth(o.line - 1).is_some_and(|l| l.trim_end_matches('\r').contains('\r')) {
+            } else if f
+                .text
+                .lines()
+                .nth(o.line - 1)
+                .is_some_and(|l| l.trim_end_matches('\r').contains('\r'))
+            {
                 (
                     "it takes the carriage return in this line as a line break, the SDKs as part of the value",
                     "save the file with LF (or CRLF) line breaks only",
                 )
             } else {
-                ("the two trim or join it differently", "write the value on one line")
+                (
+                    "the two trim or join it differently",
+                    "write the value on one line",
+                )
             };
             let key = if ini::is_valid_name(&o.key) && o.key.len() <= 40 {
                 format!("`{}`", o.key)
@@ -354,7 +388,12 @@ impl Doctor<'_> {
         let Some(&line) = f.cli.default_lines.first() else {
             return;
         };
-        let keys: Vec<String> = f.cli.defaults.iter().map(|o| format!("`{}`", o.key)).collect();
+        let keys: Vec<String> = f
+            .cli
+            .defaults
+            .iter()
+            .map(|o| format!("`{}`", o.key))
+            .collect();
         let keys = if keys.is_empty() {
             "none: it is empty".to_string()
         } else {

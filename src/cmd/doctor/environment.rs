@@ -172,9 +172,7 @@ impl Doctor<'_> {
                 };
                 // The AWS CLI may read a section the SDKs ignore as this profile.
                 let cli = cli_profiles.get(v).map_or(String::new(), |at| {
-                    format!(
-                        " for the SDKs (and awsp); the AWS CLI reads the section at {at} as it"
-                    )
+                    format!(" for the SDKs (and awsp); the AWS CLI reads the section at {at} as it")
                 });
                 self.push(
                     Severity::Error,

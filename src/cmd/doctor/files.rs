@@ -168,15 +168,23 @@ impl Doctor<'_> {
                     let what = format!("the header of section `[{h}]`");
                     let fix = if indented {
                         "remove the indentation before `[`".to_string()
-                    } else if line.find(['#', ';']).is_some_and(|c| line[c..].contains(']')) {
+                    } else if line
+                        .find(['#', ';'])
+                        .is_some_and(|c| line[c..].contains(']'))
+                    {
                         "take the `#` or `;` out of the section name (a comment after `]` must not hold `]`)".to_string()
                     } else {
-                        "delete the text after `]` (or start it with `#` to make it a comment)".to_string()
+                        "delete the text after `]` (or start it with `#` to make it a comment)"
+                            .to_string()
                     };
                     (what, fix)
                 }
                 (None, Some(k)) => {
-                    let k = if quotable && ini::is_valid_name(k) { k } else { "key" };
+                    let k = if quotable && ini::is_valid_name(k) {
+                        k
+                    } else {
+                        "key"
+                    };
                     (
                         format!("the property `{k}`"),
                         "remove the indentation: an indented line continues the property above it, and there is none".into(),

@@ -183,7 +183,10 @@ pub fn diagnose(env: &Env) -> Vec<Finding> {
     d.chains(&config, complete);
     // The profiles the AWS CLI finds, from the files it can read, with where.
     let mut cli_profiles = std::collections::BTreeMap::new();
-    for (f, kind) in [(&cfg.cli, FileKind::Config), (&creds.cli, FileKind::Credentials)] {
+    for (f, kind) in [
+        (&cfg.cli, FileKind::Config),
+        (&creds.cli, FileKind::Credentials),
+    ] {
         if f.readable() {
             for (name, i) in f.map(kind, false) {
                 let path = match kind {

@@ -178,8 +178,14 @@ impl Doctor<'_> {
                     .filter(|k| matches!(*k, "sso_start_url" | "sso_region"))
                     .collect();
                 let fails = if login.is_empty() {
-                    let order = ["sso_role_name", "sso_account_id", "sso_start_url", "sso_region"];
-                    let listed: Vec<&str> = order.into_iter().filter(|k| missing.contains(k)).collect();
+                    let order = [
+                        "sso_role_name",
+                        "sso_account_id",
+                        "sso_start_url",
+                        "sso_region",
+                    ];
+                    let listed: Vec<&str> =
+                        order.into_iter().filter(|k| missing.contains(k)).collect();
                     format!(
                         "the AWS CLI fails with \"The profile \"{name}\" is configured to use SSO but is missing required configuration: {}\"",
                         listed.join(", ")
