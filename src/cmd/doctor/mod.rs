@@ -28,6 +28,7 @@ mod codes;
 mod differences;
 mod environment;
 mod files;
+mod headers;
 mod profiles;
 mod tokens;
 mod tools;
