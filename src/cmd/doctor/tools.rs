@@ -75,7 +75,9 @@ impl Doctor<'_> {
         let setup = match self.shell {
             Shell::Bash => "add `eval \"$(awsp init bash)\"` to ~/.bashrc",
             Shell::Zsh => "add `eval \"$(awsp init zsh)\"` to ~/.zshrc",
-            Shell::Fish => "add `command -q awsp; and awsp init fish | source` to ~/.config/fish/config.fish",
+            Shell::Fish => {
+                "add `command -q awsp; and awsp init fish | source` to ~/.config/fish/config.fish"
+            }
             Shell::Powershell => {
                 "add `Invoke-Expression (& awsp init powershell | Out-String)` to $PROFILE"
             }
