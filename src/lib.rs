@@ -6,7 +6,6 @@ pub mod aws;
 pub mod awscli;
 pub mod cli;
 pub mod cmd;
-
 pub mod env;
 pub mod fsio;
 pub mod history;
@@ -51,8 +50,8 @@ pub fn main() -> i32 {
     }
     // A panic must never print a backtrace at a user; report it as one line instead.
     std::panic::set_hook(Box::new(|info| {
-        // `print!` panics when stdout is closed or full (`awsp list >&-`, `>/dev/full`):
-        // an I/O condition, not a bug, so it ends awsp with a plain message.
+        // `print!` panics when stdout cannot be written (`awsp list >/dev/full`): an I/O
+        // condition, not a bug, so it ends awsp with a plain message.
         let msg = info.payload_as_str().unwrap_or("");
         if msg.starts_with("failed printing to std") {
             eprintln!(
