@@ -33,9 +33,8 @@ __CMD__() {
 
 # Completion: the binary completes profile names, subcommands and flags.
 __awsp_complete() {
-    local IFS=$'\n'
-    # shellcheck disable=SC2207 # one candidate per line, names hold no spaces
-    COMPREPLY=($(command awsp __complete bash -- "${COMP_LINE:0:COMP_POINT}" 2>/dev/null))
+    # One candidate a line, taken as it is: no word splitting, no pathname expansion.
+    mapfile -t COMPREPLY < <(command awsp __complete bash -- "${COMP_LINE:0:COMP_POINT}" 2>/dev/null)
 }
 complete -o nosort -F __awsp_complete __CMD__ 2>/dev/null || complete -F __awsp_complete __CMD__
 

@@ -309,7 +309,7 @@ pub fn private_dir(dir: &Path) -> Result<(), DirError> {
 pub fn check_dir(dir: &Path) -> Result<(), DirError> {
     let meta = std::fs::symlink_metadata(dir).map_err(DirError::Io)?;
     let shown = dir.display();
-    let word = crate::login::shell_word(&dir.to_string_lossy());
+    let word = crate::quote::shell_word(&dir.to_string_lossy());
     let untrusted = |problem: String, fix: String| Err(DirError::Untrusted { problem, fix });
     if meta.file_type().is_symlink() {
         return untrusted(

@@ -104,14 +104,16 @@ pub fn read_entries(file: &Path) -> Vec<HistEntry> {
     let Ok(Some(bytes)) = fsio::read_file(file, fsio::Accept::PRIVATE, MAX_READ) else {
         return Vec::new();
     };
-    let Ok(text) = String::from_utf8(bytes) else {
-        return Vec::new();
-    };
     let mut tally = Tally::default();
-    // Only whole lines: the last one may still be being written.
-    let whole = text.rfind('\n').map_or("", |i| &text[..i]);
-    for line in whole.lines() {
-        if let Some((name, count, last)) = parse_line(line) {
+    // Only whole lines: the last one may still be being written. Each line is decoded on
+    // its own, so a stray byte costs that line, not the history.
+    let whole = bytes
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(&[][..], |i| &bytes[..i]);
+    for line in whole.split(|&b| b == b'\n') {
+        let parsed = std::str::from_utf8(line).ok().and_then(parse_line);
+        if let Some((name, count, last)) = parsed {
             tally.add(name, count, last);
         }
     }
@@ -310,7 +312,12 @@ mod tests {
             b"\xff\xfe{\"version\":1\nq\tNaN\t1\nbad name\t1\t1\nok\t2\t5\ntorn\t1",
         )
         .unwrap();
-        assert!(scores(&e).is_empty(), "not UTF-8: ignored whole");
+        let s = scores(&e);
+        assert_eq!(
+            s.keys().collect::<Vec<_>>(),
+            ["ok"],
+            "a line that is not UTF-8 costs that line only"
+        );
         fs::write(
             path(&e),
             "junk\nq\tNaN\t1\nbad name\t1\t1\nok\t2\t5\ntorn\t1",

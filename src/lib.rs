@@ -50,8 +50,8 @@ pub fn main() -> i32 {
     }
     // A panic must never print a backtrace at a user; report it as one line instead.
     std::panic::set_hook(Box::new(|info| {
-        // `print!` panics when stdout cannot be written (`awsp list >/dev/full`): an I/O
-        // condition, not a bug, so it ends awsp with a plain message.
+        // `print!` panics when stdout cannot be written (`awsp current >/dev/full`): an
+        // I/O condition, not a bug, so it ends awsp with a plain message.
         let msg = info.payload_as_str().unwrap_or("");
         if msg.starts_with("failed printing to std") {
             eprintln!(
@@ -61,7 +61,7 @@ pub fn main() -> i32 {
             exit(1);
         }
         // The message may quote a value from a file or the environment.
-        let info = sanitize::shown(&info.to_string()).into_owned();
+        let info = sanitize::shown(&info.to_string().replace('\n', ": ")).into_owned();
         eprintln!("awsp: internal error: {info}; please report it");
     }));
     let command = match cli::prompt_args(std::env::args_os().skip(1)) {

@@ -547,7 +547,7 @@ impl LoginCommand {
     fn new(argv: Vec<String>, default: bool) -> LoginCommand {
         let shown = argv
             .iter()
-            .map(|w| shell_word(w))
+            .map(|w| crate::quote::shell_word(w))
             .collect::<Vec<_>>()
             .join(" ");
         LoginCommand {
@@ -555,18 +555,6 @@ impl LoginCommand {
             shown,
             default,
         }
-    }
-}
-
-/// A word as a person would type it into a POSIX shell.
-pub fn shell_word(w: &str) -> String {
-    let plain = !w.is_empty()
-        && w.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,{}".contains(c));
-    if plain {
-        w.to_string()
-    } else {
-        crate::quote::posix(w).unwrap_or_else(|_| format!("{w:?}"))
     }
 }
 
@@ -754,8 +742,8 @@ fn lock(env: &Env, target: &Target, label: &str) -> Result<(Option<File>, bool)>
         Ok(waited) => Ok((Some(file), waited)),
         Err(e) if e.kind() == std::io::ErrorKind::TimedOut => bail!(
             "gave up after {limit}: another login to {label} still holds {shown}; remove {} if no other awsp is logging in, then run `awsp login {}`",
-            shell_word(&path.to_string_lossy()),
-            shell_word(&target.profile)
+            crate::quote::shell_word(&path.to_string_lossy()),
+            crate::quote::shell_word(&target.profile)
         ),
         Err(e) => {
             crate::eprintln_shown!("awsp: cannot lock {shown}: {e}; logging in without it");

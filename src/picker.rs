@@ -501,8 +501,14 @@ impl Preview<'_> {
     /// `~/…` for paths under HOME, so locations fit the pane.
     fn short(&self, loc: &crate::aws::ini::Loc) -> String {
         let full = loc.to_string();
-        match &self.home {
-            Some(h) if !h.is_empty() && full.starts_with(h.as_str()) => {
+        // Only a whole directory of HOME counts: `/home/u2` is not under `/home/u`.
+        let home = self.home.as_deref().map(|h| h.trim_end_matches('/'));
+        match home.filter(|h| !h.is_empty()) {
+            Some(h)
+                if full
+                    .strip_prefix(h)
+                    .is_some_and(|rest| rest.starts_with('/')) =>
+            {
                 format!("~{}", &full[h.len()..])
             }
             _ => full,

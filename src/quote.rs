@@ -61,6 +61,18 @@ pub fn powershell(value: &str) -> Result<String> {
     Ok(out)
 }
 
+/// A word as a person would type it into a POSIX shell.
+pub fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        posix(w).unwrap_or_else(|_| format!("{w:?}"))
+    }
+}
+
 /// Splits a command line into words as a shell would (see [`crate::words`]).
 pub fn split_words(s: &str) -> std::result::Result<Vec<String>, String> {
     crate::words::split(s, char::is_whitespace)

@@ -19,8 +19,8 @@ pub const MISCONFIGURED: &str = "misconfigured";
 pub struct Entry {
     pub profile: Profile,
     /// The SSO token's state, or for an `aws login` profile (or a role chain ending in
-    /// one) the state of its cached credentials. None when nothing is cached for it, and
-    /// when `problem` is set.
+    /// one) the state of its cached credentials (`Missing` when nothing is cached). None
+    /// when the profile needs no token, and when `problem` is set.
     pub token: Option<TokenState>,
     /// A setup the login command can only fail on (shown instead of the token).
     pub problem: Option<SetupProblem>,

@@ -484,6 +484,10 @@ impl<'k> Parser<'k> {
                         self.out.skipped.push(name.to_string());
                     }
                     pos = next;
+                    // A last header with no line break after it: nothing follows.
+                    if pos >= text.len() {
+                        break;
+                    }
                 }
                 let end = pos.min(text.len());
                 self.lines +=

@@ -118,7 +118,10 @@ fn commands_on_path(env: &Env, prefix: &str) -> Vec<String> {
         };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if !name.starts_with(prefix) || found.contains(&name) {
+            // A name holding a control character would reach the terminal, or break the
+            // one-candidate-a-line answer.
+            let odd = name.chars().any(crate::sanitize::is_unsafe);
+            if odd || !name.starts_with(prefix) || found.contains(&name) {
                 continue;
             }
             let executable = std::fs::metadata(e.path())

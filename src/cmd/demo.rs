@@ -179,10 +179,7 @@ pub fn create(root: &Path) -> Result<PathBuf> {
 }
 
 pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
-    let root = std::env::temp_dir().join(format!("awsp-demo-{}", std::process::id()));
-    if root.exists() {
-        std::fs::remove_dir_all(&root)?;
-    }
+    let root = fresh_dir()?;
     let home = create(&root)?;
     if args.print_home {
         println!("{}", home.display());
@@ -250,4 +247,21 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) => bail!("cannot start the demo shell: {e}"),
     }
+}
+
+/// A new directory of this user's alone (0700) in the temp directory. `mkdir` never
+/// follows a link and fails on anything already there, so nobody else can have put
+/// anything in it, and every write below it stays in it.
+fn fresh_dir() -> Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let tmp = std::env::temp_dir();
+    for n in 0..1000 {
+        let dir = tmp.join(format!("awsp-demo-{}-{n}", std::process::id()));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    bail!("cannot make a sandbox directory in {}", tmp.display())
 }

@@ -13,7 +13,13 @@ use crate::{login, switch};
 pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
     let name = crate::target::resolve(&config, &args.profile, env)?;
-    let profile = config.resolve(&name).expect("resolved names exist");
+    let Some(profile) = config.resolve(&name) else {
+        // The files changed between choosing the name and reading them whole.
+        bail!(
+            "profile `{name}` is no longer in {}",
+            config.config_path.display()
+        );
+    };
     let token = login::ensure(&profile, env, super::login_when(&args.login))?;
     let keep = switch::keep_region(env, false);
     let Some((program, rest)) = args.command.split_first() else {

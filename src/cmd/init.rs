@@ -18,6 +18,16 @@ const HOOK_USES: &[&str] = &[
     "source", "string", "test", "typeset", "unset", "zmodload",
 ];
 
+/// Functions a shell runs by their name (at each prompt, on a missing command…): a
+/// function by such a name would run the hook at those moments.
+#[rustfmt::skip]
+const CALLED_BY_THE_SHELL: &[&str] = &[
+    "precmd", "preexec", "chpwd", "periodic", "zshexit", "zshaddhistory",
+    "command_not_found_handler", "command_not_found_handle", "fish_prompt",
+    "fish_right_prompt", "fish_greeting", "fish_title", "fish_command_not_found",
+    "fish_mode_prompt", "prompt", "tabexpansion2",
+];
+
 /// Reserved words and builtins of bash and zsh (a function by such a name shadows the
 /// builtin, or cannot be defined at all).
 #[rustfmt::skip]
@@ -86,6 +96,11 @@ fn refuse(shell: Shell, cmd: &str) -> Option<String> {
     }
     // PowerShell's own commands are Verb-Noun; a dash there would shadow one.
     let shadows_cmdlet = shell == Shell::Powershell && cmd.contains('-');
+    if is(CALLED_BY_THE_SHELL) {
+        return Some(format!(
+            "--cmd `{cmd}` is a function the shell itself calls; choose another name, e.g. `--cmd ap`"
+        ));
+    }
     if is(HOOK_USES) || lower.starts_with("__awsp") || shadows_cmdlet {
         return Some(format!(
             "--cmd `{cmd}` would replace a command the hook itself runs; choose another name, e.g. `--cmd ap`"
@@ -138,6 +153,9 @@ mod tests {
         assert!(render(Shell::Powershell, "Foreach").is_err());
         assert!(render(Shell::Powershell, "Get-Item").is_err());
         assert!(render(Shell::Bash, "aws-p").is_ok());
+        assert!(render(Shell::Zsh, "precmd").is_err());
+        assert!(render(Shell::Fish, "fish_prompt").is_err());
+        assert!(render(Shell::Bash, "command_not_found_handle").is_err());
     }
 
     /// Each template's function routes every subcommand: a new subcommand that a hook

@@ -25,7 +25,13 @@ pub fn run(args: &LoginArgs, env: &Env) -> Result<()> {
             name
         }
     };
-    let profile = config.resolve(&name).expect("resolved names exist");
+    let Some(profile) = config.resolve(&name) else {
+        // The files changed between choosing the name and reading them whole.
+        bail!(
+            "profile `{name}` is no longer in {}",
+            config.config_path.display()
+        );
+    };
     let done = login::login(&config, &profile, env, args.force)?;
     let now = chrono::Utc::now();
     if done.logged_in {

@@ -460,7 +460,7 @@ pub fn expand(format: &str, vars: &Vars, escape: Escape) -> String {
     let mut i = 0;
     let mut out = String::new();
     while i < chars.len() {
-        let g = group(&chars, &mut i, vars, escape);
+        let g = group(&chars, &mut i, vars, escape, 0);
         out.push_str(&g.text);
         if i < chars.len() {
             // A `)` with no `(`: literal.
@@ -477,8 +477,13 @@ struct Group {
     filled: usize,
 }
 
+/// How deep `( … )` groups nest before a `(` is taken as a plain character: enough for
+/// any format, and a bound on the recursion a hostile `AWSP_PROMPT_FORMAT` could ask for.
+const MAX_NESTING: usize = 16;
+
 /// Renders up to the `)` that ends the current group (left at `chars[*i]`) or the end.
-fn group(chars: &[char], i: &mut usize, vars: &Vars, escape: Escape) -> Group {
+/// `depth` counts the groups open around this one.
+fn group(chars: &[char], i: &mut usize, vars: &Vars, escape: Escape, depth: usize) -> Group {
     let mut g = Group {
         text: String::new(),
         vars: 0,
@@ -492,9 +497,9 @@ fn group(chars: &[char], i: &mut usize, vars: &Vars, escape: Escape) -> Group {
                 g.text.push(chars[*i + 1]);
                 *i += 2;
             }
-            '(' => {
+            '(' if depth < MAX_NESTING => {
                 *i += 1;
-                let inner = group(chars, i, vars, escape);
+                let inner = group(chars, i, vars, escape, depth + 1);
                 *i += 1; // the `)`, or past the end
                 g.vars += inner.vars;
                 g.filled += inner.filled;

@@ -32,7 +32,13 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
 }
 
 fn switch_to(config: &Config, name: &str, args: &UseArgs, env: &Env) -> Result<()> {
-    let profile = config.resolve(name).expect("resolved names exist");
+    let Some(profile) = config.resolve(name) else {
+        // The files changed between choosing the name and reading them whole.
+        bail!(
+            "profile `{name}` is no longer in {}",
+            config.config_path.display()
+        );
+    };
     // The SDKs find this profile; say so now if the AWS CLI (and its `sso login`) won't.
     if let Some(view) = config.cli_view(name).filter(|v| v.missing) {
         let why = view.why_missing();

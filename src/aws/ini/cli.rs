@@ -104,8 +104,17 @@ impl CliError {
                 "a line that is neither a section header nor `key = value` (ParsingError)".into()
             }
             CliErrorKind::EmptyKey => "a value without a key (ParsingError)".into(),
-            CliErrorKind::Nested { section, key } => format!(
-                "a line under `{key} =` in `[{section}]` without `=` (botocore's sub-property parser)"
+            // The key as the CLI read it may hold a secret written without its `=`
+            // (`aws_session_token IQoJ…`): it is named only when it is a plain setting name.
+            CliErrorKind::Nested { section, key }
+                if super::is_valid_name(key) && key.len() <= 40 && !super::looks_secret(key) =>
+            {
+                format!(
+                    "a line under `{key} =` in `[{section}]` without `=` (botocore's sub-property parser)"
+                )
+            }
+            CliErrorKind::Nested { section, .. } => format!(
+                "a line under a key in `[{section}]` without `=` (botocore's sub-property parser)"
             ),
         }
     }

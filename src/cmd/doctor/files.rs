@@ -273,7 +273,7 @@ impl Doctor<'_> {
             Code::CredentialsPermissions,
             format!("{shown} {what} and has mode {mode:03o}: {who} can access it"),
             Some(shown.clone()),
-            Some(format!("chmod 600 {}", crate::login::shell_word(&shown))),
+            Some(format!("chmod 600 {}", crate::quote::shell_word(&shown))),
         );
     }
 }

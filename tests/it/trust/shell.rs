@@ -307,3 +307,43 @@ fn secrets_are_hidden_by_where_they_are() {
         r.stdout
     );
 }
+
+/// Found by review: a config whose last line is a skipped profile's header with no line
+/// break after it; a secret written without its `=` above an indented line, which the AWS
+/// CLI's sub-property parser names; a prompt format nested 100,000 deep.
+#[test]
+fn review_findings_stay_fixed() {
+    let h = Home::new();
+    h.config(
+        "[profile a]\naws_access_key_id = x\naws_secret_access_key = y\n\
+         [profile r]\nrole_arn = arn:aws:iam::111111111111:role/X\nsource_profile = a\n\
+         [profile b]\nk = v\n[profile c]",
+    );
+    let r = h.run(&["use", "r", "--shell", "bash"], &[]).expect(0);
+    assert!(r.stdout.contains("export AWS_PROFILE='r'"), "{}", r.stdout);
+    let r = h
+        .run(&["prompt"], &[("AWS_PROFILE", "a"), ("NO_COLOR", "1")])
+        .expect(0);
+    assert!(r.stdout.starts_with('a'), "{:?}", r.stdout);
+
+    h.credentials("[k]\naws_session_token IQoJMARKERSECRET= \n  x\n");
+    for args in [&["doctor"][..], &["doctor", "--json"]] {
+        let r = h.run(args, &[]);
+        assert!(
+            !r.stdout.contains("MARKER") && !r.stderr.contains("MARKER"),
+            "{}",
+            r.stdout
+        );
+    }
+
+    let deep = format!("{}{{profile}}", "(".repeat(100_000));
+    let r = h
+        .run(&["prompt", "--format", &deep], &[("AWS_PROFILE", "a")])
+        .expect(0);
+    assert_eq!(r.stderr, "");
+    assert!(
+        r.stdout.contains('a'),
+        "{:?}",
+        &r.stdout[..r.stdout.len().min(80)]
+    );
+}
