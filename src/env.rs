@@ -166,7 +166,12 @@ impl Env {
 
     /// Static keys in the environment beat `AWS_PROFILE` in every SDK.
     pub fn static_keys_set(&self) -> bool {
-        self.is_set("AWS_ACCESS_KEY_ID") && self.is_set("AWS_SECRET_ACCESS_KEY")
+        self.has_value("AWS_ACCESS_KEY_ID") && self.has_value("AWS_SECRET_ACCESS_KEY")
+    }
+
+    /// Whether `key` holds something, UTF-8 or not: what the AWS tools see as set.
+    pub fn has_value(&self, key: &str) -> bool {
+        self.is_set(key) || self.is_not_utf8(key)
     }
 }
 

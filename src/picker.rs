@@ -52,7 +52,7 @@ pub fn row_text(e: &Entry, env: &Env) -> String {
 /// on another thread sends the rest after them, so they land where the order puts them,
 /// and then serves the preview pane. Returns the chosen name and the whole config.
 pub fn pick_streamed(env: &Env) -> Result<(String, Config)> {
-    let names = Config::load_names_checked(env)?;
+    let names = Config::load_names(env)?;
     if names.is_empty() {
         bail!(
             "no profiles in {} or {}; create one with `aws configure sso`",

@@ -466,11 +466,6 @@ impl Config {
         Files::of(env).names(Skip::CheckedNames)
     }
 
-    /// [`Config::load_names`], by the name the picker calls it.
-    pub fn load_names_checked(env: &Env) -> Result<Vec<String>> {
-        Config::load_names(env)
-    }
-
     /// The first profile on `name`'s `source_profile` chain that was not loaded yet.
     fn missing_link(&self, name: &str, loaded: &[String]) -> Option<String> {
         let mut seen = vec![name];

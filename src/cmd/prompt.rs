@@ -127,8 +127,10 @@ impl Creds {
     /// From the environment. A key that is set but not UTF-8 is still set for the CLI;
     /// an empty one is not.
     pub fn of(env: &Env) -> Creds {
-        let set = |k: &str| env.is_set(k) || env.is_not_utf8(k);
-        match (set("AWS_ACCESS_KEY_ID"), set("AWS_SECRET_ACCESS_KEY")) {
+        match (
+            env.has_value("AWS_ACCESS_KEY_ID"),
+            env.has_value("AWS_SECRET_ACCESS_KEY"),
+        ) {
             (true, true) => Creds::EnvKeys,
             (true, false) => Creds::PartialKeys,
             (false, _) => Creds::Profile,
