@@ -73,10 +73,13 @@ fn version_text(aws: &Path) -> Result<String, String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| e.to_string())?;
-    let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
+    // The child is reaped and killed only under this lock, so a kill after the timeout
+    // can never reach another process that got the same pid.
+    let child = std::sync::Arc::new(std::sync::Mutex::new(child));
+    let reaper = std::sync::Arc::clone(&child);
     std::thread::spawn(move || {
         let mut text = Vec::new();
         let err_thread = std::thread::spawn(move || {
@@ -90,7 +93,17 @@ fn version_text(aws: &Path) -> Result<String, String> {
             let _ = s.take(64 << 10).read_to_end(&mut text);
         }
         text.extend(err_thread.join().unwrap_or_default());
-        let status = child.wait();
+        let status = loop {
+            let done = match reaper.lock() {
+                Ok(mut c) => c.try_wait(),
+                Err(_) => break Err(std::io::Error::other("lost the child")),
+            };
+            match done {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                Err(e) => break Err(e),
+            }
+        };
         let _ = tx.send((text, status));
     });
     match rx.recv_timeout(VERSION_TIMEOUT) {
@@ -103,9 +116,8 @@ fn version_text(aws: &Path) -> Result<String, String> {
             }
         }
         Err(_) => {
-            // SAFETY: signalling the child this function started and has not reaped.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            if let Ok(mut c) = child.lock() {
+                let _ = c.kill();
             }
             Err(format!(
                 "no answer within {} seconds",
