@@ -32,8 +32,9 @@ const HEADER: &str =
 /// A file longer than this is compacted by the writer that made it so: some 2,000
 /// switches between compactions, and readers never parse more than this.
 pub const COMPACT_AT: u64 = 64 << 10;
-/// Readers refuse a file larger than this: compaction keeps it under [`COMPACT_AT`] plus
-/// one line, so a larger one was not written by awsp.
+/// Readers refuse a file larger than this: compaction keeps it under half of
+/// [`COMPACT_AT`], and appends add one line each until it passes [`COMPACT_AT`], so a
+/// larger one was not written by awsp.
 pub const MAX_READ: u64 = 16 * COMPACT_AT;
 /// The file keeps at most this many names: the most recently chosen ones.
 pub const MAX_ENTRIES: usize = 500;
@@ -188,9 +189,26 @@ impl Tally {
 /// exclusively under a name nobody can guess, and the rename replaces a symbolic link in
 /// the file's place instead of writing through it.
 fn write_atomic(file: &Path, entries: &[HistEntry]) -> std::io::Result<()> {
+    // The most recently chosen are kept while they fit in half of [`COMPACT_AT`]: with
+    // long names the file still ends far below what readers accept, and appends have room.
+    let lines: Vec<String> = entries
+        .iter()
+        .map(|e| format_line(&e.name, e.count, e.last))
+        .collect();
+    let mut recent: Vec<usize> = (0..entries.len()).collect();
+    recent.sort_by(|&a, &b| entries[b].last.cmp(&entries[a].last).then(a.cmp(&b)));
+    let mut keep = vec![false; entries.len()];
+    let mut size = HEADER.len();
+    for i in recent {
+        size += lines[i].len();
+        if size as u64 > COMPACT_AT / 2 {
+            break;
+        }
+        keep[i] = true;
+    }
     let mut body = String::from(HEADER);
-    for e in entries {
-        body.push_str(&format_line(&e.name, e.count, e.last));
+    for (line, _) in lines.iter().zip(&keep).filter(|(_, k)| **k) {
+        body.push_str(line);
     }
     let (tmp, mut f) = fsio::create_temp(file)?;
     let result = (|| {
@@ -299,6 +317,33 @@ mod tests {
             .collect();
         left.sort();
         left
+    }
+
+    /// Long names cannot push the compacted file past what readers accept: it keeps the
+    /// most recently chosen names that fit in half of COMPACT_AT.
+    #[test]
+    fn compaction_is_bounded_in_bytes() {
+        let d = tmp("bytes");
+        let e = env(&d, 1_700_000_000);
+        fs::create_dir_all(e.state_dir()).unwrap();
+        let entries: Vec<HistEntry> = (0..500)
+            .map(|i| HistEntry {
+                name: format!("{i:03}-{}", "n".repeat(2000)),
+                count: 1.0,
+                last: i,
+            })
+            .collect();
+        write_atomic(&path(&e), &entries).unwrap();
+        let len = fs::metadata(path(&e)).unwrap().len();
+        assert!(len <= COMPACT_AT / 2, "{len}");
+        let read = read_entries(&path(&e));
+        assert!(
+            !read.is_empty() && read.iter().all(|r| r.last >= 480),
+            "{}",
+            read.len()
+        );
+        assert!(read.iter().any(|r| r.last == 499), "the latest is kept");
+        fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
