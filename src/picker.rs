@@ -478,16 +478,14 @@ fn pad(s: &mut String, c: &str, w: usize) -> bool {
         return !c.is_empty();
     }
     let n = c.chars().count();
-    let cut = n > w;
-    if cut {
-        s.extend(c.chars().take(w - 1));
-        s.push('…');
+    if n > w {
+        s.push_str(&crate::style::cut(c, w));
     } else {
         s.push_str(c);
         s.extend(std::iter::repeat_n(' ', w - n));
     }
     s.push_str("  ");
-    cut
+    n > w
 }
 
 /// Writes the preview pane's text.

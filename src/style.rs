@@ -40,6 +40,17 @@ impl Style {
     }
 }
 
+/// `v` cut to `w` characters, the last of them `…` when anything was cut (for columns
+/// that must stay aligned).
+pub fn cut(v: &str, w: usize) -> String {
+    if v.chars().count() <= w {
+        return v.to_string();
+    }
+    let mut out: String = v.chars().take(w.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Pads to a width in characters, which `format!` cannot do around colour codes.
 pub fn pad(text: &str, mut painted: String, width: usize) -> String {
     let n = text.chars().count();

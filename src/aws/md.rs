@@ -20,6 +20,15 @@ pub fn load_words(block: &[u8], w: &mut [u32]) {
     }
 }
 
+/// The state words, big-endian, as the digest's bytes.
+pub fn store_words<const N: usize>(h: &[u32]) -> [u8; N] {
+    let mut out = [0u8; N];
+    for (chunk, x) in out.chunks_exact_mut(4).zip(h) {
+        chunk.copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
 /// Lower-case hex, two digits a byte.
 pub fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()

@@ -39,11 +39,7 @@ pub fn digest(data: &[u8]) -> [u8; 20] {
             *x = x.wrapping_add(y);
         }
     }
-    let mut out = [0u8; 20];
-    for (i, x) in h.iter().enumerate() {
-        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
-    }
-    out
+    super::md::store_words(&h)
 }
 
 #[cfg(test)]

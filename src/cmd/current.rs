@@ -117,12 +117,12 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
                 .unwrap_or(0)
                 .min(VALUE_WIDTH);
             for (k, v, l) in &settings {
-                let (k, v, l) = (shown(k), cut(&shown(v), vw), shown(l));
+                let (k, v, l) = (shown(k), crate::style::cut(&shown(v), vw), shown(l));
                 println!("  {k:w$} = {v:vw$}  {l}");
             }
             for (k, v, l) in from_default {
                 let l = l.to_string();
-                let (k, v, l) = (shown(k), cut(&shown(v), vw), shown(&l));
+                let (k, v, l) = (shown(k), crate::style::cut(&shown(v), vw), shown(&l));
                 println!("  {k:w$} = {v:vw$}  {l}  (AWS CLI: from [DEFAULT])");
             }
             if let Some(v) = &cli {
@@ -153,13 +153,3 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
 
 /// The widest a value is shown in the settings list.
 const VALUE_WIDTH: usize = 40;
-
-/// `v` cut to `w` characters, the last of them `…` when anything was cut.
-fn cut(v: &str, w: usize) -> String {
-    if v.chars().count() <= w {
-        return v.to_string();
-    }
-    let mut out: String = v.chars().take(w.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}

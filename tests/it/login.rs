@@ -687,26 +687,14 @@ fn list_shows_the_problem_instead_of_a_token_state() {
             .unwrap_or_else(|| panic!("{name}: {}", r.stdout))
             .to_string()
     };
-    assert!(
-        row("typo").ends_with("no session \"acmee\""),
-        "{}",
-        row("typo")
-    );
-    assert!(
-        row("via-typo").ends_with("no session \"acmee\""),
-        "{}",
-        row("via-typo")
-    );
-    assert!(
-        row("half").ends_with("session \"half\" lacks sso_region"),
-        "{}",
-        row("half")
-    );
-    assert!(
-        row("old-half").ends_with("lacks sso_region"),
-        "{}",
-        row("old-half")
-    );
+    for (name, problem) in [
+        ("typo", "no session \"acmee\""),
+        ("via-typo", "no session \"acmee\""),
+        ("half", "session \"half\" lacks sso_region"),
+        ("old-half", "lacks sso_region"),
+    ] {
+        assert!(row(name).ends_with(problem), "{}", row(name));
+    }
     // status groups them the same way and names no login command for them.
     let v = h.json(&["status", "--json"], &[]);
     let acmee = v
