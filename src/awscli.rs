@@ -2,11 +2,11 @@
 //! `awsp doctor` reports when it is missing, v1, or not recognisable.
 
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::env::Env;
+use crate::os;
 
 /// Where the AWS CLI v2 install instructions are; quoted in every fix that installs it.
 pub const INSTALL_URL: &str =
@@ -26,14 +26,11 @@ pub enum Version {
     NotAws(String),
 }
 
-/// The first executable regular file called `name` in the `:`-separated `path`.
+/// The first executable file that runs command `name` in the directories of `path`.
 pub fn find_in_path(path: &str, name: &str) -> Option<PathBuf> {
-    path.split(':')
-        .filter(|d| !d.is_empty())
-        .map(|d| Path::new(d).join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+    os::path_dirs(path)
+        .flat_map(|d| os::command_files(name).map(move |f| d.join(f)))
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| os::is_executable(p, &m)))
 }
 
 /// `aws` on the PATH of `env`.
@@ -139,7 +136,7 @@ mod tests {
         std::fs::write(&f, "#!/bin/sh\n").unwrap();
         let p = dir.to_string_lossy().into_owned();
         assert_eq!(find_in_path(&p, "aws"), None, "not executable yet");
-        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+        crate::os::make_executable(&f).unwrap();
         assert_eq!(find_in_path(&format!(":/nonexistent:{p}"), "aws"), Some(f));
         let _ = std::fs::remove_dir_all(&dir);
     }

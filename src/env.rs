@@ -13,8 +13,12 @@ pub struct Env {
     /// Names of variables that are set to something that is not UTF-8. No AWS tool can use
     /// such a value; awsp reports them as present but invalid rather than as unset.
     not_utf8: Vec<String>,
-    /// The language-specific home (getpwuid), used only when `$HOME` is unset.
+    /// The language-specific home (getpwuid; the profile folder on Windows), used only
+    /// when the variables below name none.
     fallback_home: Option<PathBuf>,
+    /// Whether Windows' rules apply: the home from `USERPROFILE` or `HOMEDRIVE`+`HOMEPATH`
+    /// when `HOME` is unset, and awsp's state under `LOCALAPPDATA`.
+    windows: bool,
     pub now: DateTime<Utc>,
     /// Whether a person is at a terminal (stdin and stderr are both ttys).
     pub interactive: bool,
@@ -25,7 +29,12 @@ impl Env {
         let mut vars = BTreeMap::new();
         let mut not_utf8 = Vec::new();
         for (k, v) in std::env::vars_os() {
-            let Ok(k) = k.into_string() else { continue };
+            let Ok(mut k) = k.into_string() else { continue };
+            if cfg!(windows) {
+                // Windows' variable names are case-insensitive (`Path` is PATH); awsp asks
+                // for them in upper case.
+                k.make_ascii_uppercase();
+            }
             match v.into_string() {
                 Ok(v) => {
                     vars.insert(k, v);
@@ -37,12 +46,14 @@ impl Env {
             vars,
             not_utf8,
             fallback_home: dirs::home_dir(),
+            windows: cfg!(windows),
             now: Utc::now(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
         }
     }
 
-    /// A fixed environment for tests: only what is given, no fallback home.
+    /// A fixed environment for tests: only what is given, no fallback home, and the
+    /// home and state rules of unix whatever the build (see [`Env::on_windows`]).
     pub fn fake<I, K, V>(vars: I) -> Env
     where
         I: IntoIterator<Item = (K, V)>,
@@ -56,6 +67,7 @@ impl Env {
                 .collect(),
             not_utf8: Vec::new(),
             fallback_home: None,
+            windows: false,
             now: Utc::now(),
             interactive: false,
         }
@@ -63,6 +75,12 @@ impl Env {
 
     pub fn with_fallback_home(mut self, home: Option<PathBuf>) -> Env {
         self.fallback_home = home;
+        self
+    }
+
+    /// The same environment under Windows' rules (for tests of those rules anywhere).
+    pub fn on_windows(mut self) -> Env {
+        self.windows = true;
         self
     }
 
@@ -95,18 +113,31 @@ impl Env {
         self.get(key).is_some()
     }
 
+    /// The user's home as the SDKs find it: `HOME` first everywhere; on Windows then
+    /// `USERPROFILE`, then `HOMEDRIVE` followed by `HOMEPATH`; then the language's own.
     pub fn home(&self) -> Option<PathBuf> {
-        self.get("HOME")
-            .map(PathBuf::from)
-            .or_else(|| self.fallback_home.clone())
+        if let Some(home) = self.get("HOME") {
+            return Some(PathBuf::from(home));
+        }
+        if self.windows {
+            if let Some(profile) = self.get("USERPROFILE") {
+                return Some(PathBuf::from(profile));
+            }
+            if let (Some(drive), Some(path)) = (self.get("HOMEDRIVE"), self.get("HOMEPATH")) {
+                return Some(PathBuf::from(format!("{drive}{path}")));
+            }
+        }
+        self.fallback_home.clone()
     }
 
-    /// `~` and `~/…` expand to the home directory, as the SDKs do for the file variables.
+    /// `~` and `~/…` (and `~\…` on Windows) expand to the home directory, as the SDKs do
+    /// for the file variables.
     pub fn expand_tilde(&self, path: &str) -> PathBuf {
         let rest = if path == "~" {
             Some("")
         } else {
             path.strip_prefix("~/")
+                .or_else(|| path.strip_prefix("~\\").filter(|_| self.windows))
         };
         match (rest, self.home()) {
             (Some(rest), Some(home)) => home.join(rest),
@@ -138,8 +169,15 @@ impl Env {
         self.home_or_root().join(".aws").join("sso").join("cache")
     }
 
-    /// `$XDG_STATE_HOME/awsp`, default `~/.local/state/awsp`.
+    /// `$XDG_STATE_HOME/awsp`, default `~/.local/state/awsp`; on Windows `%LOCALAPPDATA%\awsp`,
+    /// default `~\AppData\Local\awsp`.
     pub fn state_dir(&self) -> PathBuf {
+        if self.windows {
+            return match self.get("LOCALAPPDATA") {
+                Some(p) => PathBuf::from(p).join("awsp"),
+                None => self.home_or_root().join("AppData").join("Local").join("awsp"),
+            };
+        }
         match self
             .get("XDG_STATE_HOME")
             .filter(|p| Path::new(p).is_absolute())

@@ -15,14 +15,18 @@
 //! symbolic link planted in their place is refused instead of written through; temp files
 //! are created exclusively (`O_EXCL`) under names nobody can guess. Locks are `flock`s
 //! taken with [`File::try_lock`] in a loop bounded in time.
+//!
+//! On Windows (see `os`), a link that must not be followed is opened as itself and refused,
+//! no path opens a FIFO or a terminal, and privacy comes from the ACL every file inherits
+//! from the user's profile directory, which grants the user alone.
 
-use std::fs::{File, FileType, OpenOptions, TryLockError};
+use std::fs::{File, FileType, TryLockError};
 use std::io::{self, ErrorKind, Read};
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt};
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
+
+use crate::os;
 
 /// The longest a pipe given as a config file is read for, from its open to its end.
 pub const PIPE_WAIT: Duration = Duration::from_secs(10);
@@ -81,11 +85,7 @@ pub struct Source {
 /// of another type is an error saying what it is (`ErrorKind::IsADirectory` for a
 /// directory), and nothing is read from it.
 pub fn open_read(path: &Path, accept: Accept) -> io::Result<Option<Source>> {
-    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
-    if !accept.follow {
-        flags |= libc::O_NOFOLLOW;
-    }
-    let file = match OpenOptions::new().read(true).custom_flags(flags).open(path) {
+    let file = match os::read_options(accept.follow).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(explain(path, e, accept.follow)),
@@ -100,7 +100,7 @@ pub fn open_read(path: &Path, accept: Accept) -> io::Result<Option<Source>> {
             deadline: None,
         }));
     }
-    if accept.pipes && kind.is_fifo() {
+    if accept.pipes && os::is_fifo(kind) {
         return Ok(Some(Source {
             file,
             len: 0,
@@ -164,20 +164,7 @@ impl Source {
                 ),
             ));
         }
-        let mut fd = libc::pollfd {
-            fd: self.file.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = i32::try_from(left.as_millis()).unwrap_or(i32::MAX).max(1);
-        // SAFETY: `fd` is one valid pollfd that outlives the call; the descriptor is open.
-        if unsafe { libc::poll(&mut fd, 1, ms) } < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() != ErrorKind::Interrupted {
-                return Err(e);
-            }
-        }
-        Ok(())
+        os::wait_readable(&self.file, left)
     }
 
     /// Everything to the end, at most `cap` bytes: a larger size, or more bytes than `cap`
@@ -226,14 +213,8 @@ fn not_regular(kind: FileType) -> io::Error {
             ErrorKind::InvalidInput,
             "a symbolic link, which awsp does not follow here",
         )
-    } else if kind.is_fifo() {
-        (ErrorKind::InvalidInput, "a FIFO (named pipe)")
-    } else if kind.is_socket() {
-        (ErrorKind::InvalidInput, "a socket")
-    } else if kind.is_char_device() {
-        (ErrorKind::InvalidInput, "a character device")
-    } else if kind.is_block_device() {
-        (ErrorKind::InvalidInput, "a block device")
+    } else if let Some(what) = os::special_kind(kind) {
+        (ErrorKind::InvalidInput, what)
     } else {
         (ErrorKind::InvalidInput, "not a regular file")
     };
@@ -244,14 +225,11 @@ fn not_regular(kind: FileType) -> io::Error {
     io::Error::new(error, text)
 }
 
-/// Replaces the errors `open` gives for a file of the wrong type (`ENXIO` for a socket,
-/// `ELOOP` for a link refused by `O_NOFOLLOW`, `EISDIR` for a directory opened to write)
-/// with one saying what the file is. Costs a `stat` on that failure only.
+/// Replaces the errors `open` gives for a file of the wrong type (a socket, a link that
+/// must not be followed, a directory) with one saying what the file is. Costs a `stat` on
+/// that failure only.
 fn explain(path: &Path, e: io::Error, follow: bool) -> io::Error {
-    if !matches!(
-        e.raw_os_error(),
-        Some(libc::ENXIO | libc::ELOOP | libc::EISDIR)
-    ) {
+    if !os::failed_on_type(&e) {
         return e;
     }
     let meta = if follow {
@@ -296,7 +274,7 @@ pub fn private_dir(dir: &Path) -> Result<(), DirError> {
     if let Some(parent) = dir.parent() {
         std::fs::create_dir_all(parent).map_err(DirError::Io)?;
     }
-    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+    match os::private_dir_builder().create(dir) {
         // Made by this process: its owner, and the umask only takes permissions away.
         Ok(()) => Ok(()),
         Err(e) if e.kind() == ErrorKind::AlreadyExists => check_dir(dir),
@@ -323,31 +301,10 @@ pub fn check_dir(dir: &Path) -> Result<(), DirError> {
             format!("{shown} is not a directory"),
         )));
     }
-    let me = euid();
-    if meta.uid() != me {
-        return untrusted(
-            format!("{shown} belongs to another user (uid {})", meta.uid()),
-            format!("remove it, or run `chown {me} {word} && chmod 700 {word}`"),
-        );
+    match os::untrusted_dir(&meta, &shown.to_string(), &word) {
+        Some((problem, fix)) => untrusted(problem, fix),
+        None => Ok(()),
     }
-    let mode = meta.mode() & 0o7777;
-    if mode & 0o022 != 0 {
-        let who = match mode & 0o022 {
-            0o020 => "its group",
-            0o002 => "others",
-            _ => "its group and others",
-        };
-        return untrusted(
-            format!("{shown} is writable by {who} (mode {mode:o})"),
-            format!("run `chmod 700 {word}`"),
-        );
-    }
-    Ok(())
-}
-
-fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
 }
 
 /// Opens (creating it 0600 when missing) one of awsp's files in its state directory, to
@@ -355,12 +312,8 @@ fn euid() -> u32 {
 /// link, never blocking (a FIFO in its place opens at once and is refused), and only a
 /// regular file with no other hard link.
 pub fn open_private(path: &Path, append: bool) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options
-        .read(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    let mut options = os::private_options();
+    options.read(true).create(true);
     if append {
         options.append(true);
     } else {
@@ -371,13 +324,11 @@ pub fn open_private(path: &Path, append: bool) -> io::Result<File> {
     if !meta.is_file() {
         return Err(not_regular(meta.file_type()));
     }
-    if meta.nlink() > 1 {
+    let links = os::links(&meta);
+    if links > 1 {
         return Err(io::Error::new(
             ErrorKind::InvalidInput,
-            format!(
-                "it has {} hard links, so writing it would change another file",
-                meta.nlink()
-            ),
+            format!("it has {links} hard links, so writing it would change another file"),
         ));
     }
     Ok(file)
@@ -400,11 +351,9 @@ pub fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
             std::process::id(),
             random(nanos)
         ));
-        match OpenOptions::new()
+        match os::private_options()
             .write(true)
             .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NOCTTY)
             .open(&tmp)
         {
             Ok(f) => return Ok((tmp, f)),
@@ -455,7 +404,6 @@ pub fn lock_within(file: &File, wait: Duration, on_wait: impl FnOnce()) -> io::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     fn tmp(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("awsp-fsio-{tag}-{}", std::process::id()));
@@ -465,17 +413,19 @@ mod tests {
     }
 
     /// Asserts that `r` is an error whose message says `what`.
+    #[cfg(unix)]
     fn refused<T: std::fmt::Debug>(r: io::Result<T>, what: &str) {
         let e = r.unwrap_err();
         assert!(e.to_string().contains(what), "{e}");
     }
 
     #[test]
-    fn reads_regular_files_and_refuses_the_rest() {
-        let d = tmp("read");
+    fn reads_regular_files_within_the_cap() {
+        let d = tmp("cap");
         let f = d.join("f");
         std::fs::write(&f, "abc").unwrap();
         assert_eq!(read_file(&f, Accept::FOREIGN, 3).unwrap().unwrap(), b"abc");
+        assert_eq!(read_file(&f, Accept::PRIVATE, 3).unwrap().unwrap(), b"abc");
         let e = read_file(&f, Accept::FOREIGN, 2).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::FileTooLarge);
         assert!(
@@ -484,7 +434,27 @@ mod tests {
                 .is_none()
         );
         let e = read_file(&d, Accept::CONFIG, 9).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::IsADirectory);
+        assert_eq!(e.kind(), ErrorKind::IsADirectory, "{e}");
+        // A private directory, a private file in it, a temp file beside it.
+        let dir = d.join("a/b/state");
+        private_dir(&dir).unwrap();
+        check_dir(&dir).unwrap();
+        let p = dir.join("f");
+        let mut w = open_private(&p, true).unwrap();
+        std::io::Write::write_all(&mut w, b"one").unwrap();
+        drop(w);
+        let (tmp, _f) = create_temp(&p).unwrap();
+        assert_ne!(create_temp(&p).unwrap().0, tmp);
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_what_is_not_a_regular_file() {
+        let d = tmp("read");
+        let f = d.join("f");
+        std::fs::write(&f, "abc").unwrap();
         refused(
             read_file(Path::new("/dev/zero"), Accept::CONFIG, 9),
             "character device",
@@ -500,6 +470,7 @@ mod tests {
         std::fs::remove_dir_all(&d).unwrap();
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_fifo_never_blocks() {
         let d = tmp("fifo");
@@ -514,8 +485,10 @@ mod tests {
         std::fs::remove_dir_all(&d).unwrap();
     }
 
+    #[cfg(unix)]
     #[test]
     fn private_files_refuse_links_and_are_0600() {
+        use std::os::unix::fs::PermissionsExt;
         let d = tmp("private");
         let dir = d.join("a/b/state");
         private_dir(&dir).unwrap();

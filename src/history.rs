@@ -18,7 +18,6 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -81,7 +80,7 @@ fn try_record(env: &Env, name: &str) -> std::io::Result<()> {
     let mut last = [b'\n'];
     if len == 0 {
         line.push_str(HEADER);
-    } else if f.read_at(&mut last, len - 1).is_ok() && last[0] != b'\n' {
+    } else if crate::os::read_at(&f, &mut last, len - 1).is_ok() && last[0] != b'\n' {
         // A line cut short (a crash mid-write): end it, or ours would be glued to it.
         line.push('\n');
     }

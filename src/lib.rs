@@ -13,6 +13,7 @@ pub mod history;
 pub mod invariants;
 pub mod login;
 pub mod mem;
+pub mod os;
 pub mod picker;
 pub mod quote;
 pub mod rows;
@@ -36,18 +37,12 @@ use clap::Parser;
 pub fn exit(code: i32) -> ! {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    // SAFETY: `_exit` only ends the process; every buffer awsp writes through was flushed.
-    unsafe { libc::_exit(code) }
+    os::exit_now(code)
 }
 
 /// Parses the command line, runs it, and returns the process exit code.
 pub fn main() -> i32 {
-    // A reader that goes away (`awsp current | head -1`) ends awsp at its next write, quietly,
-    // as it ends coreutils: by SIGPIPE, which Rust's runtime ignores unless told otherwise.
-    // SAFETY: setting a signal's disposition to its default, before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    os::default_sigpipe();
     // A panic must never print a backtrace at a user; report it as one line instead.
     std::panic::set_hook(Box::new(|info| {
         // `print!` panics when stdout cannot be written (`awsp current >/dev/full`): an

@@ -13,8 +13,6 @@
 use std::cell::OnceCell;
 use std::fs::File;
 use std::io::IsTerminal;
-use std::os::fd::AsFd;
-use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -612,17 +610,15 @@ fn login_locked(
 
 /// Runs the login command with the terminal as stdin and our stderr as its stdout and stderr.
 fn run_child(cmd: &LoginCommand, profile: &str, need: &Need) -> Result<()> {
-    let err = std::io::stderr().as_fd().try_clone_to_owned()?;
     let mut c = Command::new(&cmd.argv[0]);
     c.args(&cmd.argv[1..])
         .env("AWS_PROFILE", profile)
         .stdin(terminal_stdin())
-        .stdout(Stdio::from(err.try_clone()?))
-        .stderr(Stdio::from(err));
-    // Ctrl-C reaches the child (same process group); this process survives it to report.
-    // Installed before the spawn so the child starts with the default action even when
-    // this process was started with SIGINT ignored (a background job).
-    let guard = SigintGuard::install();
+        .stdout(crate::os::stderr_copy()?)
+        .stderr(crate::os::stderr_copy()?);
+    // Ctrl-C reaches the child; this process survives it to report. Installed before the
+    // spawn (see the guard's own note).
+    let guard = crate::os::InterruptGuard::install();
     let mut child = match c.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -639,17 +635,13 @@ fn run_child(cmd: &LoginCommand, profile: &str, need: &Need) -> Result<()> {
     if status.success() {
         return Ok(());
     }
-    if status.signal() == Some(libc::SIGINT) || status.code() == Some(130) {
+    if crate::os::interrupted(status) {
         bail!(
             "login interrupted; nothing changed. Run `{}` to log in",
             cmd.shown
         );
     }
-    let how = match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exit status {c}"),
-        (None, Some(s)) => format!("signal {s}"),
-        _ => "an unknown status".into(),
-    };
+    let how = crate::os::describe_status(status);
     // An AWS CLI v2 from before `aws login` existed refuses the command.
     let needs = match need {
         Need::Login(_) if cmd.default => " (`aws login` needs AWS CLI 2.32.0 or later)",
@@ -661,13 +653,13 @@ fn run_child(cmd: &LoginCommand, profile: &str, need: &Need) -> Result<()> {
     )
 }
 
-/// The terminal for the login's prompts: our stdin when it is one, else `/dev/tty`, else
-/// nothing (a `--login` without any terminal).
+/// The terminal for the login's prompts: our stdin when it is one, else the process's
+/// terminal (`/dev/tty`, the console's `CONIN$`), else nothing (a `--login` without any).
 fn terminal_stdin() -> Stdio {
     if std::io::stdin().is_terminal() {
         return Stdio::inherit();
     }
-    match File::options().read(true).write(true).open("/dev/tty") {
+    match File::options().read(true).write(true).open(crate::os::TERMINAL) {
         Ok(tty) => Stdio::from(tty),
         Err(_) => Stdio::null(),
     }
@@ -748,41 +740,6 @@ fn lock(env: &Env, target: &Target, label: &str) -> Result<(Option<File>, bool)>
         Err(e) => {
             crate::eprintln_shown!("awsp: cannot lock {shown}: {e}; logging in without it");
             Ok((None, false))
-        }
-    }
-}
-
-extern "C" fn ignore_signal(_: libc::c_int) {}
-
-/// While alive, SIGINT runs a no-op handler in this process. Unlike SIG_IGN, a handler is
-/// reset to the default by exec, so the login child still stops on Ctrl-C.
-struct SigintGuard(Option<libc::sigaction>);
-
-impl SigintGuard {
-    fn install() -> SigintGuard {
-        // SAFETY: plain sigaction calls with zeroed, then filled, structs.
-        unsafe {
-            let mut new: libc::sigaction = std::mem::zeroed();
-            new.sa_sigaction = ignore_signal as *const () as libc::sighandler_t;
-            new.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut new.sa_mask);
-            let mut old: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(libc::SIGINT, &new, &mut old) == 0 {
-                SigintGuard(Some(old))
-            } else {
-                SigintGuard(None)
-            }
-        }
-    }
-}
-
-impl Drop for SigintGuard {
-    fn drop(&mut self) {
-        if let Some(old) = self.0.take() {
-            // SAFETY: restores the disposition saved by `install`.
-            unsafe {
-                libc::sigaction(libc::SIGINT, &old, std::ptr::null_mut());
-            }
         }
     }
 }

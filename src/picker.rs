@@ -210,15 +210,7 @@ fn options(query: &str, header: String, sync: bool) -> SkimOptions {
 
 /// Columns and lines of stderr (the terminal skim draws on), 0 when unknown.
 fn term_size() -> (u16, u16) {
-    // SAFETY: TIOCGWINSZ fills a winsize we own; a failure leaves it zeroed.
-    unsafe {
-        let mut ws: libc::winsize = std::mem::zeroed();
-        if libc::ioctl(2, libc::TIOCGWINSZ, &mut ws) == 0 {
-            (ws.ws_col, ws.ws_row)
-        } else {
-            (0, 0)
-        }
-    }
+    crate::os::terminal_size()
 }
 
 /// How many rows the first screen can show, at least.

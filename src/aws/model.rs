@@ -1,7 +1,6 @@
 //! The merged view of the config and credentials files, and profiles resolved from it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -268,7 +267,7 @@ fn parse_file(path: &Path, kind: FileKind, how: Reading) -> Result<ParsedFile> {
         read_lines(read, 0, u64::MAX, &mut p).map_err(|e| fail(e, 0))?;
         return Ok(p.finish());
     };
-    let read_at = |b: &mut [u8], at| file.read_at(b, at);
+    let read_at = |b: &mut [u8], at| crate::os::read_at(file, b, at);
     std::thread::scope(|s| {
         let later = s.spawn(|| {
             let mut p = parser();
@@ -300,7 +299,7 @@ enum ReadError {
 /// block of it: where a second parser can take over.
 fn section_start(file: &std::fs::File, from: u64) -> Option<u64> {
     let mut buf = vec![0u8; BLOCK];
-    let n = file.read_at(&mut buf, from.checked_sub(1)?).ok()?;
+    let n = crate::os::read_at(file, &mut buf, from.checked_sub(1)?).ok()?;
     let at = buf[..n].windows(2).position(|w| w == b"\n[")?;
     Some(from + at as u64)
 }

@@ -105,14 +105,8 @@ fn describe(config: &Config, name: &str) -> Option<String> {
 
 /// Executable files on PATH whose names start with `prefix`, sorted, each once.
 fn commands_on_path(env: &Env, prefix: &str) -> Vec<String> {
-    use std::os::unix::fs::PermissionsExt;
     let mut found = std::collections::BTreeSet::new();
-    for dir in env
-        .get("PATH")
-        .unwrap_or("")
-        .split(':')
-        .filter(|d| !d.is_empty())
-    {
+    for dir in crate::os::path_dirs(env.get("PATH").unwrap_or("")) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
         };
@@ -124,8 +118,9 @@ fn commands_on_path(env: &Env, prefix: &str) -> Vec<String> {
             if odd || !name.starts_with(prefix) || found.contains(&name) {
                 continue;
             }
-            let executable = std::fs::metadata(e.path())
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+            let path = e.path();
+            let executable =
+                std::fs::metadata(&path).is_ok_and(|m| crate::os::is_executable(&path, &m));
             if executable {
                 found.insert(name);
             }

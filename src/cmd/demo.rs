@@ -1,7 +1,6 @@
 //! `awsp demo`: a sandbox HOME with an IAM Identity Center setup, token caches and a
 //! stand-in `aws` that "approves" a login, then an interactive subshell using it.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -11,6 +10,7 @@ use crate::aws::TokenKey;
 use crate::cli::DemoArgs;
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::os;
 
 const START_URL: &str = "https://acme-demo.awsapps.com/start";
 const LEGACY_URL: &str = "https://legacy-demo.awsapps.com/start";
@@ -142,10 +142,7 @@ pub fn create(root: &Path) -> Result<PathBuf> {
     let cache = home.join(".aws/sso/cache");
     write(&home.join(".aws/config"), CONFIG)?;
     write(&home.join(".aws/credentials"), CREDENTIALS)?;
-    std::fs::set_permissions(
-        home.join(".aws/credentials"),
-        std::fs::Permissions::from_mode(0o600),
-    )?;
+    os::make_private(&home.join(".aws/credentials"))?;
     // One valid session (acme), one expired (legacy), as after a day's work.
     write(
         &TokenKey::Session("acme".into()).cache_file(&cache),
@@ -157,9 +154,8 @@ pub fn create(root: &Path) -> Result<PathBuf> {
     )?;
     let bin = home.join("bin");
     write(&bin.join("aws"), &stand_in(&cache))?;
-    std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755))?;
-    let exe = std::env::current_exe()?;
-    std::os::unix::fs::symlink(&exe, bin.join("awsp"))?;
+    os::make_executable(&bin.join("aws"))?;
+    os::link_command(&std::env::current_exe()?, &bin.join("awsp"))?;
     // Shell start-up files that load the hook.
     write(
         &home.join(".bashrc"),
@@ -185,9 +181,11 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
         println!("{}", home.display());
         return Ok(());
     }
+    // Windows has no SHELL: PowerShell is its shell.
     let shell = env
         .get("SHELL")
-        .and_then(|s| Path::new(s).file_name()?.to_str().map(str::to_string));
+        .and_then(|s| Path::new(s).file_name()?.to_str().map(str::to_string))
+        .or_else(|| cfg!(windows).then(|| "pwsh".to_string()));
     let mut cmd = match shell.as_deref() {
         Some("zsh") => {
             let mut c = Command::new("zsh");
@@ -215,14 +213,16 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
             c
         }
     };
-    let path = format!(
-        "{}:{}",
-        home.join("bin").display(),
-        env.get("PATH").unwrap_or("/usr/bin:/bin")
-    );
+    let path = std::env::join_paths(
+        std::iter::once(home.join("bin"))
+            .chain(os::path_dirs(env.get("PATH").unwrap_or("/usr/bin:/bin"))),
+    )
+    .map_err(|e| Error::runtime(format!("cannot put the sandbox on PATH: {e}")))?;
     cmd.env("HOME", &home)
         .env("PATH", path)
-        .env("XDG_STATE_HOME", home.join(".local/state"));
+        // awsp's state: under XDG_STATE_HOME on unix, LOCALAPPDATA on Windows.
+        .env("XDG_STATE_HOME", home.join(".local/state"))
+        .env("LOCALAPPDATA", home.join(".local/state"));
     for var in [
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
@@ -253,11 +253,10 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
 /// follows a link and fails on anything already there, so nobody else can have put
 /// anything in it, and every write below it stays in it.
 fn fresh_dir() -> Result<PathBuf> {
-    use std::os::unix::fs::DirBuilderExt;
     let tmp = std::env::temp_dir();
     for n in 0..1000 {
         let dir = tmp.join(format!("awsp-demo-{}-{n}", std::process::id()));
-        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        match os::private_dir_builder().create(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e.into()),

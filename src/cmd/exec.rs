@@ -1,6 +1,5 @@
 //! `awsp exec`: run one command under a profile.
 
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use crate::aws::Config;
@@ -37,7 +36,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
         };
     }
     // Replacing this process passes the command's exit status and signals straight through.
-    let err = cmd.exec();
+    let err = crate::os::replace_process(&mut cmd);
     let code = match err.kind() {
         std::io::ErrorKind::NotFound => 127,
         _ => 126,

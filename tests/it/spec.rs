@@ -119,11 +119,12 @@ fn config_file_location_suite() {
     let Some(suite) = load("config-file-location-tests.json") else {
         return;
     };
-    let mut ran = 0;
+    // Paths compare with either separator: a Windows case's `C:\\users\\user` joined with
+    // `.aws` on this platform has a `/` before `.aws`.
+    let same = |a: PathBuf, b: &str| a.to_string_lossy().replace('\\', "/") == b.replace('\\', "/");
+    let mut ran = [0, 0];
     for t in suite["tests"].as_array().unwrap() {
-        if t["platform"] != "linux" {
-            continue; // Windows home rules do not apply on this platform.
-        }
+        let windows = t["platform"] == "windows";
         let vars: Vec<(String, String)> = t["environment"]
             .as_object()
             .unwrap()
@@ -134,25 +135,28 @@ fn config_file_location_suite() {
             .as_str()
             .filter(|h| *h != "ignored")
             .map(PathBuf::from);
-        let env = Env::fake(vars).with_fallback_home(fallback);
+        let mut env = Env::fake(vars).with_fallback_home(fallback);
+        if windows {
+            env = env.on_windows();
+        }
         let name = t["name"].as_str().unwrap();
-        assert_eq!(
-            env.config_file(),
-            PathBuf::from(t["configLocation"].as_str().unwrap()),
-            "{name}"
-        );
-        assert_eq!(
-            env.credentials_file(),
-            PathBuf::from(t["credentialsLocation"].as_str().unwrap()),
-            "{name}"
-        );
+        for (got, want) in [
+            (env.config_file(), &t["configLocation"]),
+            (env.credentials_file(), &t["credentialsLocation"]),
+        ] {
+            let want = want.as_str().unwrap();
+            assert!(same(got.clone(), want), "{name}: {} != {want}", got.display());
+        }
         if let Some(p) = t["profile"].as_str() {
             assert_eq!(env.selected_profile().0, p, "{name}");
         }
-        ran += 1;
+        ran[usize::from(windows)] += 1;
     }
-    assert_eq!(ran, 5, "the suite has five Linux cases");
-    eprintln!("config-file-location-tests.json: {ran} Linux cases passed");
+    assert_eq!(ran, [5, 6], "the suite has five Linux and six Windows cases");
+    eprintln!(
+        "config-file-location-tests.json: {} Linux and {} Windows cases passed",
+        ran[0], ran[1]
+    );
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! Doctor's file checks: each AWS file read within bounds and parsed, every way reading
 //! or parsing it failed, and the permissions of a file holding secrets.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -249,14 +248,8 @@ impl Doctor<'_> {
         if !meta.is_file() {
             return;
         }
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 == 0 {
+        let Some((who, mode)) = crate::os::readable_by_others(&meta) else {
             return;
-        }
-        let who = match (mode & 0o070 != 0, mode & 0o007 != 0) {
-            (true, true) => "its group and all other users",
-            (true, false) => "its group",
-            _ => "all other users",
         };
         let what = if has_secrets {
             "holds secret keys"
