@@ -34,7 +34,11 @@ __CMD__() {
 # Completion: the binary completes profile names, subcommands and flags.
 __awsp_complete() {
     # One candidate a line, taken as it is: no word splitting, no pathname expansion.
-    mapfile -t COMPREPLY < <(command awsp __complete bash -- "${COMP_LINE:0:COMP_POINT}" 2>/dev/null)
+    local __awsp_line
+    COMPREPLY=()
+    while IFS= read -r __awsp_line; do
+        COMPREPLY+=("$__awsp_line")
+    done < <(command awsp __complete bash -- "${COMP_LINE:0:COMP_POINT}" 2>/dev/null)
 }
 complete -o nosort -F __awsp_complete __CMD__ 2>/dev/null || complete -F __awsp_complete __CMD__
 
@@ -44,13 +48,22 @@ complete -o nosort -F __awsp_complete __CMD__ 2>/dev/null || complete -F __awsp_
 # seconds (60), to see a login made in another terminal; other prompts cost a comparison.
 # The compared state holds whether each access key variable is set (exported keys
 # override the profile, and the segment says so), never a key itself.
+# The clock: EPOCHSECONDS (bash 5), printf's %(%s)T (bash 4.2), else (macOS's bash 3.2)
+# the time at load plus SECONDS, so no prompt forks `date`.
 AWSP_SEGMENT=
+((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 402)) || __awsp_epoch=$(($(date +%s) - SECONDS))
 __awsp_prompt_state=
 __awsp_prompt_next=0
 __awsp_prompt_reset() { __awsp_prompt_next=0; }
 __awsp_prompt_update() {
     local __awsp_status=$? __awsp_now=${EPOCHSECONDS-} __awsp_state __awsp_out __awsp_next __awsp_every
-    [[ -n $__awsp_now ]] || printf -v __awsp_now '%(%s)T' -1
+    if [[ -z $__awsp_now ]]; then
+        if [[ -n ${__awsp_epoch-} ]]; then
+            __awsp_now=$((__awsp_epoch + SECONDS))
+        else
+            printf -v __awsp_now '%(%s)T' -1
+        fi
+    fi
     __awsp_state="${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_ACCESS_KEY_ID:+keys}|${AWS_SECRET_ACCESS_KEY:+secret}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${AWSP_PROMPT_FORMAT-}|${NO_COLOR+nocolor}"
     if [[ $__awsp_state != "$__awsp_prompt_state" ]] || ((__awsp_now >= __awsp_prompt_next)); then
         __awsp_prompt_state=$__awsp_state

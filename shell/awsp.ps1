@@ -1,6 +1,28 @@
 # awsp shell integration for PowerShell. Load it with:
 #   Invoke-Expression (& awsp init powershell | Out-String)
 
+# The binary writes UTF-8. PowerShell decodes what a native command prints with
+# [Console]::OutputEncoding, which on Windows is the console's code page unless set, so
+# every call that reads the binary's output sets UTF-8 for its duration (profile names
+# and paths may be non-ASCII) and puts the old encoding back.
+function global:__awsp_utf8 {
+    param([scriptblock]$Run)
+    $saved = $null
+    try {
+        $saved = [Console]::OutputEncoding
+        [Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false)
+    } catch {
+        $saved = $null
+    }
+    try {
+        & $Run
+    } finally {
+        if ($null -ne $saved) {
+            try { [Console]::OutputEncoding = $saved } catch { }
+        }
+    }
+}
+
 # `__CMD__ NAME`, `__CMD__ -`, `__CMD__ off` and bare `__CMD__` switch this session; every
 # other subcommand runs the binary as it is. The binary prints PowerShell code on stdout
 # and talks to the person on the terminal; the code is evaluated only when it exits 0.
@@ -23,7 +45,7 @@ function global:__CMD__ {
         'clear' { $sub = 'clear' }
         default { $sub = 'use'; $rest = @($args) }
     }
-    $code = @(& $bin $sub --shell powershell @rest)
+    $code = @(__awsp_utf8 { & $bin $sub --shell powershell @rest })
     if ($LASTEXITCODE -ne 0) { return }
     # Only code the binary generated as code starts with its marker line; anything else
     # (help, a version) is text to show, never to evaluate.
@@ -44,7 +66,7 @@ Register-ArgumentCompleter -Native -CommandName '__CMD__' -ScriptBlock {
     $upto = $cursorPosition - $commandAst.Extent.StartOffset
     if ($upto -lt $line.Length) { $line = $line.Substring(0, [Math]::Max(0, $upto)) }
     # A line `NAME<TAB>ABOUT` carries a description (a profile's account and role).
-    & $bin __complete powershell -- $line 2>$null | ForEach-Object {
+    __awsp_utf8 { & $bin __complete powershell -- $line 2>$null } | ForEach-Object {
         $name, $about = $_ -split "`t", 2
         if (-not $about) { $about = $name }
         [System.Management.Automation.CompletionResult]::new($name, $name, 'ParameterValue', $about)
@@ -62,7 +84,7 @@ function global:awsp_prompt {
     $hadCode = Test-Path -Path variable:global:LASTEXITCODE
     $saved = if ($hadCode) { $global:LASTEXITCODE } else { 0 }
     try {
-        $segment = & $bin prompt --shell powershell 2>$null
+        $segment = __awsp_utf8 { & $bin prompt --shell powershell 2>$null }
     } catch {
         $segment = ''
     } finally {

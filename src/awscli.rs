@@ -132,12 +132,16 @@ mod tests {
     fn finds_executables_only() {
         let dir = std::env::temp_dir().join(format!("awsp-awscli-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("aws");
-        std::fs::write(&f, "#!/bin/sh\n").unwrap();
         let p = dir.to_string_lossy().into_owned();
+        // Not a command: no execute bit on unix, no executable suffix on Windows.
+        std::fs::write(dir.join("aws"), "#!/bin/sh\n").unwrap();
         assert_eq!(find_in_path(&p, "aws"), None, "not executable yet");
-        crate::os::make_executable(&f).unwrap();
-        assert_eq!(find_in_path(&format!(":/nonexistent:{p}"), "aws"), Some(f));
+        let f = dir.join(os::command_files("aws").last().unwrap());
+        std::fs::write(&f, "#!/bin/sh\n").unwrap();
+        os::make_executable(&f).unwrap();
+        let sep = os::PATH_SEPARATOR;
+        let path = format!("{sep}/nonexistent{sep}{p}");
+        assert_eq!(find_in_path(&path, "aws"), Some(f));
         let _ = std::fs::remove_dir_all(&dir);
     }
 

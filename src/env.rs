@@ -113,6 +113,11 @@ impl Env {
         self.get(key).is_some()
     }
 
+    /// Whether Windows' rules apply (see the field).
+    pub fn is_windows(&self) -> bool {
+        self.windows
+    }
+
     /// The user's home as the SDKs find it: `HOME` first everywhere; on Windows then
     /// `USERPROFILE`, then `HOMEDRIVE` followed by `HOMEPATH`; then the language's own.
     pub fn home(&self) -> Option<PathBuf> {
@@ -175,7 +180,11 @@ impl Env {
         if self.windows {
             return match self.get("LOCALAPPDATA") {
                 Some(p) => PathBuf::from(p).join("awsp"),
-                None => self.home_or_root().join("AppData").join("Local").join("awsp"),
+                None => self
+                    .home_or_root()
+                    .join("AppData")
+                    .join("Local")
+                    .join("awsp"),
             };
         }
         match self

@@ -443,9 +443,12 @@ mod tests {
         let mut w = open_private(&p, true).unwrap();
         std::io::Write::write_all(&mut w, b"one").unwrap();
         drop(w);
-        let (tmp, _f) = create_temp(&p).unwrap();
-        assert_ne!(create_temp(&p).unwrap().0, tmp);
+        let (tmp, f) = create_temp(&p).unwrap();
+        let (other, g) = create_temp(&p).unwrap();
+        assert_ne!(other, tmp);
         assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        // Windows removes no directory holding a file still open.
+        drop((f, g));
         std::fs::remove_dir_all(&d).unwrap();
     }
 
@@ -538,6 +541,7 @@ mod tests {
         assert!(t.elapsed() < Duration::from_secs(2));
         drop(held);
         assert!(!lock_within(&other, Duration::ZERO, || panic!("free")).unwrap());
+        drop(other);
         std::fs::remove_dir_all(&d).unwrap();
     }
 }

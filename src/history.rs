@@ -215,7 +215,7 @@ fn write_atomic(file: &Path, entries: &[HistEntry]) -> std::io::Result<()> {
         // No fsync: a history lost to a power cut is harmless, and a file left
         // corrupt by one is ignored and rebuilt; a switch should not wait on the disk.
         drop(f);
-        fs::rename(&tmp, file)
+        crate::os::replace(&tmp, file)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -659,7 +659,11 @@ fn terminal_stdin() -> Stdio {
     if std::io::stdin().is_terminal() {
         return Stdio::inherit();
     }
-    match File::options().read(true).write(true).open(crate::os::TERMINAL) {
+    match File::options()
+        .read(true)
+        .write(true)
+        .open(crate::os::TERMINAL)
+    {
         Ok(tty) => Stdio::from(tty),
         Err(_) => Stdio::null(),
     }

@@ -62,6 +62,11 @@ pub fn private_dir_builder() -> DirBuilder {
     b
 }
 
+/// Puts `from` in place of `to` in one step: a reader sees the old file or the new one.
+pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to)
+}
+
 /// Reads at `offset` without moving the file's cursor.
 pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     file.read_at(buf, offset)

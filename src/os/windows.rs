@@ -63,6 +63,30 @@ pub fn private_dir_builder() -> DirBuilder {
     DirBuilder::new()
 }
 
+/// Puts `from` in place of `to` in one step: a reader sees the old file or the new one.
+/// A program that holds `to` open without sharing its deletion (as most do, unlike
+/// awsp) makes the replace fail with a sharing error until it closes the file, so the
+/// replace is tried again for up to a second.
+pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
+    const ERROR_SHARING_VIOLATION: i32 = 32;
+    let mut pause = Duration::from_millis(5);
+    let start = std::time::Instant::now();
+    loop {
+        match std::fs::rename(from, to) {
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(ERROR_ACCESS_DENIED | ERROR_SHARING_VIOLATION)
+                ) && start.elapsed() < Duration::from_secs(1) =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Reads at `offset`. The file's cursor moves, which no caller relies on.
 pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     file.seek_read(buf, offset)
@@ -133,7 +157,8 @@ pub fn replace_process(cmd: &mut Command) -> io::Error {
 
 /// Whether a child ended because of Ctrl-C.
 pub fn interrupted(status: ExitStatus) -> bool {
-    matches!(status.code(), Some(130)) || status.code().map(|c| c as u32) == Some(STATUS_CONTROL_C_EXIT)
+    matches!(status.code(), Some(130))
+        || status.code().map(|c| c as u32) == Some(STATUS_CONTROL_C_EXIT)
 }
 
 /// How a child that failed ended, in words.

@@ -383,6 +383,80 @@ fn bash_hook_passes_shellcheck() {
     assert_eq!(r.code, 0, "shellcheck:\n{}", r.stdout);
 }
 
+/// macOS ships bash 3.2. The hook uses nothing newer, except behind a version check:
+/// `printf '%(%s)T'` (4.2) and `complete -o nosort` (4.4, retried without it). Debian has
+/// no bash 3.2 to run, so this reads the hook for what 3.2 lacks.
+#[test]
+fn bash_hook_needs_only_bash_3_2() {
+    let h = Home::new();
+    let init = h.run(&["init", "bash"], &[]).expect(0).stdout;
+    let newer = [
+        ("mapfile", "4.0"),
+        ("readarray", "4.0"),
+        ("declare -A", "4.0"),
+        ("local -A", "4.0"),
+        ("coproc", "4.0"),
+        (";;&", "4.0"),
+        ("|&", "4.0"),
+        ("&>>", "4.0"),
+        ("${!", "unsafe indirection"),
+        (",,}", "4.0"),
+        ("^^}", "4.0"),
+        ("local -n", "4.3"),
+        ("declare -n", "4.3"),
+        ("[[ -v", "4.2"),
+        ("wait -n", "4.3"),
+        ("${EPOCHREALTIME", "5.0"),
+        ("@Q}", "4.4"),
+    ];
+    for (line_no, line) in init.lines().enumerate() {
+        let code = line.split(" # ").next().unwrap_or(line).trim_start();
+        if code.starts_with('#') {
+            continue;
+        }
+        for (construct, version) in newer {
+            assert!(
+                !code.contains(construct),
+                "line {}: `{construct}` needs bash {version}: {line}",
+                line_no + 1
+            );
+        }
+        if code.contains("%(%s)T") {
+            let guarded = init.contains("BASH_VERSINFO[1] >= 402)) || __awsp_epoch=");
+            assert!(guarded, "printf %(…)T must sit behind the 4.2 check");
+        }
+    }
+}
+
+/// The clock bash 3.2 uses (the time at load plus SECONDS), run in this bash with
+/// EPOCHSECONDS unset: the next refresh is about a minute from the real time.
+#[test]
+fn bash_hook_clock_without_epochseconds() {
+    let Some(h) = sso_home_for("bash") else {
+        return;
+    };
+    let script = r#"
+unset EPOCHSECONDS
+__awsp_epoch=$(($(date +%s) - SECONDS))
+__awsp_prompt_update
+echo "$__awsp_prompt_next $(date +%s)"
+"#;
+    let r = h
+        .shell("bash", script, &[("AWS_PROFILE", "dev-admin")])
+        .expect(0);
+    let nums: Vec<i64> = r
+        .stdout
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let ahead = nums[0] - nums[1];
+    assert!(
+        (55..=61).contains(&ahead),
+        "next refresh {ahead} s ahead: {}",
+        r.stdout
+    );
+}
+
 #[test]
 fn init_rejects_bad_function_names() {
     let h = Home::new();

@@ -145,14 +145,22 @@ fn config_file_location_suite() {
             (env.credentials_file(), &t["credentialsLocation"]),
         ] {
             let want = want.as_str().unwrap();
-            assert!(same(got.clone(), want), "{name}: {} != {want}", got.display());
+            assert!(
+                same(got.clone(), want),
+                "{name}: {} != {want}",
+                got.display()
+            );
         }
         if let Some(p) = t["profile"].as_str() {
             assert_eq!(env.selected_profile().0, p, "{name}");
         }
         ran[usize::from(windows)] += 1;
     }
-    assert_eq!(ran, [5, 6], "the suite has five Linux and six Windows cases");
+    assert_eq!(
+        ran,
+        [5, 6],
+        "the suite has five Linux and six Windows cases"
+    );
     eprintln!(
         "config-file-location-tests.json: {} Linux and {} Windows cases passed",
         ran[0], ran[1]

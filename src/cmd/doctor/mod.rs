@@ -243,6 +243,8 @@ fn detect_shell(env: &Env) -> Shell {
         "zsh" => Shell::Zsh,
         "fish" => Shell::Fish,
         "pwsh" | "powershell" | "pwsh.exe" | "powershell.exe" => Shell::Powershell,
+        // Windows sets no SHELL; its shell is PowerShell.
+        "" if env.is_windows() => Shell::Powershell,
         _ => Shell::Bash,
     }
 }
