@@ -155,6 +155,14 @@ pub fn create(root: &Path) -> Result<PathBuf> {
     let bin = home.join("bin");
     write(&bin.join("aws"), &stand_in(&cache))?;
     os::make_executable(&bin.join("aws"))?;
+    if cfg!(windows) {
+        // The stand-in is a POSIX script; on Windows a batch file takes its place, so that
+        // no real `aws` on PATH is run against the sandbox.
+        write(
+            &bin.join("aws.cmd"),
+            "@echo demo: the stand-in login needs a POSIX shell; on Windows the demo shows switching only 1>&2\r\n@exit /b 1\r\n",
+        )?;
+    }
     os::link_command(&std::env::current_exe()?, &bin.join("awsp"))?;
     // Shell start-up files that load the hook.
     write(
@@ -218,7 +226,9 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
             .chain(os::path_dirs(env.get("PATH").unwrap_or("/usr/bin:/bin"))),
     )
     .map_err(|e| Error::runtime(format!("cannot put the sandbox on PATH: {e}")))?;
+    // The sandbox is the home on every platform (USERPROFILE is Windows' home).
     cmd.env("HOME", &home)
+        .env("USERPROFILE", &home)
         .env("PATH", path)
         // awsp's state: under XDG_STATE_HOME on unix, LOCALAPPDATA on Windows.
         .env("XDG_STATE_HOME", home.join(".local/state"))
