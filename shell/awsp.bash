@@ -10,7 +10,7 @@ __CMD__() {
             command awsp "$@"
             return
             ;;
-        login)
+        login | logout)
             # The next prompt asks again: the session's time left has changed.
             __awsp_prompt_reset
             command awsp "$@"

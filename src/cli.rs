@@ -60,6 +60,9 @@ pub enum Command {
     /// Log in to a profile's SSO session (default: the active profile)
     #[command(after_help = "Examples:\n  awsp login\n  awsp login prod-admin --force")]
     Login(LoginArgs),
+    /// End a profile's SSO session at the portal and remove its token (default: the active profile)
+    #[command(after_help = "Examples:\n  awsp logout\n  awsp logout prod-admin")]
+    Logout(LogoutArgs),
     /// Show every SSO session, its time left and the profiles that use it
     #[command(
         after_help = "Examples:\n  awsp status\n  awsp status --json | jq '.[] | select(.state != \"valid\") | .login_command'"
@@ -167,6 +170,18 @@ pub struct LoginArgs {
     /// Log in even when the token is still valid
     #[arg(long)]
     pub force: bool,
+    /// Sign in with a code shown here instead of the browser flow (e.g. over SSH)
+    #[arg(long)]
+    pub device_code: bool,
+    /// Print the sign-in URL instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LogoutArgs {
+    /// Profile whose session ends (default: the active profile)
+    pub profile: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -23,11 +23,14 @@ use crate::awscli::{self, INSTALL_URL, Version};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fsio::{self, DirError};
+use crate::sso_login;
 
 /// How long before expiry a token that cannot refresh itself is renewed anyway.
 pub const DEFAULT_MARGIN_MINUTES: i64 = 10;
 /// Overrides the `aws sso login` command; `{profile}` stands for the profile name.
 pub const COMMAND_VAR: &str = "AWSP_LOGIN_COMMAND";
+/// `aws-cli`: log in to SSO sessions with `aws sso login` instead of natively.
+pub const WITH_VAR: &str = "AWSP_LOGIN_WITH";
 /// Overrides the margin, in whole minutes.
 pub const MARGIN_VAR: &str = "AWSP_LOGIN_MARGIN";
 /// How long a login waits for another awsp's login to the same session, in seconds.
@@ -63,7 +66,26 @@ pub fn ensure(profile: &Profile, env: &Env, when: When) -> Result<Option<TokenSt
                 return Ok(Some(state));
             }
             let margin = margin(env);
-            if fresh_enough(&state, env.now, margin) {
+            if matches!(state, TokenState::Refreshable { .. }) {
+                // Renewed here without a browser, as the SDKs would renew it; a session
+                // that has ended falls through to a login.
+                let target = Target::of(profile, Need::Sso(key.clone()));
+                match refresh_locked(&target, env) {
+                    Ok(Some(renewed)) => return Ok(Some(renewed)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        // The SDKs will try again themselves; the switch goes on.
+                        crate::eprintln_shown!("awsp: could not refresh {}: {e}", key.label());
+                        return Ok(Some(state));
+                    }
+                }
+                let state = target.state(env, Utc::now());
+                if fresh_enough(&state, env.now, margin)
+                    && !matches!(state, TokenState::Refreshable { .. })
+                {
+                    return Ok(Some(state));
+                }
+            } else if fresh_enough(&state, env.now, margin) {
                 return Ok(Some(state));
             }
             refuse_broken_setup(files.get(), profile)?;
@@ -91,14 +113,15 @@ pub fn ensure(profile: &Profile, env: &Env, when: When) -> Result<Option<TokenSt
         }
     };
     let why = target.reason(&state, env.now);
+    let how = sso_login::Options::from_env(env);
     if !env.interactive && when != When::NeededAnywhere {
         // A script or CI: a browser login would hang, so say what to run instead.
         bail!(
             "{why} and there is no terminal to log in from; run `{}` (or pass --login to log in anyway, --no-login to skip)",
-            target.command(env)?.shown
+            target.fix(env)?
         );
     }
-    let state = login_locked(&target, env, margin, Some(why))?;
+    let state = login_locked(&target, env, margin, Some(why), how)?;
     Ok(match target.need {
         Need::Sso(_) => Some(state),
         Need::Login(_) => None,
@@ -111,13 +134,21 @@ pub struct Outcome {
     pub state: TokenState,
     /// Whether the login command ran.
     pub logged_in: bool,
+    /// Whether the token was refreshed instead (no login was needed).
+    pub refreshed: bool,
     /// `sso-session acme`, `login session arn:…`.
     pub label: String,
 }
 
 /// `awsp login`: logs in to the profile's session, unless it is still good and `force` is
 /// false.
-pub fn login(config: &Config, profile: &Profile, env: &Env, force: bool) -> Result<Outcome> {
+pub fn login(
+    config: &Config,
+    profile: &Profile,
+    env: &Env,
+    force: bool,
+    how: sso_login::Options,
+) -> Result<Outcome> {
     let need = match (&profile.token_key, login_cache::session_of(config, profile)) {
         (Some(key), _) => {
             refuse_broken_setup(Some(config), profile)?;
@@ -140,18 +171,34 @@ pub fn login(config: &Config, profile: &Profile, env: &Env, force: bool) -> Resu
     let margin = margin(env);
     let state = target.state(env, env.now);
     let label = target.label();
-    if !force && target.fresh(&state, env.now, margin) {
+    if !force && matches!(state, TokenState::Refreshable { .. }) {
+        if let Some(state) = refresh_locked(&target, env)? {
+            return Ok(Outcome {
+                state,
+                logged_in: false,
+                refreshed: true,
+                label,
+            });
+        }
+    }
+    let state = target.state(env, Utc::now());
+    if !force
+        && target.fresh(&state, env.now, margin)
+        && !matches!(state, TokenState::Refreshable { .. })
+    {
         return Ok(Outcome {
             state,
             logged_in: false,
+            refreshed: false,
             label,
         });
     }
     let why = (!force).then(|| target.reason(&state, env.now));
-    let state = login_locked(&target, env, margin, why)?;
+    let state = login_locked(&target, env, margin, why, how)?;
     Ok(Outcome {
         state,
         logged_in: true,
+        refreshed: false,
         label,
     })
 }
@@ -459,6 +506,24 @@ impl Target {
         }
     }
 
+    /// Whether awsp logs in itself: an SSO session, with no login command named.
+    fn native(&self, env: &Env) -> bool {
+        matches!(self.need, Need::Sso(_))
+            && env.get(COMMAND_VAR).is_none()
+            && env.get(WITH_VAR) != Some("aws-cli")
+    }
+
+    /// The command that logs in, for a message.
+    fn fix(&self, env: &Env) -> Result<String> {
+        if self.native(env) {
+            return Ok(format!(
+                "awsp login {}",
+                crate::quote::shell_word(&self.profile)
+            ));
+        }
+        Ok(self.command(env)?.shown)
+    }
+
     fn command(&self, env: &Env) -> Result<LoginCommand> {
         match self.need {
             Need::Sso(_) => LoginCommand::for_profile(env, &self.profile),
@@ -556,15 +621,57 @@ impl LoginCommand {
     }
 }
 
-/// Takes the session's lock, then logs in unless another awsp just did.
+/// The session an SSO target logs in to, from the config of the profile holding it.
+fn native_session(env: &Env, target: &Target) -> Result<Option<sso_login::Session>> {
+    let Need::Sso(key) = &target.need else {
+        return Ok(None);
+    };
+    let config = Config::load_profile(env, &target.profile)?;
+    sso_login::Session::of(&config, &target.profile, key).map(Some)
+}
+
+/// Refreshes an SSO token under the session's lock. `Some(state)`: renewed (here or by
+/// another awsp meanwhile); `None`: it cannot be (no refresh token, or the session has
+/// ended), and a login is due.
+fn refresh_locked(target: &Target, env: &Env) -> Result<Option<TokenState>> {
+    let Some(session) = native_session(env, target)? else {
+        return Ok(None);
+    };
+    let label = target.label();
+    let (_lock, waited) = lock(env, target, &label)?;
+    if waited {
+        let state = target.state(env, Utc::now());
+        if matches!(state, TokenState::Valid { .. }) {
+            return Ok(Some(state));
+        }
+    }
+    match sso_login::refresh(env, &session)? {
+        sso_login::Refreshed::Done(_) => Ok(Some(target.state(env, Utc::now()))),
+        sso_login::Refreshed::Ended(why) => {
+            crate::eprintln_shown!(
+                "awsp: {label} could not be refreshed ({why}); signing in again"
+            );
+            Ok(None)
+        }
+        sso_login::Refreshed::NotPossible => Ok(None),
+    }
+}
+
+/// Takes the session's lock, then logs in unless another awsp just did. An SSO session is
+/// logged in to natively, unless `AWSP_LOGIN_COMMAND` names a command for it.
 fn login_locked(
     target: &Target,
     env: &Env,
     margin: Duration,
     why: Option<String>,
+    how: sso_login::Options,
 ) -> Result<TokenState> {
+    let native = match target.native(env) {
+        true => native_session(env, target)?,
+        false => None,
+    };
     let mut cmd = target.command(env)?;
-    if cmd.default {
+    if cmd.default && native.is_none() {
         cmd.argv[0] = check_aws_cli(env, &target.need)?
             .to_string_lossy()
             .into_owned();
@@ -573,11 +680,30 @@ fn login_locked(
     let (_lock, waited) = lock(env, target, &label)?;
     if why.is_some() || waited {
         // Another awsp may have logged in while this one waited, or since it looked.
+        // A refreshable token reaches a native login only after its refresh failed, so
+        // only a valid one counts then.
         let now = Utc::now();
         let state = target.state(env, now);
-        if target.fresh(&state, now, margin) || (waited && state.is_usable()) {
+        let refreshable = matches!(state, TokenState::Refreshable { .. });
+        let carries = target.fresh(&state, now, margin) || (waited && state.is_usable());
+        if carries && !(native.is_some() && refreshable) {
             return Ok(state);
         }
+    }
+    if let Some(session) = native {
+        match &why {
+            Some(why) => crate::eprintln_shown!("awsp: {why}; signing in…"),
+            None => crate::eprintln_shown!("awsp: signing in to {label}…"),
+        }
+        sso_login::login(env, &session, how)?;
+        let state = target.state(env, Utc::now());
+        if !state.is_usable() {
+            bail!(
+                "signed in, but {label} is {} afterwards; run `awsp login --force`",
+                state.name()
+            );
+        }
+        return Ok(state);
     }
     match &why {
         Some(why) => crate::eprintln_shown!("awsp: {why}; running `{}`…", cmd.shown),

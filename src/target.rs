@@ -9,6 +9,31 @@ use crate::{picker, rows};
 
 /// The profile a `use` argument means: `-`, an exact name, a query with one match, or a
 /// choice in the picker.
+/// The profile `query` means, or with none the active one, which must exist. `command`
+/// names the subcommand for the error's fix (`awsp login NAME`).
+pub fn named_or_active(
+    config: &Config,
+    query: Option<&str>,
+    env: &Env,
+    command: &str,
+) -> Result<String> {
+    if let Some(query) = query {
+        return resolve(config, query, env);
+    }
+    let (name, var) = env.selected_profile();
+    if !config.profiles.contains_key(&name) {
+        match var {
+            Some(var) => bail!(
+                "{var} names `{name}`, which is not a profile; name one: `awsp {command} NAME`"
+            ),
+            None => bail!(
+                "no profile is active and there is no `default`; name one: `awsp {command} NAME`"
+            ),
+        }
+    }
+    Ok(name)
+}
+
 pub fn resolve(config: &Config, query: &str, env: &Env) -> Result<String> {
     let query = query.trim();
     if query == "-" {

@@ -8,6 +8,7 @@ pub mod model;
 pub mod sha1;
 pub mod sha256;
 pub mod sso;
+pub mod sso_store;
 
 pub use model::{Config, Kind, Profile, RawProfile, TokenCache};
 pub use sso::{TokenKey, TokenState};

@@ -232,7 +232,9 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
         .env("PATH", path)
         // awsp's state: under XDG_STATE_HOME on unix, LOCALAPPDATA on Windows.
         .env("XDG_STATE_HOME", home.join(".local/state"))
-        .env("LOCALAPPDATA", home.join(".local/state"));
+        .env("LOCALAPPDATA", home.join(".local/state"))
+        // The demo's logins are the stand-in `aws sso login`'s.
+        .env("AWSP_LOGIN_WITH", "aws-cli");
     for var in [
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",

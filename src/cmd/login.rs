@@ -8,23 +8,7 @@ use crate::login;
 
 pub fn run(args: &LoginArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
-    let name = match args.profile.as_deref() {
-        Some(query) => crate::target::resolve(&config, query, env)?,
-        None => {
-            let (name, var) = env.selected_profile();
-            if !config.profiles.contains_key(&name) {
-                match var {
-                    Some(var) => bail!(
-                        "{var} names `{name}`, which is not a profile; name one: `awsp login NAME`"
-                    ),
-                    None => bail!(
-                        "no profile is active and there is no `default`; name one: `awsp login NAME`"
-                    ),
-                }
-            }
-            name
-        }
-    };
+    let name = crate::target::named_or_active(&config, args.profile.as_deref(), env, "login")?;
     let Some(profile) = config.resolve(&name) else {
         // The files changed between choosing the name and reading them whole.
         bail!(
@@ -32,9 +16,18 @@ pub fn run(args: &LoginArgs, env: &Env) -> Result<()> {
             config.config_path.display()
         );
     };
-    let done = login::login(&config, &profile, env, args.force)?;
+    let mut how = crate::sso_login::Options::from_env(env);
+    how.device_code |= args.device_code;
+    how.no_browser |= args.no_browser;
+    let done = login::login(&config, &profile, env, args.force, how)?;
     let now = chrono::Utc::now();
-    if done.logged_in {
+    if done.refreshed {
+        crate::eprintln_shown!(
+            "awsp: refreshed {} ({})",
+            done.label,
+            done.state.describe(now)
+        );
+    } else if done.logged_in {
         crate::eprintln_shown!(
             "awsp: logged in to {} ({})",
             done.label,

@@ -9,6 +9,7 @@ pub mod exec;
 pub mod init;
 pub mod list;
 pub mod login;
+pub mod logout;
 pub mod prompt;
 pub mod status;
 pub mod use_;
@@ -28,6 +29,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Current(a) => current::run(&a, &env),
         Command::Prompt(a) => prompt::run(&a, &env),
         Command::Login(a) => login::run(&a, &env),
+        Command::Logout(a) => logout::run(&a, &env),
         Command::Status(a) => status::run(&a, &env),
         Command::Exec(a) => exec::run(&a, &env),
         Command::Doctor(a) => doctor::run(&a, &env),

@@ -32,7 +32,7 @@ use crate::common::*;
 const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/botocore_oracle.py");
 
 /// The Python that has botocore, or None (after printing why) outside CI.
-fn python() -> Option<&'static Path> {
+pub fn python() -> Option<&'static Path> {
     static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
     PYTHON
         .get_or_init(|| {

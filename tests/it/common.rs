@@ -74,8 +74,12 @@ impl Home {
     }
 
     /// The environment every test process starts from: nothing but these.
+    /// The environment every run starts from. Identity Center calls go to a closed
+    /// loopback port unless a test starts its own server; a HOME with the stand-in `aws`
+    /// ([`Home::fake_aws`]) logs in with it (`AWSP_LOGIN_WITH=aws-cli`).
     pub fn base_env(&self) -> Vec<(String, String)> {
-        vec![
+        let mut env = vec![
+            ("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:9".into()),
             ("HOME".into(), self.dir.to_string_lossy().into()),
             (
                 "PATH".into(),
@@ -83,7 +87,11 @@ impl Home {
             ),
             ("LANG".into(), "C.UTF-8".into()),
             ("TERM".into(), "xterm-256color".into()),
-        ]
+        ];
+        if self.bin.join("aws").exists() {
+            env.push(("AWSP_LOGIN_WITH".into(), "aws-cli".into()));
+        }
+        env
     }
 
     /// The binary with a cleared environment plus `vars`.

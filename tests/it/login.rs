@@ -343,7 +343,7 @@ fn missing_aws_cli_or_v1_names_the_fix() {
     let r = h
         .run(
             &["use", "dev-admin", "--shell", "bash", "--login"],
-            &[("PATH", &only_bin)],
+            &[("PATH", &only_bin), ("AWSP_LOGIN_WITH", "aws-cli")],
         )
         .expect(1);
     assert_eq!(r.stdout, "");

@@ -16,6 +16,7 @@ mod divergence;
 mod doctor;
 mod hardening;
 mod login;
+mod native_login;
 mod picker;
 mod prompt;
 mod shells;

@@ -524,7 +524,10 @@ fn a_switch_at_a_terminal_says_where_it_went() {
     assert_eq!(t.result(), "RESULT:dev-admin:0");
     let t = bash_term(&h, &[]);
     t.line("awsp prod-read");
-    let s = t.wait_for("the switch line", |s| s.contains("→ prod-readonly"));
+    // Both lines: the first also holds `→ prod-readonly`.
+    let s = t.wait_for("the switch line", |s| {
+        s.lines().any(|l| l.starts_with("→ prod-readonly"))
+    });
     assert!(s.contains("awsp: prod-read → prod-readonly"), "{s}");
     assert!(
         s.lines()
