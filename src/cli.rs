@@ -54,7 +54,7 @@ pub enum Command {
     Current(JsonArg),
     /// Print the prompt segment (never fails, never writes stderr)
     #[command(
-        after_help = "Format variables: {profile} {account} {account_id} {account_name} {role} {region} {left} {state}\nExample:\n  awsp prompt --shell zsh --format '{account}:{role} {left}'"
+        after_help = "Format variables: {profile} {account} {account_id} {account_name} {role} {region} {left} {session} {state}\nExample:\n  awsp prompt --shell zsh --format '{account}:{role} {left}'"
     )]
     Prompt(PromptArgs),
     /// Log in to a profile's SSO session (default: the active profile)

@@ -21,6 +21,7 @@ pub mod picker;
 pub mod quote;
 pub mod rows;
 pub mod sanitize;
+pub mod sessions;
 pub mod shell;
 pub mod sso_login;
 pub mod style;

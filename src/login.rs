@@ -394,6 +394,12 @@ fn refuse_broken_setup(config: Option<&Config>, profile: &Profile) -> Result<()>
     }
 }
 
+/// Whether awsp logs in to SSO sessions itself: unless `AWSP_LOGIN_COMMAND` names a
+/// command or `AWSP_LOGIN_WITH=aws-cli` asks for the AWS CLI.
+pub fn native_sso(env: &Env) -> bool {
+    env.get(COMMAND_VAR).is_none() && env.get(WITH_VAR) != Some("aws-cli")
+}
+
 /// Whether a token carries on without a login: refreshable, or valid beyond the margin.
 pub fn fresh_enough(state: &TokenState, now: DateTime<Utc>, margin: Duration) -> bool {
     match state {
@@ -508,9 +514,7 @@ impl Target {
 
     /// Whether awsp logs in itself: an SSO session, with no login command named.
     fn native(&self, env: &Env) -> bool {
-        matches!(self.need, Need::Sso(_))
-            && env.get(COMMAND_VAR).is_none()
-            && env.get(WITH_VAR) != Some("aws-cli")
+        matches!(self.need, Need::Sso(_)) && native_sso(env)
     }
 
     /// The command that logs in, for a message.
@@ -695,7 +699,9 @@ fn login_locked(
             Some(why) => crate::eprintln_shown!("awsp: {why}; signing in…"),
             None => crate::eprintln_shown!("awsp: signing in to {label}…"),
         }
+        let begun = Utc::now();
         sso_login::login(env, &session, how)?;
+        crate::sessions::record(env, &session.key, Some(begun));
         let state = target.state(env, Utc::now());
         if !state.is_usable() {
             bail!(

@@ -8,12 +8,14 @@
 //! Format variables (`--format`, else `$AWSP_PROMPT_FORMAT`, else [`DEFAULT_FORMAT`]):
 //! `{profile}`, `{account}` (the account name when known, else the id), `{account_id}`,
 //! `{account_name}`, `{role}`, `{region}` (the environment's region, else the profile's),
-//! `{left}` (`3h12m`; `3h12m+` for a session the CLI refreshes silently; `refreshable`
-//! once it is due for that refresh; `expired`; `logged out` when there is no token; `bad
-//! token` when the cache file is unreadable; the problem, such as `no session "acme"`,
-//! when no login can work) and `{state}` (`valid`, `refreshable`, `expired`, `missing`,
-//! `unreadable`, `misconfigured`, `keys-override`, `keys-partial`, or empty when nothing
-//! expires). `( … )` is a group that is left out when no variable inside it has a value;
+//! `{left}` (`3h12m` when the token's end is the session's; for a session renewed silently,
+//! whose access token's end is not the session's, `renews`, or `≤5h10m` when awsp's own
+//! login began it and `AWSP_SESSION_HOURS` states the session length; `refreshable` once
+//! it is due for that refresh; `expired`; `logged out` when there is no token; `bad token`
+//! when the cache file is unreadable; the problem, such as `no session "acme"`, when no
+//! login can work), `{session}` (how long ago awsp's login began a renewing session) and
+//! `{state}` (`valid`, `refreshable`, `expired`, `missing`, `unreadable`, `misconfigured`,
+//! `keys-override`, `keys-partial`, or empty when nothing expires). `( … )` is a group that is left out when no variable inside it has a value;
 //! `\` makes the next character literal. Text outside variables is passed through, so it
 //! may hold the shell's own prompt escapes.
 //!
@@ -143,8 +145,14 @@ pub enum Expiry {
     /// Nothing awsp knows of expires (static keys, a process, …).
     #[default]
     None,
-    /// The SSO token the profile depends on; `renews` when the CLI refreshes it silently.
-    Token { state: TokenState, renews: bool },
+    /// The SSO token the profile depends on; `renews` when it is refreshed silently (its
+    /// `expiresAt` is then the access token's end, not the session's), and `started`
+    /// when awsp's own login began the session.
+    Token {
+        state: TokenState,
+        renews: bool,
+        started: Option<DateTime<Utc>>,
+    },
     /// Credentials with a known end (`AWS_CREDENTIAL_EXPIRATION`, or the expiry recorded at
     /// the switch when the config cannot be read now).
     At(DateTime<Utc>),
@@ -241,13 +249,20 @@ fn expiry(
     match (&p.token_key, login_session) {
         (Some(key), _) => {
             let (state, renews) = sso::read_state_renewing(key, &env.sso_cache_dir(), env.now);
-            Expiry::Token { state, renews }
+            // Only a renewing session needs its start; the others end at `expiresAt`.
+            let started = renews.then(|| crate::sessions::started(env, key)).flatten();
+            Expiry::Token {
+                state,
+                renews,
+                started,
+            }
         }
         (None, Some(session)) => {
             let state = login_cache::read_state(session, &login_cache::cache_dir(env), env.now);
             Expiry::Token {
                 renews: state.is_usable(),
                 state,
+                started: None,
             }
         }
         (None, None) => env_expiry.map_or(Expiry::None, Expiry::At),
@@ -258,6 +273,8 @@ fn expiry(
 #[derive(Clone, Debug)]
 pub struct Options {
     pub color: bool,
+    /// The session length the user stated, for a renewing session's upper bound.
+    pub session_length: Option<Duration>,
     pub warn: Duration,
     pub alert: Duration,
     pub colors: [String; 3],
@@ -280,6 +297,7 @@ impl Options {
         }
         Options {
             color: !env.no_color() && env.get("AWSP_PROMPT_COLORS") != Some("none"),
+            session_length: crate::sessions::length(env),
             warn: minutes("AWSP_PROMPT_WARN", 60),
             alert: minutes("AWSP_PROMPT_ALERT", 10),
             colors,
@@ -357,7 +375,7 @@ pub fn clock(
     opts: &Options,
     now: DateTime<Utc>,
 ) -> (String, &'static str, Level, Option<i64>) {
-    let timed = |at: DateTime<Utc>, renews: bool| {
+    let timed = |at: DateTime<Utc>, bound: bool| {
         let left = at - now;
         let secs = left.num_seconds();
         // `{left}` shows whole minutes: it next changes when the seconds roll past one.
@@ -365,10 +383,10 @@ pub fn clock(
         if secs <= 0 {
             return ("expired".to_string(), "expired", Level::Alert, None);
         }
-        let text = sso::format_left(left);
-        if renews {
-            return (format!("{text}+"), "valid", Level::Normal, next);
-        }
+        let text = match bound {
+            true => format!("≤{}", sso::format_left(left)),
+            false => sso::format_left(left),
+        };
         let level = if left < opts.alert {
             Level::Alert
         } else if left < opts.warn {
@@ -383,8 +401,20 @@ pub fn clock(
         Expiry::UnknownProfile => ("unknown profile".into(), "", Level::Alert, None),
         Expiry::Misconfigured(why) => (why.clone(), "misconfigured", Level::Alert, None),
         Expiry::At(at) => timed(*at, false),
-        Expiry::Token { state, renews } => match state {
-            TokenState::Valid { expires_at } => timed(*expires_at, *renews),
+        Expiry::Token {
+            state,
+            renews,
+            started,
+        } => match state {
+            // A renewing session's end is not its access token's: an upper bound when its
+            // start and length are known, else only that it renews.
+            TokenState::Valid { .. } if *renews => {
+                match started.zip(opts.session_length).map(|(s, l)| s + l) {
+                    Some(end) if end > now => timed(end, true),
+                    _ => ("renews".into(), "valid", Level::Normal, None),
+                }
+            }
+            TokenState::Valid { expires_at } => timed(*expires_at, false),
             TokenState::Refreshable { .. } => {
                 ("refreshable".into(), "refreshable", Level::Normal, None)
             }
@@ -414,7 +444,13 @@ pub fn render(
         None => level,
     };
     let account = info.account_name.as_ref().or(info.account_id.as_ref());
-    let vars: [(&str, Option<&str>); 8] = [
+    let session = match &info.expiry {
+        Expiry::Token {
+            started: Some(s), ..
+        } if *s <= now => Some(sso::format_left(now - *s)),
+        _ => None,
+    };
+    let vars: [(&str, Option<&str>); 9] = [
         ("profile", Some(info.profile.as_str())),
         ("account", account.map(String::as_str)),
         ("account_id", info.account_id.as_deref()),
@@ -423,6 +459,7 @@ pub fn render(
         ("region", info.region.as_deref()),
         ("left", Some(left.as_str())),
         ("state", Some(state)),
+        ("session", session.as_deref()),
     ];
     // The markers stand outside the format, so that every format shows them.
     let body = expand(format, &vars, escape);
@@ -601,6 +638,7 @@ mod tests {
         let tok = |exp: &str, renews| Expiry::Token {
             state: TokenState::Valid { expires_at: t(exp) },
             renews,
+            started: None,
         };
         let o = opts(false);
         let c = |e: &Expiry| {
@@ -619,10 +657,34 @@ mod tests {
             c(&tok("2024-01-01T12:09:00Z", false)),
             ("9m".into(), "valid", Level::Alert)
         );
+        // A renewing session: not the access token's 30 minutes, but that it renews, or
+        // at most the stated length from awsp's login.
         assert_eq!(
             c(&tok("2024-01-01T12:30:00Z", true)),
-            ("30m+".into(), "valid", Level::Normal)
+            ("renews".into(), "valid", Level::Normal)
         );
+        let begun = Expiry::Token {
+            state: TokenState::Valid {
+                expires_at: t("2024-01-01T12:30:00Z"),
+            },
+            renews: true,
+            started: Some(t("2024-01-01T05:00:00Z")),
+        };
+        let hours8 = Options {
+            session_length: Some(Duration::hours(8)),
+            ..opts(false)
+        };
+        let (left, _, level, _) = clock(&begun, &hours8, now);
+        assert_eq!((left.as_str(), level), ("≤1h00m", Level::Normal));
+        assert_eq!(clock(&begun, &o, now).0, "renews", "no length stated");
+        let r = render(
+            &info(begun.clone()),
+            "{left} [{session}]",
+            Escape::Raw,
+            &hours8,
+            now,
+        );
+        assert_eq!(r.text, "≤1h00m [7h00m]");
         assert_eq!(
             c(&Expiry::At(t("2024-01-01T11:00:00Z"))),
             ("expired".into(), "expired", Level::Alert)
@@ -630,6 +692,7 @@ mod tests {
         let st = |state| Expiry::Token {
             state,
             renews: false,
+            started: None,
         };
         assert_eq!(c(&st(TokenState::Missing)).0, "logged out");
         assert_eq!(

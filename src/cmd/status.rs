@@ -180,6 +180,10 @@ impl Group {
             (TokenState::Unreadable { reason }, None) => Some(reason),
             _ => None,
         };
+        let (renews, started) = self.renewal(env);
+        let ends_by = started
+            .zip(crate::sessions::length(env))
+            .map(|(s, l)| s + l);
         json!({
             "type": self.key.kind(),
             "name": self.key.name(),
@@ -189,6 +193,9 @@ impl Group {
             "state": self.state_name(),
             "expires_at": expires.map(time),
             "seconds_left": expires.map(|t| (t - env.now).num_seconds()),
+            "renews": renews,
+            "session_started_at": started.map(time),
+            "session_ends_by": ends_by.map(time),
             "unreadable_reason": unreadable,
             "problem": self.problem,
             "profiles": self.profiles,
@@ -205,13 +212,43 @@ impl Group {
             .as_deref()
             .filter(|_| self.problem.is_none())?;
         match &self.key {
+            Key::Sso(_) if crate::login::native_sso(env) => {
+                Some(format!("awsp login {}", crate::quote::shell_word(p)))
+            }
             Key::Sso(_) => LoginCommand::for_profile(env, p).ok().map(|c| c.shown),
             Key::Login(_) => Some(LoginCommand::aws_login(p).shown),
         }
     }
 
-    /// `3h12m`, `2h05m ago`, or `-`.
-    fn left(&self, now: DateTime<Utc>) -> String {
+    /// Whether the session is renewed silently, and when awsp's login began it.
+    fn renewal(&self, env: &Env) -> (bool, Option<DateTime<Utc>>) {
+        let Key::Sso(key) = &self.key else {
+            return (false, None);
+        };
+        let (_, renews) = sso::read_state_renewing(key, &env.sso_cache_dir(), env.now);
+        (
+            renews,
+            renews.then(|| crate::sessions::started(env, key)).flatten(),
+        )
+    }
+
+    /// `3h12m`, `2h05m ago`, or `-`; for a session renewed silently, `renews`, with how
+    /// long ago awsp's login began it and, with a stated length, the most time left.
+    fn left(&self, env: &Env) -> String {
+        let now = env.now;
+        let (renews, started) = self.renewal(env);
+        if renews && matches!(self.state, TokenState::Valid { .. }) {
+            let Some(started) = started else {
+                return "renews".into();
+            };
+            let since = sso::format_left(now - started);
+            return match crate::sessions::length(env).map(|l| started + l) {
+                Some(end) if end > now => {
+                    format!("≤{} (began {since} ago)", sso::format_left(end - now))
+                }
+                _ => format!("renews (began {since} ago)"),
+            };
+        }
         match self.state.expires_at().filter(|_| self.problem.is_none()) {
             Some(t) if t > now => sso::format_left(t - now),
             Some(t) => format!("{} ago", sso::format_left(now - t)),
@@ -251,7 +288,7 @@ pub fn run(args: &JsonArg, env: &Env) -> Result<()> {
                 g.problem
                     .clone()
                     .unwrap_or_else(|| g.state.name().to_string()),
-                g.left(env.now),
+                g.left(env),
                 profiles,
             ]
         })

@@ -505,7 +505,9 @@ fn status_json_lists_sessions_with_their_profiles() {
         ["acme", "unused", "https://legacy.awsapps.com/start"]
     );
     let acme = &arr[0];
-    assert_eq!(acme.as_object().unwrap().len(), 14);
+    assert_eq!(acme.as_object().unwrap().len(), 17);
+    assert_eq!(acme["renews"], false);
+    assert_eq!(acme["session_started_at"], serde_json::Value::Null);
     assert_eq!(acme["problem"], serde_json::Value::Null);
     assert_eq!(acme["type"], "sso-session");
     assert_eq!(acme["start_url"], "https://acme.awsapps.com/start");

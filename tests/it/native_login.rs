@@ -582,3 +582,50 @@ fn botocore_reads_and_refreshes_what_awsp_wrote() {
     assert_eq!(s.ic.count("CreateToken", Some("refresh_token")), 1);
     assert_eq!(s.state("dev-admin"), "valid");
 }
+
+/// A refreshable token's `expiresAt` is the access token's, not the session's: the
+/// prompt and status say it renews, how long ago awsp's login began the session, and
+/// with a stated length the most time left; a legacy token's end is its session's.
+#[test]
+fn the_session_clock_does_not_pretend() {
+    let s = Setup::new();
+    s.run(&["login", "dev-admin"], &[]).expect(0);
+    s.run(&["login", "legacy"], &[]).expect(0);
+    let prompt = |profile: &str, extra: &[(&str, &str)]| {
+        let mut vars = vec![
+            ("AWS_PROFILE", profile),
+            ("NO_COLOR", "1"),
+            ("AWSP_PROMPT_FORMAT", "{left}|{session}"),
+        ];
+        vars.extend_from_slice(extra);
+        s.run(&["prompt"], &vars).expect(0).stdout
+    };
+    assert_eq!(prompt("dev-admin", &[]), "renews|0m\n");
+    let bounded = prompt("dev-admin", &[("AWSP_SESSION_HOURS", "8")]);
+    assert!(
+        bounded == "≤7h59m|0m\n" || bounded == "≤8h00m|0m\n",
+        "{bounded}"
+    );
+    // The legacy token's end is the session's end (an hour here).
+    let legacy = prompt("legacy", &[]);
+    assert!(legacy == "59m|\n" || legacy == "1h00m|\n", "{legacy}");
+    let status =
+        s.h.json(&["status", "--json"], &[("AWSP_SESSION_HOURS", "8")]);
+    let acme = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "acme")
+        .unwrap();
+    assert_eq!(acme["renews"], true);
+    assert!(
+        acme["session_started_at"].is_string() && acme["session_ends_by"].is_string(),
+        "{acme}"
+    );
+    assert_eq!(acme["login_command"], "awsp login dev-admin");
+    let text = s.h.run(&["status"], &[("NO_COLOR", "1")]).expect(0).stdout;
+    assert!(text.contains("renews (began 0m ago)"), "{text}");
+    // Logged out: the clock forgets the session.
+    s.run(&["logout", "dev-admin"], &[]).expect(0);
+    assert_eq!(prompt("dev-admin", &[]), "logged out|\n");
+}

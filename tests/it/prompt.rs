@@ -110,7 +110,11 @@ fn token_states() {
         )
     };
     assert_eq!(left(300, false), "4h59m|valid\n");
-    assert_eq!(left(300, true), "4h59m+|valid\n", "refreshable is marked");
+    assert_eq!(
+        left(300, true),
+        "renews|valid\n",
+        "a renewing session's end is not its access token's"
+    );
     assert_eq!(left(5, true), "refreshable|refreshable\n");
     assert_eq!(left(-5, true), "refreshable|refreshable\n");
     assert_eq!(left(-5, false), "expired|expired\n");
@@ -643,10 +647,10 @@ fn aws_login_profile_segment() {
     let h = Home::new();
     h.config(crate::login::LOGIN_CONFIG);
     crate::login::login_cache(&h, crate::login::LOGIN_SESSION, 45);
-    // The CLI renews these credentials itself: `+`.
+    // The CLI renews these credentials itself: their end is not the session's.
     assert_eq!(
         plain(&h, "console", &[]),
-        "console 012345678910/Admin eu-central-1 44m+\n"
+        "console 012345678910/Admin eu-central-1 renews\n"
     );
     assert_eq!(
         plain(
@@ -657,7 +661,7 @@ fn aws_login_profile_segment() {
                 "{profile} {account}/{role} {left} {state}"
             )]
         ),
-        "console-role 888888888888/Deploy 44m+ valid\n"
+        "console-role 888888888888/Deploy renews valid\n"
     );
     crate::login::login_cache(&h, crate::login::LOGIN_SESSION, -60);
     assert_eq!(
