@@ -200,6 +200,9 @@ pub struct DemoArgs {
     /// Create the sandbox, print its path and exit instead of starting a shell
     #[arg(long)]
     pub print_home: bool,
+    /// The demo's browser: approve the sign-in at URL (used by the demo's logins)
+    #[arg(long, value_name = "URL", hide = true)]
+    pub browser: Option<String>,
 }
 
 #[derive(Args, Debug)]

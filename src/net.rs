@@ -63,6 +63,16 @@ impl Endpoint {
     }
 }
 
+/// Percent-encodes all but letters, digits and `-._~`.
+pub fn url_encode(s: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, SET).to_string()
+}
+
 /// The host of `authority/path…`, without port, user info or IPv6 brackets.
 fn host_of(rest: &str) -> &str {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -303,8 +313,13 @@ fn redact_userinfo(url: &str) -> String {
 /// The proxy for `endpoint`: `HTTPS_PROXY` (or `https_proxy`) for https, `HTTP_PROXY`
 /// (or `http_proxy`) for http, none when `NO_PROXY` (or `no_proxy`) names the host: `*`,
 /// the host itself, or a domain it is under (`example.com` and `.example.com` both cover
-/// `a.example.com`), as Python's requests, which botocore uses, reads it.
+/// `a.example.com`), as Python's requests, which botocore uses, reads it. A loopback
+/// endpoint is never proxied.
 fn proxy_for(env: &Env, endpoint: &Endpoint) -> Option<String> {
+    if is_loopback(endpoint.host()) {
+        // A server on this machine (a test's, the demo's) is never reached through a proxy.
+        return None;
+    }
     let vars: [&str; 2] = if endpoint.is_https() {
         ["HTTPS_PROXY", "https_proxy"]
     } else {
@@ -428,12 +443,19 @@ mod tests {
         assert_eq!(p("oidc.eu-west-1.amazonaws.com:443"), None);
         assert!(p("zonaws.com").is_some());
         let local = Endpoint::parse("http://127.0.0.1:9", "x").unwrap();
-        let env = Env::fake([("HTTPS_PROXY", "http://proxy:3128")]);
+        let env = Env::fake([("HTTP_PROXY", "http://proxy:3128")]);
+        assert_eq!(proxy_for(&env, &local), None, "loopback is never proxied");
+        let plain = Endpoint::parse("https://h.example", "x").unwrap();
         assert_eq!(
-            proxy_for(&env, &local),
+            proxy_for(&env, &plain),
             None,
-            "an https proxy is not for http"
+            "an http proxy is not for https"
         );
+        assert_eq!(
+            url_encode("http://127.0.0.1:5/oauth/callback"),
+            "http%3A%2F%2F127.0.0.1%3A5%2Foauth%2Fcallback"
+        );
+        assert_eq!(url_encode("a b~"), "a%20b~");
         assert_eq!(
             redact_userinfo("http://u:secret@proxy:1"),
             "http://…@proxy:1"

@@ -278,16 +278,6 @@ pub fn challenge(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256::digest(verifier.as_bytes()))
 }
 
-/// Percent-encodes all but letters, digits and `-._~`.
-fn encode(s: &str) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(s, SET).to_string()
-}
-
 fn browser_flow(
     env: &Env,
     s: &Session,
@@ -312,10 +302,10 @@ fn browser_flow(
     let url = format!(
         "{}/authorize?response_type=code&client_id={}&redirect_uri={}&state={}&code_challenge_method=S256&scopes={}&code_challenge={}",
         oidc.endpoint().as_str(),
-        encode(&reg.client_id),
-        encode(&redirect),
-        encode(&state),
-        encode(&scopes),
+        crate::net::url_encode(&reg.client_id),
+        crate::net::url_encode(&redirect),
+        crate::net::url_encode(&state),
+        crate::net::url_encode(&scopes),
         challenge(&verifier),
     );
     show_url(env, opts, &url, None);
@@ -625,10 +615,5 @@ mod tests {
         let s = random_state().unwrap();
         assert_eq!(s.len(), 36);
         assert_eq!(&s[14..15], "4");
-        assert_eq!(
-            encode("http://127.0.0.1:5/oauth/callback"),
-            "http%3A%2F%2F127.0.0.1%3A5%2Foauth%2Fcallback"
-        );
-        assert_eq!(encode("a b~"), "a%20b~");
     }
 }

@@ -360,7 +360,9 @@ fn demo_runs_a_sandbox_shell_and_removes_it() {
             .clone()
     };
     assert_eq!(state("dev-admin"), "valid");
-    // The expired legacy session was renewed by the demo's stand-in login, then switched to.
+    // The expired legacy session was renewed by a native device-code login against the
+    // demo's own Identity Center, approved by its browser, then switched to.
+    assert!(r.stderr.contains("confirm the code DEMO-"), "{}", r.stderr);
     assert!(
         r.stdout.contains("L=legacy-ops"),
         "{}\n{}",

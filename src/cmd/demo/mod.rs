@@ -1,5 +1,8 @@
-//! `awsp demo`: a sandbox HOME with an IAM Identity Center setup, token caches and a
-//! stand-in `aws` that "approves" a login, then an interactive subshell using it.
+//! `awsp demo`: a sandbox HOME with an IAM Identity Center setup and token caches, a
+//! local Identity Center that approves logins (`identity_center`), then an interactive
+//! subshell using them.
+
+mod identity_center;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,7 +89,8 @@ awsp demo: a sandbox with an IAM Identity Center setup (no AWS account needed).
   awsp list          every profile, its account, role and token state
   awsp               pick one with the fuzzy picker (type part of a name, account or role)
   awsp dev-admin     switch by name; `echo $AWS_PROFILE` shows it
-  awsp legacy-ops    its session has expired: watch awsp log in first (a stand-in `aws`)
+  awsp legacy-ops    its session has expired: watch awsp sign in first (device code,
+                     against the demo's own Identity Center and browser)
   awsp -             back to the previous profile;  awsp off  clears everything
   awsp current       what the environment points at, and why
 Type `exit` to leave; the sandbox is removed.
@@ -96,37 +100,6 @@ fn token_json(url: &str, expires_in: Duration) -> String {
     let exp = (Utc::now() + expires_in).to_rfc3339_opts(SecondsFormat::Secs, true);
     format!(
         "{{\"startUrl\": \"{url}\", \"region\": \"us-east-1\", \"accessToken\": \"demo-access-token\", \"expiresAt\": \"{exp}\"}}\n"
-    )
-}
-
-/// The stand-in `aws`: answers `--version` as CLI v2 and `sso login` by writing a fresh token
-/// where the real CLI would, after a short "approval".
-fn stand_in(cache: &Path) -> String {
-    let acme = TokenKey::Session("acme".into()).cache_file(cache);
-    let legacy = TokenKey::StartUrl(LEGACY_URL.into()).cache_file(cache);
-    format!(
-        r#"#!/bin/sh
-# awsp demo stand-in for the AWS CLI: only `aws --version` and `aws sso login` work.
-case "$1" in
-  --version) echo "aws-cli/2.99.0 (awsp demo stand-in)"; exit 0 ;;
-  sso) [ "$2" = login ] || {{ echo "demo: only 'aws sso login' works here" >&2; exit 1; }} ;;
-  *) echo "demo: this is a stand-in; only 'aws sso login' works here" >&2; exit 1 ;;
-esac
-profile=
-while [ $# -gt 0 ]; do [ "$1" = --profile ] && profile=$2; shift; done
-case "$profile" in
-  legacy-ops) file='{legacy}'; url='{LEGACY_URL}' ;;
-  *) file='{acme}'; url='{START_URL}' ;;
-esac
-echo "Attempting to open the SSO authorization page for $url (demo)..."
-sleep 1
-echo "Request approved in the (pretend) browser."
-exp=$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -v+8H +%Y-%m-%dT%H:%M:%SZ)
-printf '{{"startUrl": "%s", "region": "us-east-1", "accessToken": "demo-access-token", "expiresAt": "%s"}}\n' "$url" "$exp" > "$file.tmp" && mv "$file.tmp" "$file"
-echo "Successfully logged into Start URL: $url"
-"#,
-        legacy = legacy.display(),
-        acme = acme.display(),
     )
 }
 
@@ -153,16 +126,7 @@ pub fn create(root: &Path) -> Result<PathBuf> {
         &token_json(LEGACY_URL, Duration::hours(-2)),
     )?;
     let bin = home.join("bin");
-    write(&bin.join("aws"), &stand_in(&cache))?;
-    os::make_executable(&bin.join("aws"))?;
-    if cfg!(windows) {
-        // The stand-in is a POSIX script; on Windows a batch file takes its place, so that
-        // no real `aws` on PATH is run against the sandbox.
-        write(
-            &bin.join("aws.cmd"),
-            "@echo demo: the stand-in login needs a POSIX shell; on Windows the demo shows switching only 1>&2\r\n@exit /b 1\r\n",
-        )?;
-    }
+    std::fs::create_dir_all(&bin)?;
     os::link_command(&std::env::current_exe()?, &bin.join("awsp"))?;
     // Shell start-up files that load the hook.
     write(
@@ -183,6 +147,11 @@ pub fn create(root: &Path) -> Result<PathBuf> {
 }
 
 pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
+    if let Some(url) = &args.browser {
+        return identity_center::browse(url);
+    }
+    let identity_center = identity_center::start()?;
+    let exe = std::env::current_exe()?;
     let root = fresh_dir()?;
     let home = create(&root)?;
     if args.print_home {
@@ -233,8 +202,15 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
         // awsp's state: under XDG_STATE_HOME on unix, LOCALAPPDATA on Windows.
         .env("XDG_STATE_HOME", home.join(".local/state"))
         .env("LOCALAPPDATA", home.join(".local/state"))
-        // The demo's logins are the stand-in `aws sso login`'s.
-        .env("AWSP_LOGIN_WITH", "aws-cli");
+        // Logins go to the demo's Identity Center, approved by the demo's browser.
+        .env("AWS_ENDPOINT_URL", &identity_center)
+        .env(
+            "BROWSER",
+            format!(
+                "{} demo --browser",
+                crate::quote::shell_word(&exe.to_string_lossy())
+            ),
+        );
     for var in [
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
@@ -249,6 +225,10 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
         "AWSP_PREVIOUS",
         "AWSP_PROFILE",
         "AWSP_LOGIN_COMMAND",
+        "AWSP_LOGIN_WITH",
+        "AWS_ENDPOINT_URL_SSO_OIDC",
+        "AWS_ENDPOINT_URL_SSO",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     ] {
         cmd.env_remove(var);
     }
