@@ -536,12 +536,16 @@ fn the_aws_cli() {
             ("PATH", &only_bin),
             ("AWS_PROFILE", "dev-admin"),
             ("AWSP_PROFILE", "dev-admin"),
+            ("AWSP_LOGIN_WITH", "aws-cli"),
         ],
     );
     let f = r.one("aws-cli-missing");
     assert_eq!(f["severity"], "warning");
     assert_eq!(f["location"], "PATH");
     fix_has(f, "install AWS CLI v2");
+    // awsp logs in to SSO itself by default: the CLI is optional.
+    let r = doctor(&h, &[("PATH", &only_bin), ("AWS_PROFILE", "dev-admin")]);
+    assert_eq!(r.one("aws-cli-missing")["severity"], "info");
     // With a custom login tool the CLI is optional.
     let r = doctor(
         &h,

@@ -2,7 +2,7 @@
 //! the shell hook set `AWS_PROFILE`.
 
 use super::{Code, Doctor, Severity};
-use crate::aws::{Config, Profile};
+use crate::aws::{Config, Kind, Profile};
 use crate::awscli::{self, INSTALL_URL, Version};
 use crate::cli::Shell;
 
@@ -10,9 +10,12 @@ impl Doctor<'_> {
     pub(super) fn aws_cli(&mut self, config: &Config, resolved: &[Profile]) {
         let uses_sso =
             resolved.iter().any(|p| p.token_key.is_some()) || !config.sso_sessions.is_empty();
-        // A custom login tool makes the AWS CLI optional for awsp.
-        let custom_login = self.env.is_set("AWSP_LOGIN_COMMAND");
-        let needed = uses_sso && !custom_login;
+        // awsp logs in to SSO itself unless told to use the AWS CLI; `aws login` sessions
+        // are always renewed by the CLI.
+        let sso_via_cli = uses_sso
+            && !self.env.is_set(crate::login::COMMAND_VAR)
+            && self.env.get(crate::login::WITH_VAR) == Some("aws-cli");
+        let needed = sso_via_cli || resolved.iter().any(|p| p.kind == Kind::Login);
         let Some(aws) = awscli::find(self.env) else {
             self.push(
                 if needed {
