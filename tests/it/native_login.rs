@@ -409,7 +409,10 @@ fn throttling_and_server_errors_are_tried_again_then_reported() {
 #[test]
 fn bad_endpoints_proxies_and_bundles_are_one_line_each() {
     let s = Setup::new();
+    // The test server speaks plain HTTP: a TLS handshake with it fails.
+    let tls = s.ic.url.replace("http://", "https://");
     for (vars, says) in [
+        (vec![("AWS_ENDPOINT_URL", tls.as_str())], "cannot reach 127.0.0.1"),
         (vec![("AWS_ENDPOINT_URL", "http://192.0.2.1")], "loopback"),
         (
             vec![("AWS_ENDPOINT_URL", "http://127.0.0.1:9")],
@@ -535,6 +538,15 @@ shell_test!(fn expired_session_logs_in_natively_through_the_function(sh) {
     let r = s.h.shell(sh, script, &vars).expect(0);
     assert!(r.stdout.contains("P=dev-admin"), "{sh}: {}", r.stdout);
     assert_eq!(s.browser_opens().len(), 1, "{sh}");
+    assert_eq!(s.state("dev-admin"), "valid");
+    // Refreshable: the switch renews it with no browser.
+    s.ic.config(json!({"access_token_ttl": 300}));
+    s.run(&["login", "dev-admin", "--force"], &[]).expect(0);
+    s.ic.config(json!({"access_token_ttl": 3600}));
+    let r = s.h.shell(sh, script, &vars).expect(0);
+    assert!(r.stdout.contains("P=dev-admin"), "{sh}: {}", r.stdout);
+    assert_eq!(s.browser_opens().len(), 2, "{sh}: the forced login only");
+    assert_eq!(s.ic.count("CreateToken", Some("refresh_token")), 1, "{sh}");
     assert_eq!(s.state("dev-admin"), "valid");
 });
 
