@@ -6,7 +6,7 @@
 __CMD__() {
     local __awsp_code
     case "${1-}" in
-        init | list | current | prompt | status | exec | doctor | demo | help | __complete | -h | --help | -V | --version)
+        init | list | current | prompt | status | exec | doctor | demo | setup | sync | help | __complete | -h | --help | -V | --version)
             command awsp "$@"
             return
             ;;

@@ -63,6 +63,16 @@ pub enum Command {
     /// End a profile's SSO session at the portal and remove its token (default: the active profile)
     #[command(after_help = "Examples:\n  awsp logout\n  awsp logout prod-admin")]
     Logout(LogoutArgs),
+    /// Set up IAM Identity Center from a start URL: the sso-session, a login, every profile
+    #[command(
+        after_help = "Examples:\n  awsp setup https://my-org.awsapps.com/start --region eu-west-1\n  awsp setup https://d-1234567890.awsapps.com/start --session work --dry-run"
+    )]
+    Setup(SetupArgs),
+    /// Write a profile for every account and role of your IAM Identity Center sessions
+    #[command(
+        after_help = "Examples:\n  awsp sync --dry-run\n  awsp sync work --prune\n  awsp sync --template '{account_name}-{role_name}'"
+    )]
+    Sync(SyncArgs),
     /// Show every SSO session, its time left and the profiles that use it
     #[command(
         after_help = "Examples:\n  awsp status\n  awsp status --json | jq '.[] | select(.state != \"valid\") | .login_command'"
@@ -176,6 +186,47 @@ pub struct LoginArgs {
     /// Print the sign-in URL instead of opening a browser
     #[arg(long)]
     pub no_browser: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SetupArgs {
+    /// The AWS access portal URL (https://…awsapps.com/start)
+    pub start_url: String,
+    /// The region of IAM Identity Center (asked at a terminal when missing)
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The [sso-session] name to write (default: from the start URL)
+    #[arg(long)]
+    pub session: Option<String>,
+    #[command(flatten)]
+    pub sync: SyncOpts,
+    /// Sign in with a code shown here instead of the browser flow (e.g. over SSH)
+    #[arg(long)]
+    pub device_code: bool,
+    /// Print the sign-in URL instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// The sso-sessions to sync (default: every one in the config)
+    pub sessions: Vec<String>,
+    #[command(flatten)]
+    pub sync: SyncOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct SyncOpts {
+    /// Remove the profiles awsp made for a session whose account or role is gone
+    #[arg(long)]
+    pub prune: bool,
+    /// Print what would change in the config file (a diff) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Profile names: {account_name} {account_id} {role_name} {session}
+    #[arg(long, value_name = "TEMPLATE")]
+    pub template: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -12,6 +12,7 @@ pub mod login;
 pub mod logout;
 pub mod prompt;
 pub mod status;
+pub mod sync;
 pub mod use_;
 
 use crate::cli::{Command, LoginOpts};
@@ -30,6 +31,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Prompt(a) => prompt::run(&a, &env),
         Command::Login(a) => login::run(&a, &env),
         Command::Logout(a) => logout::run(&a, &env),
+        Command::Setup(a) => sync::setup(&a, &env),
+        Command::Sync(a) => sync::run(&a, &env),
         Command::Status(a) => status::run(&a, &env),
         Command::Exec(a) => exec::run(&a, &env),
         Command::Doctor(a) => doctor::run(&a, &env),
