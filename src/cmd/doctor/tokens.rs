@@ -51,7 +51,10 @@ impl Doctor<'_> {
                     profiles.len() - 3
                 )
             };
-            let fix = Some(format!("aws sso login --profile {login_as}"));
+            let fix = Some(match crate::login::native_sso(self.env) {
+                true => format!("awsp login {login_as}"),
+                false => format!("aws sso login --profile {login_as}"),
+            });
             let label = key.label();
             let (severity, code, msg) = match &state {
                 TokenState::Valid { .. } | TokenState::Refreshable { .. } => continue,
