@@ -7,7 +7,8 @@
 # talks to the person on the terminal; the code is evaluated only when it exits 0.
 function __CMD__ --description 'Switch AWS profiles'
     switch "$argv[1]"
-        case init list current prompt login logout status exec doctor demo setup sync help __complete -h --help -V --version
+        # The binary's own subcommands (the list comes from its CLI).
+        case __PASS__
             command awsp $argv
             return $status
         case off

@@ -34,7 +34,8 @@ function global:__CMD__ {
     }
     $first = if ($args.Count -gt 0) { [string]$args[0] } else { '' }
     $rest = @(if ($args.Count -gt 1) { $args[1..($args.Count - 1)] })
-    $passThrough = 'init', 'list', 'current', 'prompt', 'login', 'logout', 'status', 'exec', 'doctor', 'demo', 'setup', 'sync', 'help', '__complete', '-h', '--help', '-V', '--version'
+    # The binary's own subcommands (the list comes from its CLI).
+    $passThrough = __PASS__
     if ($passThrough -ccontains $first) {
         & $bin @args
         return

@@ -6,12 +6,9 @@
 __CMD__() {
     local __awsp_code
     case "${1-}" in
-        init | list | current | prompt | status | exec | doctor | demo | setup | sync | help | __complete | -h | --help | -V | --version)
-            command awsp "$@"
-            return
-            ;;
-        login | logout)
-            # The next prompt asks again: the session's time left has changed.
+        # The binary's own subcommands (the list comes from its CLI). The next prompt asks
+        # again: a login or logout changes the session's time left.
+        __PASS__)
             __awsp_prompt_reset
             command awsp "$@"
             return

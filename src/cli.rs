@@ -8,12 +8,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "awsp",
     version,
-    about = "Switch AWS profiles fast, in bash, zsh, fish and PowerShell",
+    about = "Switch AWS profiles fast, in bash, zsh, fish, PowerShell, nushell, elvish and xonsh",
     after_help = "Set-up (once, in your shell's start-up file):
   bash:       eval \"$(awsp init bash)\"
   zsh:        eval \"$(awsp init zsh)\"
   fish:       command -q awsp; and awsp init fish | source
   PowerShell: Invoke-Expression (& awsp init powershell | Out-String)
+  nushell:    if (which awsp | is-not-empty) { mkdir ($nu.data-dir | path join vendor/autoload); ^awsp init nu | save -f ($nu.data-dir | path join vendor/autoload/awsp.nu) }
+  elvish:     if (has-external awsp) { eval (awsp init elvish | slurp) }
+  xonsh:      if !(which awsp): execx($(awsp init xonsh), 'exec', __xonsh__.ctx, filename='awsp')
 
 Then, through the shell function:
   awsp               pick a profile (fuzzy)
@@ -103,6 +106,10 @@ pub enum Shell {
     Fish,
     #[value(alias = "pwsh")]
     Powershell,
+    #[value(alias = "nushell")]
+    Nu,
+    Elvish,
+    Xonsh,
 }
 
 #[derive(Args, Debug)]

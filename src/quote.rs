@@ -1,5 +1,6 @@
-//! Quoting values into shell code, one function per shell family, and splitting a command
-//! line into words the way a shell would. Control characters are refused rather than
+//! The rules every shell's quoting shares (each shell's own quoting is in its file under
+//! `src/shell/`), POSIX quoting, and splitting a command line into words the way a shell
+//! would. Control characters are refused rather than
 //! escaped: no shell has one quoting that survives all of them intact.
 //! So are values longer than [`MAX_VALUE`]: an exported variable that large makes every
 //! later command of that shell fail with "Argument list too long".
@@ -30,35 +31,10 @@ pub fn check(value: &str) -> Result<()> {
     }
 }
 
-/// POSIX sh (bash, zsh): single quotes, each `'` written as `'\''`.
+/// POSIX sh (bash, zsh, and words a person types): single quotes, each `'` written as `'\''`.
 pub fn posix(value: &str) -> Result<String> {
     check(value)?;
     Ok(format!("'{}'", value.replace('\'', r"'\''")))
-}
-
-/// fish: single quotes, where only `\\` and `\'` are escapes.
-pub fn fish(value: &str) -> Result<String> {
-    check(value)?;
-    Ok(format!(
-        "'{}'",
-        value.replace('\\', r"\\").replace('\'', r"\'")
-    ))
-}
-
-/// PowerShell: single quotes with `''`. PowerShell also ends a single-quoted string at the
-/// typographic quotes U+2018..U+201B, so those are doubled too.
-pub fn powershell(value: &str) -> Result<String> {
-    check(value)?;
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    Ok(out)
 }
 
 /// A word as a person would type it into a POSIX shell.
@@ -113,32 +89,36 @@ mod tests {
         assert_eq!(posix("").unwrap(), "''");
     }
 
-    #[test]
-    fn fish_quotes() {
-        assert_eq!(fish(r"a'b\").unwrap(), r"'a\'b\\'");
-    }
+    use crate::cli::Shell;
 
     #[test]
-    fn powershell_quotes() {
-        assert_eq!(powershell("a'b\u{2019}").unwrap(), "'a''b\u{2019}\u{2019}'");
+    fn each_shell_quotes() {
+        assert_eq!(Shell::Fish.quote(r"a'b\").unwrap(), r"'a\'b\\'");
+        assert_eq!(Shell::Xonsh.quote(r"a'b\").unwrap(), r"'a\'b\\'");
+        assert_eq!(
+            Shell::Powershell.quote("a'b\u{2019}").unwrap(),
+            "'a''b\u{2019}\u{2019}'"
+        );
+        assert_eq!(Shell::Elvish.quote(r"a'b\$x").unwrap(), r"'a''b\$x'");
+        assert_eq!(Shell::Nu.quote(r#"a"b\'"#).unwrap(), r#""a\"b\\'""#);
     }
 
     #[test]
     fn refuses_control_characters() {
         for bad in ["a\nb", "\x1b[31m", "nul\0", "\r", "tab\t", "\u{85}"] {
-            assert!(posix(bad).is_err(), "{bad:?}");
-            assert!(fish(bad).is_err(), "{bad:?}");
-            assert!(powershell(bad).is_err(), "{bad:?}");
+            for &shell in Shell::all() {
+                assert!(shell.quote(bad).is_err(), "{shell:?} {bad:?}");
+            }
         }
     }
 
     #[test]
     fn refuses_values_over_the_limit() {
         let at = "r".repeat(MAX_VALUE);
-        assert!(posix(&at).is_ok() && fish(&at).is_ok() && powershell(&at).is_ok());
+        assert!(Shell::all().iter().all(|s| s.quote(&at).is_ok()));
         let over = "r".repeat(MAX_VALUE + 1);
-        for q in [posix, fish, powershell] {
-            let e = q(&over).unwrap_err().to_string();
+        for shell in Shell::all() {
+            let e = shell.quote(&over).unwrap_err().to_string();
             assert!(e.contains("4097 bytes") && e.len() < 200, "{e}");
         }
     }
@@ -148,7 +128,7 @@ mod tests {
         let long = "x'\\".repeat(1300);
         let q = posix(&long).unwrap();
         assert!(q.starts_with('\'') && q.ends_with('\''));
-        assert_eq!(fish(&long).unwrap().len(), 2 + 1300 * 5);
+        assert_eq!(Shell::Fish.quote(&long).unwrap().len(), 2 + 1300 * 5);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use clap::CommandFactory;
 use std::io::Write;
 
 use crate::aws::Config;
-use crate::cli::{Cli, CompleteArgs, Shell};
+use crate::cli::{Cli, CompleteArgs};
 use crate::env::Env;
 use crate::error::Result;
 use crate::sanitize::shown;
@@ -19,8 +19,9 @@ const FUNCTION_WORDS: [&str; 2] = ["off", "-"];
 
 pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
     let mut words = args.words.clone();
-    // bash and PowerShell send the raw line; split it here.
-    if matches!(args.shell, Shell::Bash | Shell::Powershell) && words.len() == 1 {
+    let sh = args.shell.syntax();
+    // Some shells send the raw line; split it here.
+    if sh.completion_sends_line() && words.len() == 1 {
         let line = words.pop().unwrap_or_default();
         words = line.split_whitespace().map(str::to_string).collect();
         if line.is_empty() || line.ends_with(char::is_whitespace) {
@@ -64,18 +65,15 @@ pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
             .filter(|c| !c.starts_with('-') || !words[..words.len() - 1].contains(c))
             .collect()
     };
-    if args.shell == Shell::Bash {
-        // bash replaces only the part of the word after its last `:` or `=`.
-        if let Some(cut) = current.rfind([':', '=']) {
-            out = out
-                .into_iter()
-                .filter_map(|c| c.get(cut + 1..).map(str::to_string))
-                .collect();
-        }
+    // With no break characters, `rfind` finds nothing.
+    if let Some(cut) = current.rfind(sh.completion_word_breaks()) {
+        out = out
+            .into_iter()
+            .filter_map(|c| c.get(cut + 1..).map(str::to_string))
+            .collect();
     }
-    // zsh, fish and PowerShell show a description beside each candidate: a profile's
-    // account and role. bash cannot show one.
-    let described = args.shell != Shell::Bash;
+    // Most shells show a description beside each candidate: a profile's account and role.
+    let described = sh.completion_descriptions();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     for c in out {
         let about = match &config {

@@ -45,7 +45,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::aws::sso::{self, TokenState};
 use crate::aws::{Config, Kind, Profile, login_cache};
-use crate::cli::{PromptArgs, Shell};
+use crate::cli::PromptArgs;
 use crate::env::Env;
 use crate::error::Result;
 
@@ -74,12 +74,9 @@ pub fn run(args: &PromptArgs, env: &Env) -> Result<()> {
 }
 
 fn output(args: &PromptArgs, env: &Env) -> String {
-    let escape = match (args.shell, args.cache) {
-        (Some(Shell::Bash), true) => Escape::BashVar,
-        (Some(Shell::Bash), false) => Escape::Bash,
-        (Some(Shell::Zsh), _) => Escape::Zsh,
-        _ => Escape::Raw,
-    };
+    let escape = args
+        .shell
+        .map_or(Escape::Raw, |s| s.syntax().prompt_escape(args.cache));
     let format = args
         .format
         .as_deref()
@@ -312,19 +309,7 @@ pub enum Level {
     Alert,
 }
 
-/// How text and colour codes are written for the place the segment goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Escape {
-    /// fish, PowerShell, anything else: raw ANSI.
-    Raw,
-    /// Spliced into `PS1` itself: `\[…\]`, with `\`, `$` and `` ` `` in values protected
-    /// from prompt decoding and expansion.
-    Bash,
-    /// Held in a variable that `PS1` expands: readline's `\001…\002`.
-    BashVar,
-    /// `%{…%}`, with `%` in values doubled.
-    Zsh,
-}
+pub use crate::shell::Escape;
 
 impl Escape {
     fn wrap(self, code: &str) -> String {

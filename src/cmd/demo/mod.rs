@@ -5,12 +5,11 @@
 mod identity_center;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::{Duration, SecondsFormat, Utc};
 
 use crate::aws::TokenKey;
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, Shell};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::os;
@@ -128,21 +127,12 @@ pub fn create(root: &Path) -> Result<PathBuf> {
     let bin = home.join("bin");
     std::fs::create_dir_all(&bin)?;
     os::link_command(&std::env::current_exe()?, &bin.join("awsp"))?;
-    // Shell start-up files that load the hook.
-    write(
-        &home.join(".bashrc"),
-        "PS1='(awsp demo) ${AWSP_SEGMENT:+$AWSP_SEGMENT }\\w \\$ '\neval \"$(awsp init bash)\"\n",
-    )?;
-    write(
-        &home.join(".zshrc"),
-        "setopt prompt_subst\nPS1='(awsp demo) ${AWSP_SEGMENT:+$AWSP_SEGMENT }%~ %# '\nautoload -Uz compinit && compinit -u\neval \"$(awsp init zsh)\"\n",
-    )?;
-    write(
-        &home.join(".config/fish/config.fish"),
-        "command -q awsp; and awsp init fish | source\n\
-         function fish_prompt; printf '(awsp demo) %s > ' (prompt_pwd); end\n\
-         function fish_right_prompt; awsp_prompt; end\n",
-    )?;
+    // Each shell's start-up file, loading the hook.
+    for shell in Shell::all() {
+        if let Some((rel, text)) = shell.syntax().demo_startup() {
+            write(&home.join(rel), &text)?;
+        }
+    }
     Ok(home)
 }
 
@@ -158,38 +148,13 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
         println!("{}", home.display());
         return Ok(());
     }
-    // Windows has no SHELL: PowerShell is its shell.
-    let shell = env
-        .get("SHELL")
-        .and_then(|s| Path::new(s).file_name()?.to_str().map(str::to_string))
-        .or_else(|| cfg!(windows).then(|| "pwsh".to_string()));
-    let mut cmd = match shell.as_deref() {
-        Some("zsh") => {
-            let mut c = Command::new("zsh");
-            c.arg("-i").env("ZDOTDIR", &home);
-            c
-        }
-        Some("fish") => {
-            let mut c = Command::new("fish");
-            c.arg("-i");
-            c
-        }
-        Some("pwsh") => {
-            let mut c = Command::new("pwsh");
-            c.args([
-                "-NoLogo",
-                "-NoExit",
-                "-Command",
-                "Invoke-Expression (& awsp init powershell | Out-String)",
-            ]);
-            c
-        }
-        _ => {
-            let mut c = Command::new("bash");
-            c.arg("--rcfile").arg(home.join(".bashrc")).arg("-i");
-            c
-        }
+    // The shell SHELL names; Windows has no SHELL: PowerShell is its shell; else bash.
+    let shell = match env.get("SHELL") {
+        Some(sh) => Shell::from_shell_var(sh).unwrap_or(Shell::Bash),
+        None if cfg!(windows) => Shell::Powershell,
+        None => Shell::Bash,
     };
+    let mut cmd = shell.syntax().demo_command(&home);
     let path = std::env::join_paths(
         std::iter::once(home.join("bin"))
             .chain(os::path_dirs(env.get("PATH").unwrap_or("/usr/bin:/bin"))),

@@ -200,12 +200,10 @@ fn are(vars: &[&str]) -> String {
 
 /// The command that sets `var` to `value` in `shell`.
 fn set_cmd(shell: Shell, var: &str, value: &str) -> String {
-    let q = shell.quote(value).unwrap_or_else(|_| "VALUE".into());
-    match shell {
-        Shell::Bash | Shell::Zsh => format!("export {var}={q}"),
-        Shell::Fish => format!("set -gx {var} {q}"),
-        Shell::Powershell => format!("$env:{var} = {q}"),
-    }
+    shell
+        .syntax()
+        .set(var, value)
+        .unwrap_or_else(|_| shell.syntax().set(var, "VALUE").unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -216,6 +214,7 @@ mod tests {
     fn fixes_speak_the_shell() {
         assert_eq!(set_cmd(Shell::Zsh, "R", "x'y"), r"export R='x'\''y'");
         assert_eq!(set_cmd(Shell::Fish, "R", "x"), "set -gx R 'x'");
+        assert_eq!(set_cmd(Shell::Elvish, "R", "a\nb"), "set-env R 'VALUE'");
         assert_eq!(are(&["A"]), "A is");
         assert_eq!(are(&["A", "B"]), "A, B are");
     }

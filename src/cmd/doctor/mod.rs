@@ -235,17 +235,12 @@ impl Doctor<'_> {
     }
 }
 
-/// The shell the person most likely uses, for the commands in fixes.
+/// The shell the person most likely uses, for the commands in fixes: the one `$SHELL`
+/// names; PowerShell on Windows, which sets no SHELL; else bash.
 fn detect_shell(env: &Env) -> Shell {
-    let sh = env.get("SHELL").unwrap_or("");
-    let base = sh.rsplit('/').next().unwrap_or(sh);
-    match base {
-        "zsh" => Shell::Zsh,
-        "fish" => Shell::Fish,
-        "pwsh" | "powershell" | "pwsh.exe" | "powershell.exe" => Shell::Powershell,
-        // Windows sets no SHELL; its shell is PowerShell.
+    match env.get("SHELL").unwrap_or("") {
         "" if env.is_windows() => Shell::Powershell,
-        _ => Shell::Bash,
+        sh => Shell::from_shell_var(sh).unwrap_or(Shell::Bash),
     }
 }
 
@@ -267,21 +262,7 @@ pub(super) fn sanitize_name(name: &str) -> String {
 
 /// The command that removes `vars` from the environment of `shell`.
 fn unset_cmd(shell: Shell, vars: &[&str]) -> String {
-    match shell {
-        Shell::Bash | Shell::Zsh => format!("unset {}", vars.join(" ")),
-        Shell::Fish => vars
-            .iter()
-            .map(|v| format!("set -e {v}"))
-            .collect::<Vec<_>>()
-            .join("; "),
-        Shell::Powershell => format!(
-            "Remove-Item {}",
-            vars.iter()
-                .map(|v| format!("Env:{v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    shell.syntax().unset(vars)
 }
 
 #[cfg(test)]
@@ -297,8 +278,12 @@ mod tests {
     #[test]
     fn unset_speaks_the_shell() {
         assert_eq!(unset_cmd(Shell::Bash, &["A", "B"]), "unset A B");
-        assert_eq!(unset_cmd(Shell::Fish, &["A", "B"]), "set -e A; set -e B");
-        assert_eq!(unset_cmd(Shell::Powershell, &["A"]), "Remove-Item Env:A");
+        assert_eq!(
+            unset_cmd(Shell::Fish, &["A", "B"]),
+            "set -e -g A; set -e -g B"
+        );
+        assert_eq!(unset_cmd(Shell::Powershell, &["A"]), "$env:A = $null");
+        assert_eq!(unset_cmd(Shell::Nu, &["A"]), "hide-env -i A");
     }
 
     #[test]

@@ -4,7 +4,6 @@
 use super::{Code, Doctor, Severity};
 use crate::aws::{Config, Kind, Profile};
 use crate::awscli::{self, INSTALL_URL, Version};
-use crate::cli::Shell;
 
 impl Doctor<'_> {
     pub(super) fn aws_cli(&mut self, config: &Config, resolved: &[Profile]) {
@@ -75,16 +74,8 @@ impl Doctor<'_> {
     /// `profile-not-found`'s: awsp never switches to one, so it says nothing of the hook.
     pub(super) fn hook(&mut self, config: &Config, complete: bool) {
         let env = self.env;
-        let setup = match self.shell {
-            Shell::Bash => "add `eval \"$(awsp init bash)\"` to ~/.bashrc",
-            Shell::Zsh => "add `eval \"$(awsp init zsh)\"` to ~/.zshrc",
-            Shell::Fish => {
-                "add `command -q awsp; and awsp init fish | source` to ~/.config/fish/config.fish"
-            }
-            Shell::Powershell => {
-                "add `Invoke-Expression (& awsp init powershell | Out-String)` to $PROFILE"
-            }
-        };
+        let (line, file) = self.shell.syntax().startup();
+        let setup = format!("add `{line}` to {file}");
         if awscli::find_in_path(env.get("PATH").unwrap_or(""), "awsp").is_none() {
             self.push(
                 Severity::Warning,
