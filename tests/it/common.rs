@@ -128,12 +128,22 @@ impl Home {
     }
 
     /// The command [`Home::shell`] runs, to add what it cannot (variables that are not
-    /// UTF-8, other stdio).
+    /// UTF-8, other stdio). The hook is loaded by each shell's start-up line, except:
+    /// nushell's `source` needs a file when the script is parsed, so the hook is written to
+    /// one first; elvish's hook and script run in one `eval`, whose functions reach the
+    /// REPL only in an interactive shell.
     pub fn shell_command(&self, shell: &str, script: &str) -> Command {
         let load = match shell {
             "bash" | "zsh" => "eval \"$(awsp init SHELL)\"\n".replace("SHELL", shell),
             "fish" => "awsp init fish | source\n".into(),
             "pwsh" => "Invoke-Expression (& awsp init powershell | Out-String)\n".into(),
+            "nu" => {
+                let hook = self.run(&["init", "nu"], &[]).expect(0).stdout;
+                self.write(".awsp-hook.nu", &hook);
+                format!("source '{}'\n", self.path(".awsp-hook.nu").display())
+            }
+            "elvish" => String::new(),
+            "xonsh" => "execx($(awsp init xonsh), 'exec', __xonsh__.ctx, filename='awsp')\n".into(),
             _ => panic!("unknown shell {shell}"),
         };
         let full = format!("{load}{script}");
@@ -142,12 +152,27 @@ impl Home {
             "bash" => c.args(["--norc", "--noprofile", "-c", &full]),
             "zsh" => c.args(["-f", "-c", &full]),
             "fish" => c.args(["--no-config", "-c", &full]),
+            "nu" => c.args(["--no-config-file", "-c", &full]),
+            "elvish" => {
+                self.write(".awsp-script.elv", script);
+                c.args([
+                    "-norc",
+                    "-c",
+                    "eval (awsp init elvish | slurp)\"\\n\"(slurp < ~/.awsp-script.elv)",
+                ])
+            }
+            "xonsh" => c.args(["--no-rc", "-c", &full]),
             _ => c.args(["-NoProfile", "-NonInteractive", "-Command", &full]),
         };
         c.env_clear()
             .envs(self.base_env())
             .current_dir(&self.dir)
             .stdin(Stdio::null());
+        if shell == "xonsh" {
+            // Python's print is buffered when stdout is not a terminal; what the script
+            // prints and what its commands print then keep their order.
+            c.env("PYTHONUNBUFFERED", "1");
+        }
         c
     }
 }
@@ -244,6 +269,15 @@ pub fn skip(why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIP ({test}): {why}");
 }
 
+/// Where `shell` is, by this process's PATH (a test may give the shell another PATH).
+pub fn shell_path(shell: &str) -> String {
+    let out = Command::new("sh")
+        .args(["-c", &format!("command -v {shell}")])
+        .output()
+        .expect("sh runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Whether a shell can be tested here. In CI every shell but pwsh must exist; elsewhere a
 /// missing one is skipped with the reason printed.
 pub fn have_shell(shell: &str) -> bool {
@@ -264,7 +298,40 @@ pub fn have_shell(shell: &str) -> bool {
 }
 
 /// The shells the scenario suites run in.
-pub const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
+pub const SHELLS: [&str; 6] = ["bash", "zsh", "fish", "nu", "elvish", "xonsh"];
+
+/// `cmd` (a call of the function), then a line `TAG=STATUS` with its exit status. In
+/// nushell and elvish a failing command raises an error, caught here.
+pub fn run_status(shell: &str, cmd: &str, tag: &str) -> String {
+    match shell {
+        "bash" | "zsh" => format!("{cmd}\necho \"{tag}=$?\"\n"),
+        "fish" => format!("{cmd}\necho \"{tag}=$status\"\n"),
+        "pwsh" => format!("{cmd}\nWrite-Output \"{tag}=$LASTEXITCODE\"\n"),
+        "nu" => format!(
+            "$env.LAST_EXIT_CODE = 0\ntry {{ {cmd} }} catch {{ }}\nprint $\"{tag}=($env.LAST_EXIT_CODE)\"\n"
+        ),
+        "elvish" => format!(
+            "try {{ {cmd}; echo {tag}=0 }} catch e {{ echo {tag}=$e[reason][exit-status] }}\n"
+        ),
+        // xonsh exits with the status of its last command: `true` keeps the script's 0.
+        "xonsh" => format!("_awsp_p = ![{cmd}]\nprint('{tag}=' + str(_awsp_p.returncode))\ntrue\n"),
+        _ => panic!("unknown shell {shell}"),
+    }
+}
+
+/// A line `TAG=VALUE` with the value of the environment variable `var` (empty when unset).
+pub fn say_var(shell: &str, tag: &str, var: &str) -> String {
+    match shell {
+        "bash" | "zsh" | "fish" => format!("echo \"{tag}=${var}\"\n"),
+        "pwsh" => format!("Write-Output \"{tag}=$env:{var}\"\n"),
+        "nu" => format!("print $\"{tag}=($env.{var}? | default '')\"\n"),
+        "elvish" => {
+            format!("echo {tag}=(if (has-env {var}) {{ get-env {var} }} else {{ put '' }})\n")
+        }
+        "xonsh" => format!("print('{tag}=' + ${{...}}.get('{var}', ''))\n"),
+        _ => panic!("unknown shell {shell}"),
+    }
+}
 
 /// Reads variables back from a shell: a line that prints `NAME=<value>|` for each, or
 /// `NAME unset`, in any of the shells.
@@ -274,7 +341,11 @@ pub fn dump_vars(shell: &str, names: &[&str]) -> String {
         .map(|n| match shell {
             "fish" => format!("if set -q {n}; printf '%s=%s|\\n' {n} \"${n}\"; else; echo '{n} unset'; end\n"),
             "pwsh" => format!("if (Test-Path Env:{n}) {{ Write-Output (\"{n}=\" + $env:{n} + '|') }} else {{ Write-Output '{n} unset' }}\n"),
-            _ => format!("if [ -n \"${{{n}+x}}\" ]; then printf '%s=%s|\\n' {n} \"${n}\"; else echo '{n} unset'; fi\n"),
+            "nu" => format!("if '{n}' in $env {{ print $\"{n}=($env.{n})|\" }} else {{ print '{n} unset' }}\n"),
+            "elvish" => format!("if (has-env {n}) {{ echo {n}=(get-env {n})'|' }} else {{ echo '{n} unset' }}\n"),
+            "xonsh" => format!("print('{n}=' + ${{...}}['{n}'] + '|' if '{n}' in ${{...}} else '{n} unset')\n"),
+            "bash" | "zsh" => format!("if [ -n \"${{{n}+x}}\" ]; then printf '%s=%s|\\n' {n} \"${n}\"; else echo '{n} unset'; fi\n"),
+            _ => panic!("unknown shell {shell}"),
         })
         .collect()
 }
@@ -358,16 +429,16 @@ pub fn history(file: &Path) -> Vec<(String, f64)> {
 }
 
 /// One test per shell for a scenario written once: `shell_test!(fn name(sh) { … })` makes
-/// `name::bash`, `name::zsh` and `name::fish` (`pwsh fn …` adds `name::pwsh`), each run
-/// with `sh` naming its shell. A shell that is not installed is skipped with the reason
+/// `name::bash`, `name::zsh`, `name::fish`, `name::nu`, `name::elvish` and `name::xonsh`
+/// (`pwsh fn …` adds `name::pwsh`), each run with `sh` naming its shell. A shell that is not installed is skipped with the reason
 /// printed, which `have_shell` forbids in CI for every shell but pwsh.
 #[macro_export]
 macro_rules! shell_test {
     ($(#[$m:meta])* fn $name:ident($sh:ident) $body:block) => {
-        $crate::shell_test!(@ [bash, zsh, fish] $(#[$m])* fn $name($sh) $body);
+        $crate::shell_test!(@ [bash, zsh, fish, nu, elvish, xonsh] $(#[$m])* fn $name($sh) $body);
     };
     ($(#[$m:meta])* pwsh fn $name:ident($sh:ident) $body:block) => {
-        $crate::shell_test!(@ [bash, zsh, fish, pwsh] $(#[$m])* fn $name($sh) $body);
+        $crate::shell_test!(@ [bash, zsh, fish, nu, elvish, xonsh, pwsh] $(#[$m])* fn $name($sh) $body);
     };
     (@ [$($shell:ident),*] $(#[$m:meta])* fn $name:ident($sh:ident) $body:block) => {
         $(#[$m])*

@@ -772,11 +772,25 @@ fn random_values_survive_quoting_in_real_shells() {
             config.push_str(&format!(
                 "[profile {name}]\nregion = {region}\nsso_account_name = {account}\n\n"
             ));
-            let status = if shell == "fish" { "$status" } else { "$?" };
-            script.push_str(&format!(
-                "awsp '{name}' || echo \"switch failed: {status}\"\nprintf '<%s>\\n' \"$AWS_PROFILE\" \"$AWS_REGION\" \"$AWS_DEFAULT_REGION\" \"$AWSP_ACCOUNT_NAME\"\n"
+            script.push_str(&run_status(shell, &format!("awsp '{name}'"), "switched"));
+            for var in [
+                "AWS_PROFILE",
+                "AWS_REGION",
+                "AWS_DEFAULT_REGION",
+                "AWSP_ACCOUNT_NAME",
+            ] {
+                script.push_str(&match shell {
+                    "nu" => format!("print $\"<($env.{var}? | default '')>\"\n"),
+                    "elvish" => format!(
+                        "echo '<'(if (has-env {var}) {{ get-env {var} }} else {{ put '' }})'>'\n"
+                    ),
+                    "xonsh" => format!("print('<' + ${{...}}.get('{var}', '') + '>')\n"),
+                    _ => format!("printf '<%s>\\n' \"${var}\"\n"),
+                });
+            }
+            want.push_str(&format!(
+                "switched=0\n<{name}>\n<{region}>\n<{region}>\n<{account}>\n"
             ));
-            want.push_str(&format!("<{name}>\n<{region}>\n<{region}>\n<{account}>\n"));
         }
         h.config(&config);
         let out = h.shell(shell, &script, &[]);
@@ -790,12 +804,12 @@ fn random_values_survive_quoting_in_real_shells() {
             let i = (0..got.len().max(exp.len()))
                 .find(|&i| got.get(i) != exp.get(i))
                 .unwrap_or(0);
-            let from = i - i % 4;
+            let from = i - i % 5;
             let diff = format!(
                 "profile {} (line {i}):\ngot  {:?}\nwant {:?}\n--- config\n{config}",
-                i / 4,
-                got.get(from..(from + 4).min(got.len())),
-                exp.get(from..from + 4)
+                i / 5,
+                got.get(from..(from + 5).min(got.len())),
+                exp.get(from..from + 5)
             );
             panic!(
                 "{shell}: values changed in the round trip\n{diff}\n--- stderr\n{}",

@@ -24,11 +24,32 @@ fn logins(h: &Home) -> Vec<String> {
         .collect()
 }
 
-/// A script for `shell`: `body` (with `RC` standing for the last exit status), then a dump
-/// of `vars`.
+/// A script for `shell`: `body`, where `CMD; echo TAG=RC` (or `echo TAG=RC` on the line
+/// after `CMD`) runs CMD and prints its exit status as `TAG=N` in that shell's way, then a
+/// dump of `vars`.
 fn script(shell: &str, body: &str, vars: &[&str]) -> String {
-    let rc = if shell == "fish" { "$status" } else { "$?" };
-    format!("{}\n{}", body.replace("RC", rc), dump_vars(shell, vars))
+    let mut cmds: Vec<(String, Option<String>)> = Vec::new();
+    for line in body.lines() {
+        let (cmd, tag) = match line.rsplit_once("echo ") {
+            Some((cmd, tag)) if tag.ends_with("=RC") => (
+                cmd.trim_end().trim_end_matches(';').trim_end(),
+                Some(tag.trim_end_matches("=RC")),
+            ),
+            _ => (line, None),
+        };
+        match (cmd.is_empty(), tag, cmds.last_mut()) {
+            (true, Some(tag), Some(last)) => last.1 = Some(tag.to_string()),
+            _ => cmds.push((cmd.to_string(), tag.map(str::to_string))),
+        }
+    }
+    let mut out = String::new();
+    for (cmd, tag) in cmds {
+        match tag {
+            Some(tag) => out.push_str(&run_status(shell, &cmd, &tag)),
+            None => out.push_str(&format!("{cmd}\n")),
+        }
+    }
+    format!("{out}{}", dump_vars(shell, vars))
 }
 
 fn home() -> Home {
@@ -246,8 +267,22 @@ shell_test!(fn login_stdout_never_reaches_the_evaluated_code(sh) {
 shell_test!(fn concurrent_switches_start_one_login(sh) {
     let h = home();
     h.token("acme", -30, false);
-    // fish cannot background a function, so each switch runs in its own fish.
-    let body = if sh == "fish" {
+    // fish cannot background a function, so each switch runs in its own fish; nushell
+    // and elvish run the two in parallel with par-each and peach, xonsh in two threads.
+    let body = match sh {
+        "nu" => "[dev-admin prod-readonly] | par-each {|p| try { awsp $p --login; print $\"($p)=0\" } catch { print $\"($p)=1\" } } | ignore".to_string(),
+        "elvish" => "peach {|p| try { awsp $p --login; echo $p=0 } catch e { echo $p=$e[reason][exit-status] } } [dev-admin prod-readonly]".to_string(),
+        "xonsh" => "import threading\n\
+                    def _go(p):\n    print(p + '=' + str(_awsp_alias([p, '--login'])), flush=True)\n\n\
+                    _ts = [threading.Thread(target=_go, args=(p,)) for p in ['dev-admin', 'prod-readonly']]\n\
+                    for _t in _ts: _t.start()\n\n\
+                    for _t in _ts: _t.join()\n\n"
+            .to_string(),
+        _ => String::new(),
+    };
+    let body = if !body.is_empty() {
+        body
+    } else if sh == "fish" {
         "for p in dev-admin prod-readonly\n\
              fish --no-config -c \"awsp init fish | source; awsp $p --login; echo $p=\\$status\" &\n\
          end\n\
@@ -375,7 +410,9 @@ fn missing_aws_cli_or_v1_names_the_fix() {
 shell_test!(fn exec_passes_status_and_environment_through(sh) {
     let h = home();
     h.token("acme", 120, false);
-    let r = run(&h, sh, "awsp exec dev-admin -- sh -c 'echo \"in: P=$AWS_PROFILE K=${AWS_ACCESS_KEY_ID-unset} S=${AWS_SECRET_ACCESS_KEY-unset} R=$AWS_REGION\"; exit 7'\necho rc=RC", &["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_REGION"], &[
+    // xonsh expands `$NAME` even inside quotes unless told not to.
+    let literal = if sh == "xonsh" { "$EXPAND_ENV_VARS = False\n" } else { "" };
+    let r = run(&h, sh, &(literal.to_string() + "awsp exec dev-admin -- sh -c 'echo \"in: P=$AWS_PROFILE K=${AWS_ACCESS_KEY_ID-unset} S=${AWS_SECRET_ACCESS_KEY-unset} R=$AWS_REGION\"; exit 7'\necho rc=RC"), &["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_REGION"], &[
             ("AWS_PROFILE", "before"),
             ("AWS_ACCESS_KEY_ID", "AKIAOLD"),
             ("AWS_SECRET_ACCESS_KEY", "old-secret"),
@@ -436,9 +473,7 @@ shell_test!(fn explicit_login_respects_valid_tokens_unless_forced(sh) {
     h.token("acme", 120, false);
     let r = h.shell(
         sh,
-        "awsp login dev-admin; echo a=RC\nawsp login dev-admin --force; echo b=RC"
-            .replace("RC", if sh == "fish" { "$status" } else { "$?" })
-            .as_str(),
+        &script(sh, "awsp login dev-admin; echo a=RC\nawsp login dev-admin --force; echo b=RC", &[]),
         &[],
     );
     assert!(

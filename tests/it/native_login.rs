@@ -412,7 +412,10 @@ fn bad_endpoints_proxies_and_bundles_are_one_line_each() {
     // The test server speaks plain HTTP: a TLS handshake with it fails.
     let tls = s.ic.url.replace("http://", "https://");
     for (vars, says) in [
-        (vec![("AWS_ENDPOINT_URL", tls.as_str())], "cannot reach 127.0.0.1"),
+        (
+            vec![("AWS_ENDPOINT_URL", tls.as_str())],
+            "cannot reach 127.0.0.1",
+        ),
         (vec![("AWS_ENDPOINT_URL", "http://192.0.2.1")], "loopback"),
         (
             vec![("AWS_ENDPOINT_URL", "http://127.0.0.1:9")],
@@ -531,9 +534,11 @@ shell_test!(fn expired_session_logs_in_natively_through_the_function(sh) {
     let s = Setup::new();
     let env = s.env();
     let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let script = match sh {
-        "fish" => "awsp dev-admin --login; and echo \"P=$AWS_PROFILE\"",
-        _ => "awsp dev-admin --login && echo \"P=$AWS_PROFILE\"",
+    // nushell and elvish stop at a failing command by themselves.
+    let script = &match sh {
+        "fish" => "awsp dev-admin --login; and echo \"P=$AWS_PROFILE\"".to_string(),
+        "nu" | "elvish" => format!("awsp dev-admin --login\n{}", say_var(sh, "P", "AWS_PROFILE")),
+        _ => "awsp dev-admin --login && echo \"P=$AWS_PROFILE\"".to_string(),
     };
     let r = s.h.shell(sh, script, &vars).expect(0);
     assert!(r.stdout.contains("P=dev-admin"), "{sh}: {}", r.stdout);

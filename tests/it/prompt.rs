@@ -333,7 +333,13 @@ fn draw(shell: &str) -> &'static str {
     match shell {
         "bash" => "__awsp_prompt_update; printf '<%s>\\n' \"${PS1@P}\"\n",
         "zsh" => "__awsp_prompt_update; print -r -- \"<${(%%)PROMPT}>\"\n",
-        _ => "printf '<%s>\\n' (awsp_prompt)\n",
+        // nushell runs the pre_prompt hook before each prompt; a script calls it.
+        "nu" => "__awsp_prompt_update\nprint $\"<(awsp_prompt)>\"\n",
+        "elvish" => "echo '<'(awsp_prompt | slurp)'>'\n",
+        // xonsh calls the {awsp} field for each prompt.
+        "xonsh" => "print('<' + $PROMPT_FIELDS['awsp']() + '>')\n",
+        "fish" => "printf '<%s>\\n' (awsp_prompt)\n",
+        _ => panic!("unknown shell {shell}"),
     }
 }
 
@@ -350,11 +356,17 @@ shell_test!(fn hooks_follow_switch_login_and_off(sh) {
     let token = h.token("acme", 30, false);
     let fresh = (chrono::Utc::now() + chrono::Duration::minutes(480))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let login_elsewhere = format!(
-        "printf '%s' '{{\"accessToken\":\"t\",\"expiresAt\":\"{fresh}\"}}' > '{}'\n",
-        token.display()
-    );
-    let sleep = "sleep 2.2\n";
+    let login_elsewhere = match sh {
+        "nu" => format!(
+            "'{{\"accessToken\":\"t\",\"expiresAt\":\"{fresh}\"}}' | save -f '{}'\n",
+            token.display()
+        ),
+        _ => format!(
+            "printf '%s' '{{\"accessToken\":\"t\",\"expiresAt\":\"{fresh}\"}}' > '{}'\n",
+            token.display()
+        ),
+    };
+    let sleep = if sh == "nu" { "sleep 2200ms\n" } else { "sleep 2.2\n" };
     let script = [
         setup(sh),
         draw(sh),
@@ -518,6 +530,12 @@ fn set(shell: &str, name: &str, value: Option<&str>) -> String {
     match (shell, value) {
         ("fish", Some(v)) => format!("set -gx {name} '{v}'\n"),
         ("fish", None) => format!("set -e {name}\n"),
+        ("nu", Some(v)) => format!("$env.{name} = '{v}'\n"),
+        ("nu", None) => format!("hide-env -i {name}\n"),
+        ("elvish", Some(v)) => format!("set-env {name} '{v}'\n"),
+        ("elvish", None) => format!("unset-env {name}\n"),
+        ("xonsh", Some(v)) => format!("${name} = '{v}'\n"),
+        ("xonsh", None) => format!("del ${name}\n"),
         ("pwsh", Some(v)) => format!("$env:{name} = '{v}'\n"),
         ("pwsh", None) => format!("Remove-Item Env:{name}\n"),
         (_, Some(v)) => format!("export {name}='{v}'\n"),

@@ -51,21 +51,13 @@ fn stale() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn status_line(shell: &str) -> &'static str {
-    match shell {
-        "fish" => "echo \"status=$status\"\n",
-        "pwsh" => "Write-Output \"status=$LASTEXITCODE\"\n",
-        _ => "echo \"status=$?\"\n",
-    }
-}
-
 shell_test!(pwsh fn switch_sets_and_unsets_exactly(sh) {
     let h = Home::new();
     h.config(SSO_CONFIG);
     h.token("acme", 300, false);
     let script = format!(
-        "awsp dev-admin\n{}{}",
-        status_line(sh),
+        "{}{}",
+        run_status(sh, "awsp dev-admin", "status"),
         dump_vars(sh, &VARS)
     );
     let r = h.shell(sh, &script, &stale()).expect(0);
@@ -145,18 +137,14 @@ shell_test!(pwsh fn previous_and_off(sh) {
     let h = Home::new();
     h.config(SSO_CONFIG);
     valid_tokens(&h);
-    let p = |tag: &str| match sh {
-        "fish" => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
-        "pwsh" => format!("Write-Output \"{tag}=$env:AWS_PROFILE\"\n"),
-        _ => format!("echo \"{tag}=$AWS_PROFILE\"\n"),
-    };
+    let p = |tag: &str| say_var(sh, tag, "AWS_PROFILE");
     let script = format!(
-        "awsp dev-admin\nawsp legacy\n{}awsp -\n{}awsp -\n{}awsp -\n{}awsp off\n{}{}awsp -\n{}",
+        "awsp dev-admin\nawsp legacy\n{}awsp -\n{}awsp -\n{}awsp -\n{}{}{}awsp -\n{}",
         p("a"),
         p("b"),
         p("c"),
         p("d"),
-        status_line(sh),
+        run_status(sh, "awsp off", "status"),
         dump_vars(sh, &[&SET_BY_A_SWITCH[..], &["AWSP_ACCOUNT_NAME", "AWSP_PREVIOUS"]].concat()),
         // `awsp -` after `off` goes back to the profile `off` cleared, like `cd -`.
         p("e"),
@@ -185,7 +173,11 @@ shell_test!(pwsh fn previous_and_off(sh) {
 shell_test!(pwsh fn unknown_profile_changes_nothing(sh) {
     let h = Home::new();
     h.config(SSO_CONFIG);
-    let script = format!("awsp dev-admn\n{}{}", status_line(sh), dump_vars(sh, &VARS));
+    let script = format!(
+        "{}{}",
+        run_status(sh, "awsp dev-admn", "status"),
+        dump_vars(sh, &VARS)
+    );
     let r = h.shell(sh, &script, &stale()).expect(0);
     assert!(r.stdout.contains("status=1"), "{sh}: {}", r.stdout);
     assert!(
@@ -206,7 +198,7 @@ shell_test!(pwsh fn unknown_profile_changes_nothing(sh) {
 shell_test!(pwsh fn exit_status_passes_through_for_subcommands(sh) {
     let h = Home::new();
     h.config("[profile a]\n");
-    let script = format!("awsp list --bogus\n{}", status_line(sh));
+    let script = run_status(sh, "awsp list --bogus", "status");
     let r = h.shell(sh, &script, &[]).expect(0);
     assert!(r.stdout.contains("status=2"), "{sh}: {}", r.stdout);
 });
@@ -240,10 +232,12 @@ pwsh fn nasty_values_arrive_exactly(sh) {
     let mut script = String::new();
     for i in 0..values.len() {
         script.push_str(&format!("awsp n{i}\n"));
-        script.push_str(&match sh {
-            "fish" => "printf '%s\\x1f%s\\x1e' \"$AWS_REGION\" \"$AWSP_ACCOUNT_NAME\"\n".to_string(),
-            "pwsh" => "[Console]::Out.Write($env:AWS_REGION + [char]0x1f + $env:AWSP_ACCOUNT_NAME + [char]0x1e)\n".to_string(),
-            _ => "printf '%s\\x1f%s\\x1e' \"$AWS_REGION\" \"$AWSP_ACCOUNT_NAME\"\n".to_string(),
+        script.push_str(match sh {
+            "pwsh" => "[Console]::Out.Write($env:AWS_REGION + [char]0x1f + $env:AWSP_ACCOUNT_NAME + [char]0x1e)\n",
+            "nu" => "print -n (($env.AWS_REGION? | default '') + \"\\u{1f}\" + ($env.AWSP_ACCOUNT_NAME? | default '') + \"\\u{1e}\")\n",
+            "elvish" => "print $E:AWS_REGION\"\\x1f\"$E:AWSP_ACCOUNT_NAME\"\\x1e\"\n",
+            "xonsh" => "print(${...}.get('AWS_REGION', '') + '\\x1f' + ${...}.get('AWSP_ACCOUNT_NAME', '') + '\\x1e', end='')\n",
+            _ => "printf '%s\\x1f%s\\x1e' \"$AWS_REGION\" \"$AWSP_ACCOUNT_NAME\"\n",
         });
     }
     let r = h.shell(sh, &script, &[]).expect(0);
@@ -260,8 +254,8 @@ shell_test!(pwsh fn control_characters_are_refused(sh) {
     let h = Home::new();
     h.config("[profile esc]\nregion = a\x1b[31mb\n");
     let script = format!(
-        "awsp esc\n{}{}",
-        status_line(sh),
+        "{}{}",
+        run_status(sh, "awsp esc", "status"),
         dump_vars(sh, &["AWS_PROFILE"])
     );
     let r = h.shell(sh, &script, &[]).expect(0);
@@ -281,64 +275,76 @@ shell_test!(pwsh fn sourcing_under_strict_settings_prints_nothing(sh) {
         "bash" => "set -euo pipefail\n",
         "zsh" => "setopt no_unset warn_create_global err_exit pipe_fail\n",
         "pwsh" => "Set-StrictMode -Version Latest\n",
+        "xonsh" => "$RAISE_SUBPROC_ERROR = True\n",
         _ => "",
     };
-    // Load the hook again under strict settings, then use it under them too.
-    let load = match sh {
-        "fish" => "awsp init fish | source\n",
-        "pwsh" => "Invoke-Expression (& awsp init powershell | Out-String)\n",
-        _ => "eval \"$(awsp init SH)\"\n",
-    }
-    .replace("SH", sh);
-    let script = format!("{strict}{load}awsp dev-admin\nawsp off\necho done\n");
+    // Load the hook again under strict settings (as the shell's start-up line does), then
+    // use it under them too; a renamed function works the same.
+    let load = |name: &str| -> String {
+        let cmd = if name == "awsp" { String::new() } else { format!(" --cmd {name}") };
+        match sh {
+            "fish" => format!("awsp init fish{cmd} | source\n"),
+            "pwsh" => format!("Invoke-Expression (& awsp init powershell{cmd} | Out-String)\n"),
+            "nu" => {
+                let hook = h.run(&["init", "nu", "--cmd", name], &[]).expect(0).stdout;
+                h.write(&format!("{name}.nu"), &hook);
+                format!("source '{}'\n", h.path(&format!("{name}.nu")).display())
+            }
+            // The rest of the script runs in the hook's own `eval`, which defines the function.
+            "elvish" => format!("eval (awsp init elvish{cmd} | slurp)\"\\n\"(slurp < ~/rest-{name}.elv)\n"),
+            "xonsh" => format!("execx($(awsp init xonsh{cmd}), 'exec', __xonsh__.ctx, filename='awsp')\n"),
+            _ => format!("eval \"$(awsp init {sh}{cmd})\"\n"),
+        }
+    };
+    let done = if sh == "nu" { "print done\n" } else { "echo done\n" };
+    let rest = format!("awsp dev-admin\nawsp off\n{done}");
+    h.write("rest-awsp.elv", &rest);
+    let script = match sh {
+        "elvish" => format!("{strict}{}", load("awsp")),
+        _ => format!("{strict}{}{rest}", load("awsp")),
+    };
     let r = h.shell(sh, &script, &[]).expect(0);
     assert_eq!(
         r.stdout, "done\n",
         "{sh}: sourcing or using printed something"
     );
     assert_eq!(r.stderr, "", "{sh}");
-    // A renamed function works the same.
-    let renamed = load
-        .replace("init fish", "init fish --cmd ap")
-        .replace("init powershell", "init powershell --cmd ap")
-        .replace(&format!("init {sh})"), &format!("init {sh} --cmd ap)"));
-    let r = h
-        .shell(
-            sh,
-            &format!("{strict}{renamed}ap dev-admin\necho \"$AWS_PROFILE\"\n").replace(
-                "\"$AWS_PROFILE\"",
-                if sh == "pwsh" {
-                    "$env:AWS_PROFILE"
-                } else {
-                    "\"$AWS_PROFILE\""
-                },
-            ),
-            &[],
-        )
-        .expect(0);
-    assert!(r.stdout.ends_with("dev-admin\n"), "{sh}: {}", r.stdout);
+    let rest = format!("ap dev-admin\n{}", say_var(sh, "p", "AWS_PROFILE"));
+    h.write("rest-ap.elv", &rest);
+    let script = match sh {
+        "elvish" => format!("{strict}{}", load("ap")),
+        _ => format!("{strict}{}{rest}", load("ap")),
+    };
+    let r = h.shell(sh, &script, &[]).expect(0);
+    assert!(r.stdout.ends_with("p=dev-admin\n"), "{sh}: {}{}", r.stdout, r.stderr);
 });
 
+/// How a test starts `sh` on a script without its own start-up files, and how it prints.
+fn bare(sh: &str) -> (&'static [&'static str], &'static str) {
+    match sh {
+        "bash" => (&["--norc", "-c"], "echo"),
+        "zsh" => (&["-f", "-c"], "echo"),
+        "fish" => (&["--no-config", "-c"], "echo"),
+        "nu" => (&["--no-config-file", "-c"], "print"),
+        "elvish" => (&["-norc", "-c"], "echo"),
+        "xonsh" => (&["--no-rc", "-c"], "echo"),
+        _ => panic!("unknown shell {sh}"),
+    }
+}
+
 shell_test!(
-    /// The start-up line the README gives, with no `awsp` on PATH: the shell starts, and
-    /// says so in one line at most (fish: none).
+    /// The start-up line the README gives (the shell's module holds it), with no `awsp` on
+    /// PATH: the shell starts, and says so in one line at most (fish, nushell, elvish: none).
     fn startup_line_is_quiet_without_the_binary(sh) {
     let h = Home::new();
-    let line = match sh {
-        "fish" => "command -q awsp; and awsp init fish | source; echo started",
-        "zsh" => "eval \"$(awsp init zsh)\"; echo started",
-        _ => "eval \"$(awsp init bash)\"; echo started",
-    };
-    let args: &[&str] = match sh {
-        "bash" => &["--norc", "-c"],
-        "zsh" => &["-f", "-c"],
-        _ => &["--no-config", "-c"],
-    };
-    let mut c = std::process::Command::new(sh);
-    c.args(args).arg(line).env_clear().envs(h.base_env()).env("PATH", "/usr/bin:/bin");
+    let shell: awsp::cli::Shell = clap::ValueEnum::from_str(sh, false).unwrap();
+    let (args, print) = bare(sh);
+    let line = format!("{}\n{print} started\n", shell.syntax().startup().0);
+    let mut c = std::process::Command::new(shell_path(sh));
+    c.args(args).arg(line).env_clear().envs(h.base_env()).env("PATH", "/usr/bin:/bin").current_dir(&h.dir);
     let r = Run::from(c.output().unwrap());
     assert_eq!(r.stdout, "started\n", "{sh}: {}", r.stderr);
-    let most = if sh == "fish" { 0 } else { 1 };
+    let most = if matches!(sh, "fish" | "nu" | "elvish") { 0 } else { 1 };
     assert!(r.stderr.lines().count() <= most, "{sh}: {}", r.stderr);
 });
 
@@ -350,19 +356,19 @@ shell_test!(fn hook_survives_a_missing_binary(sh) {
         .expect(0)
         .stdout;
     h.write("hook", &init);
+    h.write("hook.xsh", &init);
+    let hook = h.path("hook");
     let script = match sh {
         "fish" => "source ~/hook; set PATH /usr/bin /bin; echo loaded\n".to_string(),
+        "nu" => format!("source '{}'\n$env.PATH = ['/usr/bin' '/bin']\nprint loaded\n", hook.display()),
+        "elvish" => "eval (slurp < ~/hook)\nset E:PATH = /usr/bin:/bin\necho loaded\n".to_string(),
+        "xonsh" => "source ~/hook.xsh\n$PATH = ['/usr/bin', '/bin']\necho loaded\n".to_string(),
         _ => "source ~/hook; PATH=/usr/bin:/bin; echo loaded\n".to_string(),
     };
     let mut c = std::process::Command::new(sh);
-    let args: &[&str] = match sh {
-        "bash" => &["--norc", "-c"],
-        "zsh" => &["-f", "-c"],
-        _ => &["--no-config", "-c"],
-    };
-    c.args(args).arg(&script).env_clear().envs(h.base_env());
+    c.args(bare(sh).0).arg(&script).env_clear().envs(h.base_env()).current_dir(&h.dir);
     let r = Run::from(c.output().unwrap()).expect(0);
-    assert_eq!(r.stdout, "loaded\n", "{sh}");
+    assert_eq!(r.stdout, "loaded\n", "{sh}: {}", r.stderr);
 });
 
 #[test]
@@ -625,4 +631,52 @@ fn powershell_code_matches_golden_files() {
     assert!(init.contains("function global:ap {"));
     assert!(init.contains("Register-ArgumentCompleter -Native -CommandName 'ap'"));
     assert!(!init.contains("__CMD__"));
+}
+
+/// Completion in nushell, elvish and xonsh, through each hook's completer: profile names
+/// with their account and role, subcommands, flags after a profile.
+#[test]
+fn new_shells_complete_profiles_and_flags() {
+    for sh in ["nu", "elvish", "xonsh"] {
+        let Some(h) = sso_home_for(sh) else {
+            continue;
+        };
+        let ask = |line: &str| match sh {
+            "nu" => format!(
+                "__awsp_complete '{line}' | each {{|c| print $\"($c.value)\\t($c.description)\" }} | ignore\n"
+            ),
+            "elvish" => {
+                let mut words: Vec<String> = line.split(' ').map(|w| format!("'{w}'")).collect();
+                if line.ends_with(' ') {
+                    words.pop();
+                    words.push("''".into());
+                }
+                format!(
+                    "__awsp_complete {} | each {{|c| echo $c[0]\"\\t\"$c[1] }}\n",
+                    words.join(" ")
+                )
+            }
+            _ => format!(
+                "for c in sorted(_awsp_completer('{}', '{line}', 0, {}, None) or [], key=str): print(str(c) + '\\t' + (getattr(c, 'description', '') or ''))\n",
+                line.rsplit(' ').next().unwrap(),
+                line.len()
+            ),
+        };
+        let script = ["awsp pro", "awsp exec ", "awsp use legacy --k"]
+            .map(ask)
+            .join(&say_var(sh, "sep", "NOPE"));
+        let r = h.shell(sh, &script, &[]).expect(0);
+        let parts: Vec<&str> = r.stdout.split("sep=\n").collect();
+        assert_eq!(parts.len(), 3, "{sh}: {}{}", r.stdout, r.stderr);
+        let has = |part: usize, want: &str| parts[part].lines().any(|l| l.starts_with(want));
+        for (part, want) in [
+            (0, "prod-readonly\t222222222222/ReadOnly"),
+            (0, "prompt"),
+            (1, "legacy\t333333333333/PowerUser"),
+            (1, "deploy\t444444444444/Deploy"),
+            (2, "--keep-region"),
+        ] {
+            assert!(has(part, want), "{sh}: {want:?}: {}", parts[part]);
+        }
+    }
 }

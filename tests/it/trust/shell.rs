@@ -9,14 +9,6 @@ use std::process::Stdio;
 
 use crate::common::*;
 
-/// `$?` of the last command, as one `status=N` line, in any of the shells.
-fn status_line(shell: &str) -> &'static str {
-    match shell {
-        "fish" => "echo status=$status\n",
-        _ => "echo status=$?\n",
-    }
-}
-
 shell_test!(
 /// Help and version text reaching the function with exit status 0 is shown, never run:
 /// evaluating it would print "command not found" lines (and could run anything a future
@@ -29,7 +21,7 @@ fn help_is_shown_never_evaluated(sh) {
         let sub = if args[0] == "off" { "clear" } else { args[0] };
         let want = h.run(&[sub, args[1]], &[]).expect(0).stdout;
         assert!(want.contains("Usage:"), "{want}");
-            let script = format!("awsp {}\n{}", args.join(" "), status_line(sh));
+        let script = run_status(sh, &format!("awsp {}", args.join(" ")), "status");
         let r = h.shell(sh, &script, &[]);
         assert_eq!(r.stderr, "", "{sh} {args:?}: the help text was evaluated");
         // The function captured it (trailing newlines go) and printed it with one.
@@ -48,8 +40,8 @@ fn only_marked_code_is_evaluated(sh) {
     let code = h.run(&["use", "dev-admin", "--shell", "bash"], &[]).expect(0).stdout;
     assert!(code.starts_with("# awsp: shell code, v1\n"), "{code}");
     let script = format!(
-        "awsp '# awsp: shell code, v1'\n{}{}",
-        status_line(sh),
+        "{}{}",
+        run_status(sh, "awsp '# awsp: shell code, v1'", "status"),
         dump_vars(sh, &["AWS_PROFILE"])
     );
     let r = h.shell(sh, &script, &[]);
@@ -79,11 +71,19 @@ shell_test!(fn init_refuses_function_names_that_break_the_hook(sh) {
     }
     // A name that is fine is used as it is, in the real shell.
     let load = match sh {
-        "fish" => "awsp init fish --cmd ap | source\n",
-        "zsh" => "eval \"$(awsp init zsh --cmd ap)\"\n",
-        _ => "eval \"$(awsp init bash --cmd ap)\"\n",
+        "fish" => "awsp init fish --cmd ap | source\n".to_string(),
+        "zsh" => "eval \"$(awsp init zsh --cmd ap)\"\n".to_string(),
+        "nu" => {
+            let hook = h.run(&["init", "nu", "--cmd", "ap"], &[]).expect(0).stdout;
+            h.write("ap.nu", &hook);
+            format!("source '{}'\n", h.path("ap.nu").display())
+        }
+        "elvish" => "eval (awsp init elvish --cmd ap | slurp)\"\\nap --version\"\n".to_string(),
+        "xonsh" => "execx($(awsp init xonsh --cmd ap), 'exec', __xonsh__.ctx, filename='awsp')\n".to_string(),
+        _ => "eval \"$(awsp init bash --cmd ap)\"\n".to_string(),
     };
-    let r = h.shell(sh, &format!("{load}ap --version\n"), &[]);
+    let run = if sh == "elvish" { "" } else { "ap --version\n" };
+    let r = h.shell(sh, &format!("{load}{run}"), &[]);
     assert!(r.stdout.contains("awsp "), "{sh}: {}{}", r.stdout, r.stderr);
 });
 
@@ -98,8 +98,8 @@ fn over_long_values_are_refused(sh) {
         "r".repeat(128 << 10)
     ));
     let script = format!(
-        "awsp fine\nawsp big\n{}{}/bin/echo still-runs\n",
-        status_line(sh),
+        "awsp fine\n{}{}/bin/echo still-runs\n",
+        run_status(sh, "awsp big", "status"),
         dump_vars(sh, &["AWS_PROFILE", "AWS_REGION"])
     );
     let r = h.shell(sh, &script, &[]);
@@ -124,9 +124,13 @@ fn a_stale_profile_does_not_block_switching_away(sh) {
     let long = "p".repeat(5000);
     let values: [&[u8]; 3] = [b"dev-admin\r", long.as_bytes(), b"caf\xe9"];
     for stale in values {
+        if sh == "nu" && std::str::from_utf8(stale).is_err() {
+            skip("nushell itself panics at start-up on an environment variable that is not UTF-8");
+            continue;
+        }
         let script = format!(
-            "awsp prod-readonly\n{}{}",
-            status_line(sh),
+            "{}{}",
+            run_status(sh, "awsp prod-readonly", "status"),
             dump_vars(sh, &["AWS_PROFILE", "AWSP_PREVIOUS"])
         );
         let mut c = h.shell_command(sh, &script);
