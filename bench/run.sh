@@ -3,21 +3,25 @@
 # 10,000 profiles (bench/gen-config.sh: several sso-sessions, legacy SSO, role chains,
 # static keys, a token cache) in temporary HOMEs, and prints a markdown table of
 #   - `awsp prompt` wall time (fish and PowerShell run it on every prompt),
-#   - the bash and zsh hooks' cost per prompt (N calls of the precmd/PROMPT_COMMAND
-#     function in the shell itself, divided by N: the steady state, nothing spawned),
+#   - every shell hook's cost per prompt, in the shell itself, divided by the number of
+#     calls: bash, zsh, nushell and xonsh keep the segment (the steady state spawns
+#     nothing; HOOK_CALLS calls); fish and elvish run `awsp prompt` each time
+#     (SPAWN_CALLS calls),
 #   - `awsp use NAME --shell bash` and `awsp list --names` wall time,
 #   - peak RSS of each command.
 #
 # Usage: bench/run.sh [--no-build]
-# Needs: cargo, hyperfine, bash >= 5 and zsh (for the hook rows), GNU time or python3
-# (peak RSS). Environment: SIZES="10 1000 10000", RUNS=100, HOOK_CALLS=20000, and
-# AWSP_BIN to measure another binary (implies --no-build).
+# Needs: cargo, hyperfine, bash >= 5 (zsh, fish, nu, elvish, xonsh for their hook rows; a
+# missing one shows n/a), GNU time or python3 (peak RSS). Environment: SIZES="10 1000
+# 10000", RUNS=100, HOOK_CALLS=20000, SPAWN_CALLS=200, and AWSP_BIN to measure another
+# binary (implies --no-build).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sizes=${SIZES:-10 1000 10000}
 runs=${RUNS:-100}
 hook_calls=${HOOK_CALLS:-20000}
+spawn_calls=${SPAWN_CALLS:-200}
 
 # On x86_64 Linux the benchmark measures the build the README recommends there: a static,
 # non-PIE binary, which starts about 0.6 ms faster here (no dynamic loader, no relocations).
@@ -103,6 +107,49 @@ hook() { # SHELL HOME PROFILE
             float t1=$EPOCHREALTIME
             printf "%.1f µs" $(( (t1 - t0) * 1e6 / n ))'
         ;;
+    fish)
+        # fish has no clock of its own: `date` before and after the loop only.
+        clean "$home" "$profile" fish --no-config -c '
+            awsp init fish | source
+            test -n "$(awsp_prompt)"; or begin; echo "no segment"; exit 1; end
+            set n '"$spawn_calls"'
+            set t0 (date +%s%N)
+            for i in (seq $n); awsp_prompt >/dev/null; end
+            set t1 (date +%s%N)
+            printf "%.1f µs" (math "($t1 - $t0) / 1000 / $n")'
+        ;;
+    nu)
+        clean "$home" "$profile" nu --no-config-file -c '
+            ^awsp init nu | save -f '"$work"'/hook.nu' &&
+            clean "$home" "$profile" nu --no-config-file -c '
+            source '"$work"'/hook.nu
+            __awsp_prompt_update
+            if (awsp_prompt) == "" { print "no segment"; exit 1 }
+            let n = '"$hook_calls"'
+            let t0 = (date now)
+            for i in 1..$n { __awsp_prompt_update }
+            let ns = (((date now) - $t0) | into int)
+            print -n $"($ns / $n / 1000 | math round --precision 1) µs"'
+        ;;
+    elvish)
+        # The loop runs in the hook's own `eval`, where its functions are defined.
+        cat >"$work/bench.elv" <<EOF
+if (==s (awsp_prompt | slurp) '') { echo 'no segment'; exit 1 }
+var n = $spawn_calls
+time &on-end={|d| printf '%.1f µs' (/ (* \$d 1000000) \$n) } { range \$n | each {|_| awsp_prompt >/dev/null } }
+EOF
+        clean "$home" "$profile" elvish -norc -c "eval (awsp init elvish | slurp)\"\\n\"(slurp < $work/bench.elv)"
+        ;;
+    xonsh)
+        clean "$home" "$profile" xonsh --no-rc -c '
+execx($(awsp init xonsh), "exec", __xonsh__.ctx, filename="awsp")
+import time
+if not _awsp_prompt(): print("no segment"); exit(1)
+n = '"$hook_calls"'
+t0 = time.perf_counter()
+for _ in range(n): _s = _awsp_prompt()
+print("%.1f µs" % ((time.perf_counter() - t0) * 1e6 / n), end="")'
+        ;;
     esac
 }
 
@@ -159,6 +206,9 @@ for n in $sizes; do
     cell[prompt,$n]=$(wall "$home" "$profile" prompt --shell fish)
     cell[bash,$n]=$(hook bash "$home" "$profile")
     cell[zsh,$n]=$(hook zsh "$home" "$profile")
+    for sh in fish nu elvish xonsh; do
+        cell[$sh,$n]=$(hook "$sh" "$home" "$profile")
+    done
     cell[use,$n]=$(wall "$home" "" use "$profile" --shell bash --no-login)
     cell[names,$n]=$(wall "$home" "" list --names)
     cell[list,$n]=$(wall "$home" "" list)
@@ -194,6 +244,10 @@ row start '`awsp --version` (start-up floor)' '-'
 row prompt '`awsp prompt`' '< 2 ms at 1,000; < 5 ms at 10,000'
 row bash 'bash hook, per prompt' '≤ 0.3 ms at 1,000'
 row zsh 'zsh hook, per prompt' '≤ 0.3 ms at 1,000'
+row nu 'nushell hook, per prompt' '-'
+row xonsh 'xonsh `{awsp}` field, per prompt' '-'
+row fish 'fish `awsp_prompt`, per prompt (spawns)' '-'
+row elvish 'elvish `awsp_prompt`, per prompt (spawns)' '-'
 row use '`awsp use NAME --shell bash`' '< 5 ms at 1,000'
 row names '`awsp list --names`' '< 10 ms at 10,000'
 row list '`awsp list` (table, every token)' '-'
