@@ -342,32 +342,39 @@ pub fn plan(
         });
         plan.removed.push(name.clone());
     }
+    plan.edits.sort_by_key(|e| (e.start, e.end));
     if !new_blocks.is_empty() {
         new_blocks.sort_by(|a, b| a.0.cmp(&b.0));
-        let n = text.lines.len();
-        let mut lines = Vec::new();
-        // The file's last line needs its line end, then one blank line before each block.
-        if let Some(last) = text.lines.last() {
-            lines.push(ensure_eol(last, eol));
-            if !last.trim().is_empty() {
-                lines.push(eol.to_string());
-            }
-        }
-        for (i, (name, block)) in new_blocks.into_iter().enumerate() {
-            if i > 0 {
-                lines.push(eol.to_string());
-            }
-            lines.extend(block);
-            plan.added.push(name);
-        }
-        plan.edits.push(Edit {
-            start: n.saturating_sub(1),
-            end: n,
-            lines,
-        });
+        let (names, blocks): (Vec<String>, Vec<Vec<String>>) = new_blocks.into_iter().unzip();
+        let edit = append(text, &apply(text, &plan), blocks);
+        plan.edits.push(edit);
+        plan.added = names;
     }
-    plan.edits.sort_by_key(|e| (e.start, e.end));
     plan
+}
+
+/// Blocks inserted after the file's last line, which the other edits leave as `before`
+/// ends: a line end first if it lacks one, then a blank line before each block. An
+/// insertion, so it never overlaps another edit.
+fn append(text: &Text, before: &str, blocks: Vec<Vec<String>>) -> Edit {
+    let eol = text.eol;
+    let mut lines = Vec::new();
+    if !before.is_empty() && !before.ends_with('\n') {
+        lines.push(eol.to_string());
+    }
+    let last_blank = before.lines().last().is_none_or(|l| l.trim().is_empty());
+    for (i, block) in blocks.into_iter().enumerate() {
+        if i > 0 || !last_blank {
+            lines.push(eol.to_string());
+        }
+        lines.extend(block);
+    }
+    let n = text.lines.len();
+    Edit {
+        start: n,
+        end: n,
+        lines,
+    }
 }
 
 fn ensure_eol(line: &str, eol: &str) -> String {
@@ -398,24 +405,14 @@ pub fn add_sso_session(
         ));
     }
     let eol = text.eol;
-    let n = text.lines.len();
-    let mut lines = Vec::new();
-    if let Some(last) = text.lines.last() {
-        lines.push(ensure_eol(last, eol));
-        if !last.trim().is_empty() {
-            lines.push(eol.to_string());
-        }
-    }
-    lines.push(format!("[sso-session {name}]{eol}"));
-    lines.push(format!("sso_start_url = {start_url}{eol}"));
-    lines.push(format!("sso_region = {region}{eol}"));
-    lines.push(format!("sso_registration_scopes = sso:account:access{eol}"));
+    let block = vec![
+        format!("[sso-session {name}]{eol}"),
+        format!("sso_start_url = {start_url}{eol}"),
+        format!("sso_region = {region}{eol}"),
+        format!("sso_registration_scopes = sso:account:access{eol}"),
+    ];
     Ok(Some(Plan {
-        edits: vec![Edit {
-            start: n.saturating_sub(1),
-            end: n,
-            lines,
-        }],
+        edits: vec![append(text, text.lines.concat().as_str(), vec![block])],
         added: vec![format!("[sso-session {name}]")],
         ..Plan::default()
     }))
@@ -583,6 +580,21 @@ mod tests {
             (kept.as_str(), p.stale.as_slice()),
             (after.as_str(), &["Prod-ReadOnly".to_string()][..])
         );
+        // Pruning the last profile while adding one: the edits meet at the end of the file.
+        let (swapped, p) = sync(
+            &after,
+            &[renamed[0].clone(), w("QA", "333333333333", "T")],
+            true,
+        );
+        assert_eq!(
+            (p.added.as_slice(), p.removed.as_slice()),
+            (
+                &["QA-T".to_string()][..],
+                &["Prod-ReadOnly".to_string()][..]
+            )
+        );
+        assert!(swapped.ends_with("output = json\n\n[profile QA-T]\nsso_session = work\nsso_account_id = 333333333333\nsso_role_name = T\nsso_account_name = QA\nregion = us-east-1\nawsp_managed = work\n"), "{swapped}");
+        assert_eq!(swapped.matches("[profile").count(), 3, "{swapped}");
         let (pruned, p) = sync(&after, &renamed[..1], true);
         assert_eq!(p.removed, ["Prod-ReadOnly"]);
         assert!(

@@ -404,6 +404,7 @@ fn write_config(env: &Env, path: &Path, original: &str, after: &str) -> Result<(
                 .create(parent)?;
         }
     }
+    // The new file keeps the old one's permissions; a new file is 0600.
     let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
     if !original.is_empty() {
         let backup = path.with_file_name(format!(
@@ -415,21 +416,12 @@ fn write_config(env: &Env, path: &Path, original: &str, after: &str) -> Result<(
             Error::runtime(format!("cannot keep a backup in {}: {e}", backup.display()))
         })?;
     }
-    let (tmp, mut f) = fsio::create_temp(path)?;
-    let result = (|| {
-        f.write_all(after.as_bytes())?;
-        f.sync_all()?;
-        if let Some(p) = permissions {
-            std::fs::set_permissions(&tmp, p)?;
-        }
-        drop(f);
-        crate::os::replace(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        bail!("cannot write {}: {e}; nothing changed", path.display());
-    }
-    Ok(())
+    fsio::replace_file(path, after.as_bytes(), permissions, true).map_err(|e| {
+        Error::runtime(format!(
+            "cannot write {}: {e}; nothing changed",
+            path.display()
+        ))
+    })
 }
 
 /// The progress line on a terminal: accounts listed of all, and retries.
