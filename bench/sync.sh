@@ -16,7 +16,8 @@ cleanup() { [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; rm -rf "$wor
 trap cleanup EXIT
 
 case_run() { # ACCOUNTS RATE(or 0)
-    local n=$1 rate=$2 home=$work/home-$n-$rate fifo=$work/fifo-$n-$rate
+    local n=$1 rate=$2
+    local home=$work/home-$n-$rate fifo=$work/fifo-$n-$rate
     mkdir -p "$home/.aws"
     printf '[sso-session org]\nsso_start_url = https://org.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n[profile login]\nsso_session = org\nsso_account_id = 000000000000\nsso_role_name = R\n' >"$home/.aws/config"
     mkfifo "$fifo"
@@ -41,15 +42,17 @@ PY
     start=$(date +%s.%N)
     "${env[@]}" /usr/bin/time -f %M -o "$work/rss" "$bin" sync org >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
     end=$(date +%s.%N)
-    local calls
-    calls=$(python3 -c "import json,sys,urllib.request as u; print(len(json.load(u.urlopen(sys.argv[1] + '/_control/log'))))" "$url")
+    local calls last
+    read -r calls last < <(python3 -c "import json,sys,urllib.request as u; l = json.load(u.urlopen(sys.argv[1] + '/_control/log')); print(len(l), max(r['time'] for r in l))" "$url")
     exec 9>&-
     wait "$server_pid" 2>/dev/null || true
     server_pid=
-    awk -v n="$n" -v r="$rate" -v s="$start" -v e="$end" -v calls="$calls" -v rss="$(cat "$work/rss")" 'BEGIN {
+    awk -v n="$n" -v r="$rate" -v s="$start" -v e="$end" -v calls="$calls" -v last="$last" -v rss="$(cat "$work/rss")" 'BEGIN {
         wall = e - s; need = int((n + 99) / 100) + n
-        if (r > 0) { floor = need / r; printf "%5d accounts x 3 roles, %2d req/s: %5d calls, %6.1f s (floor %5.1f s, ratio %.2f), peak RSS %.1f MB\n", n, r, calls, wall, floor, wall / floor, rss / 1024 }
-        else printf "%5d accounts x 3 roles (%d profiles), no limit: %5d calls, %6.1f s, peak RSS %.1f MB\n", n, n * 3, calls, wall, rss / 1024 }'
+        # After the last call: planning the edit and writing the file.
+        tail = (e - last) * 1000
+        if (r > 0) { floor = need / r; printf "%5d accounts x 3 roles, %2d req/s: %5d calls, %6.1f s (floor %5.1f s, ratio %.2f), after the last call %.0f ms, peak RSS %.1f MB\n", n, r, calls, wall, floor, wall / floor, tail, rss / 1024 }
+        else printf "%5d accounts x 3 roles (%d profiles), no limit: %5d calls, %6.1f s, after the last call %.0f ms, peak RSS %.1f MB\n", n, n * 3, calls, wall, tail, rss / 1024 }'
 }
 
 case_run 100 20
