@@ -364,6 +364,33 @@ pub fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
     Err(last.unwrap_or_else(|| ErrorKind::AlreadyExists.into()))
 }
 
+/// Replaces `path` with `bytes` in one step: a private temp file beside it (given
+/// `permissions` when there are some to keep), flushed to disk when `durable`, renamed
+/// over it. A failure leaves `path` as it was, and no temp file behind.
+pub fn replace_file(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<std::fs::Permissions>,
+    durable: bool,
+) -> io::Result<()> {
+    let (tmp, mut f) = create_temp(path)?;
+    let result = (|| {
+        std::io::Write::write_all(&mut f, bytes)?;
+        if durable {
+            f.sync_all()?;
+        }
+        if let Some(p) = permissions {
+            std::fs::set_permissions(&tmp, p)?;
+        }
+        drop(f);
+        crate::os::replace(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// 64 bits no other process can predict: std's per-process random hash keys, over `salt`.
 fn random(salt: u128) -> u64 {
     use std::hash::{BuildHasher, Hasher};

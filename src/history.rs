@@ -16,7 +16,6 @@
 //! are opened with `O_NOFOLLOW`, so a link in place of one is never written through.
 
 use std::collections::HashMap;
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -209,18 +208,9 @@ fn write_atomic(file: &Path, entries: &[HistEntry]) -> std::io::Result<()> {
     for (line, _) in lines.iter().zip(&keep).filter(|(_, k)| **k) {
         body.push_str(line);
     }
-    let (tmp, mut f) = fsio::create_temp(file)?;
-    let result = (|| {
-        f.write_all(body.as_bytes())?;
-        // No fsync: a history lost to a power cut is harmless, and a file left
-        // corrupt by one is ignored and rebuilt; a switch should not wait on the disk.
-        drop(f);
-        crate::os::replace(&tmp, file)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    // Not durable: a history lost to a power cut is harmless, and a file left corrupt by
+    // one is ignored and rebuilt; a switch should not wait on the disk.
+    fsio::replace_file(file, body.as_bytes(), None, false)
 }
 
 /// Every remembered name with its frecency at `env.now`: the count weighted by how
@@ -274,6 +264,7 @@ pub fn order<T>(items: &mut Vec<T>, scores: &HashMap<String, f64>, name: impl Fn
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn env(dir: &Path, now: i64) -> Env {
         let mut e = Env::fake([("HOME", dir.to_str().unwrap())]);

@@ -18,6 +18,7 @@ pub mod net;
 pub mod oidc;
 pub mod os;
 pub mod picker;
+pub mod portal;
 pub mod quote;
 pub mod rows;
 pub mod sanitize;

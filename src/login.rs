@@ -18,6 +18,7 @@ use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::aws::sso_store;
 use crate::aws::{Config, Kind, Profile, TokenKey, TokenState, login_cache, sha1, sso};
 use crate::awscli::{self, INSTALL_URL, Version};
 use crate::env::Env;
@@ -623,6 +624,55 @@ impl LoginCommand {
             default,
         }
     }
+}
+
+/// An access token of `session` that will last a sync: the cached one, else renewed
+/// under the session's lock (refreshed when it can be; with `may_log_in`, a login when
+/// not). `stale` is a token the service just refused: it is renewed whatever it says.
+pub fn session_token(
+    env: &Env,
+    session: &sso_login::Session,
+    may_log_in: bool,
+    how: sso_login::Options,
+    stale: Option<&str>,
+) -> Result<String> {
+    let dir = env.sso_cache_dir();
+    let usable = |now: DateTime<Utc>| {
+        let token = sso_store::TokenFile::read(&session.key, &dir)?;
+        let fresh = token.expires_at - now > Duration::minutes(DEFAULT_MARGIN_MINUTES);
+        (fresh && Some(token.access_token.as_str()) != stale).then_some(token.access_token)
+    };
+    if let Some(token) = usable(Utc::now()) {
+        return Ok(token);
+    }
+    let target = Target {
+        need: Need::Sso(session.key.clone()),
+        profile: String::new(),
+    };
+    let label = target.label();
+    let (_lock, waited) = lock(env, &target, &label)?;
+    if waited {
+        if let Some(token) = usable(Utc::now()) {
+            return Ok(token);
+        }
+    }
+    match sso_login::refresh(env, session)? {
+        sso_login::Refreshed::Done(token) => return Ok(token.access_token),
+        sso_login::Refreshed::Ended(why) => {
+            crate::eprintln_shown!("awsp: {label} could not be refreshed ({why})")
+        }
+        sso_login::Refreshed::NotPossible => {}
+    }
+    if !may_log_in {
+        bail!(
+            "{label} needs a login and there is no terminal to log in from; run `awsp login` for one of its profiles, then this again"
+        );
+    }
+    crate::eprintln_shown!("awsp: signing in to {label}…");
+    let begun = Utc::now();
+    let token = sso_login::login(env, session, how)?;
+    crate::sessions::record(env, &session.key, Some(begun));
+    Ok(token.access_token)
 }
 
 /// The session an SSO target logs in to, from the config of the profile holding it.

@@ -103,7 +103,7 @@ fn exception_for(oauth: &str) -> Option<&'static str> {
 }
 
 /// The error an answer that is not a 2xx carries.
-fn api_error(reply: &Reply) -> ApiError {
+pub fn api_error(reply: &Reply) -> ApiError {
     let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
     let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
     let oauth = text("error");
@@ -130,7 +130,7 @@ fn api_error(reply: &Reply) -> ApiError {
 }
 
 /// Whether trying again can help: throttling and server errors.
-fn transient(reply: &Reply) -> bool {
+pub fn transient(reply: &Reply) -> bool {
     reply.status == 429 || matches!(reply.status, 500 | 502 | 503 | 504)
 }
 

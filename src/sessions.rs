@@ -9,7 +9,6 @@
 //! One file in the state directory, `sessions`: lines `<sha1 of the session>\t<Unix
 //! seconds>`, rewritten whole (a temp file renamed over it) under `sessions.lock`.
 
-use std::io::Write;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -85,14 +84,7 @@ fn try_record(env: &Env, key: &TokenKey, at: Option<DateTime<Utc>>) -> std::io::
     }
     let skip = lines.len().saturating_sub(MAX_ENTRIES);
     let body: String = lines[skip..].iter().map(|l| format!("{l}\n")).collect();
-    let (tmp, mut f) = fsio::create_temp(&path)?;
-    let result = f
-        .write_all(body.as_bytes())
-        .and_then(|()| crate::os::replace(&tmp, &path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    fsio::replace_file(&path, body.as_bytes(), None, false)
 }
 
 #[cfg(test)]

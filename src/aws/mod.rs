@@ -1,6 +1,7 @@
 //! AWS's files: the config grammar, the merged profile model, the SSO token cache and the
 //! `aws login` credential cache.
 
+pub mod config_edit;
 pub mod ini;
 pub mod login_cache;
 mod md;

@@ -6,7 +6,6 @@
 //! `%Y-%m-%dT%H:%M:%SZ`. Unlike the CLI, awsp writes each file whole in one step (a temp
 //! file renamed over it), mode 0600, never through a link.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -267,17 +266,7 @@ pub fn write_file(path: &Path, content: &str) -> std::io::Result<()> {
                 .create(dir)?;
         }
     }
-    let (tmp, mut f) = fsio::create_temp(path)?;
-    let result = (|| {
-        f.write_all(content.as_bytes())?;
-        f.sync_all()?;
-        drop(f);
-        crate::os::replace(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    fsio::replace_file(path, content.as_bytes(), None, true)
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ fn files_env(h: &Home) -> Vec<(String, String)> {
 }
 
 /// Runs the driver in `mode` with `stdin`, and parses what it printed.
-fn oracle(py: &Path, h: &Home, mode: &str, stdin: &str) -> Json {
+pub fn oracle(py: &Path, h: &Home, mode: &str, stdin: &str) -> Json {
     let mut child = Command::new(py)
         .args([DRIVER, mode])
         .env_clear()

@@ -21,4 +21,5 @@ mod picker;
 mod prompt;
 mod shells;
 mod spec;
+mod sync;
 mod trust;

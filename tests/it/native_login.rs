@@ -46,16 +46,18 @@ impl IdentityCenter {
         let mut c = Command::new("python3");
         c.arg("-c").arg(
             "import sys, urllib.request as u\n\
-             data = sys.argv[3].encode() if sys.argv[3] else None\n\
+             data = sys.stdin.buffer.read() or None\n\
              r = u.urlopen(u.Request(sys.argv[2], data=data, method=sys.argv[1], headers={'content-type': 'application/json'}), timeout=10)\n\
              sys.stdout.write(r.read().decode())",
         );
-        c.args([
-            method,
-            &format!("{}/_control/{what}", self.url),
-            &body.map(|b| b.to_string()).unwrap_or_default(),
-        ]);
-        let out = c.output().unwrap();
+        c.args([method, &format!("{}/_control/{what}", self.url)])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), body.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),
             "{}",

@@ -624,7 +624,9 @@ class State:
             size = 0
         if not 1 <= size <= 100:
             raise ApiError(400, "InvalidRequestException", "max_result must be between 1 and 100")
-        return size
+        # The service may answer fewer than asked for; `page_size` caps every page, so a
+        # client that asks for 100 still meets pagination.
+        return min(size, self.config["page_size"])
 
     def _paginate(self, items, q, kind, key):
         size = self._page_size(q)

@@ -664,6 +664,12 @@ class Portal(Base):
             if not token:
                 break
         self.assertEqual((seen, pages), ([a["accountId"] for a in accounts], 3))
+        # max_result is honoured up to the configured page size, which caps every page.
+        body = self.c.get("/assignment/accounts", {"max_result": 1}, token=self.at).json()
+        self.assertEqual(len(body["accountList"]), 1)
+        body = self.c.get("/assignment/accounts", {"max_result": 4}, token=self.at).json()
+        self.assertEqual(len(body["accountList"]), 2)
+        self.c.config(page_size=4)
         body = self.c.get("/assignment/accounts", {"max_result": 4}, token=self.at).json()
         self.assertEqual(len(body["accountList"]), 4)
         r = self.c.get("/assignment/accounts", {"max_result": 0}, token=self.at)
