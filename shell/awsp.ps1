@@ -37,6 +37,8 @@ function global:__CMD__ {
     # The binary's own subcommands (the list comes from its CLI).
     $passThrough = __PASS__
     if ($passThrough -ccontains $first) {
+        # The next prompt asks again: a login or a sync can change what it shows.
+        __awsp_prompt_reset
         & $bin @args
         return
     }
@@ -76,27 +78,57 @@ Register-ArgumentCompleter -Native -CommandName '__CMD__' -ScriptBlock {
 
 # Prompt segment. Call `awsp_prompt` in your prompt function:
 #   function prompt { "$(awsp_prompt) PS $($executionContext.SessionState.Path.CurrentLocation)> " }
-# It returns the segment (empty when no profile is active) and keeps $LASTEXITCODE.
+# It returns the segment (empty when no profile is active) and keeps $LASTEXITCODE. It
+# keeps the segment and runs the binary only when something it shows can have changed:
+# the profile, region or key variables, after a switch or a subcommand through the
+# function, when the time shown moves on, or every $env:AWSP_PROMPT_INTERVAL seconds
+# (60), to see a login made elsewhere; other prompts cost a comparison and the clock. The
+# compared state holds whether each access key variable is set, never a key itself.
+$global:__awsp_prompt_state = $null
+$global:__awsp_prompt_segment = ''
+$global:__awsp_prompt_next = [long]0
+function global:__awsp_prompt_reset { $global:__awsp_prompt_next = [long]0 }
 function global:awsp_prompt {
-    if (-not ($env:AWS_PROFILE -or $env:AWS_DEFAULT_PROFILE)) { return '' }
-    $bin = Get-Command -CommandType Application -Name awsp -ErrorAction SilentlyContinue | Select-Object -First 1
-    if (-not $bin) { return '' }
-    # Unset until a native command has run; reading it then fails under strict mode.
-    $hadCode = Test-Path -Path variable:global:LASTEXITCODE
-    $saved = if ($hadCode) { $global:LASTEXITCODE } else { 0 }
-    try {
-        $segment = __awsp_utf8 { & $bin prompt --shell powershell 2>$null }
-    } catch {
-        $segment = ''
-    } finally {
-        if ($hadCode) {
-            $global:LASTEXITCODE = $saved
-        } else {
-            Remove-Variable -Name LASTEXITCODE -Scope Global -ErrorAction SilentlyContinue
-        }
+    $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+    $state = @(
+        $env:AWS_PROFILE, $env:AWS_DEFAULT_PROFILE, $env:AWS_REGION, $env:AWS_DEFAULT_REGION,
+        $env:AWS_CREDENTIAL_EXPIRATION, [bool]$env:AWS_ACCESS_KEY_ID, [bool]$env:AWS_SECRET_ACCESS_KEY,
+        $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE, $env:AWSP_PROMPT_FORMAT,
+        (Test-Path -Path Env:NO_COLOR)
+    ) -join '|'
+    if ($state -ceq $global:__awsp_prompt_state -and $now -lt $global:__awsp_prompt_next) {
+        return $global:__awsp_prompt_segment
     }
-    return (@($segment) -join '')
+    $global:__awsp_prompt_state = $state
+    $segment = ''
+    $next = [long]0
+    $bin = Get-Command -CommandType Application -Name awsp -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (($env:AWS_PROFILE -or $env:AWS_DEFAULT_PROFILE) -and $bin) {
+        # Unset until a native command has run; reading it then fails under strict mode.
+        $hadCode = Test-Path -Path variable:global:LASTEXITCODE
+        $saved = if ($hadCode) { $global:LASTEXITCODE } else { 0 }
+        try {
+            # Two lines: the segment, and the Unix time at which it changes by itself (or 0).
+            $out = @(__awsp_utf8 { & $bin prompt --shell powershell --cache 2>$null })
+        } catch {
+            $out = @()
+        } finally {
+            if ($hadCode) {
+                $global:LASTEXITCODE = $saved
+            } else {
+                Remove-Variable -Name LASTEXITCODE -Scope Global -ErrorAction SilentlyContinue
+            }
+        }
+        if ($out.Count -ge 1) { $segment = [string]$out[0] }
+        if ($out.Count -ge 2) { [void][long]::TryParse([string]$out[1], [ref]$next) }
+    }
+    $every = [long]60
+    $asked = [long]0
+    if ($env:AWSP_PROMPT_INTERVAL -and [long]::TryParse($env:AWSP_PROMPT_INTERVAL, [ref]$asked) -and $asked -ge 0) {
+        $every = $asked
+    }
+    $global:__awsp_prompt_next = $now + $every
+    if ($next -gt 0 -and $next -lt $global:__awsp_prompt_next) { $global:__awsp_prompt_next = $next }
+    $global:__awsp_prompt_segment = $segment
+    return $segment
 }
-
-# The segment is computed on every prompt: nothing to forget after a switch.
-function global:__awsp_prompt_reset { }
