@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support");
+pub const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support");
 
 /// A running Identity Center; it exits when dropped (its stdin closes).
 pub struct IdentityCenter {
@@ -107,22 +107,27 @@ impl Drop for IdentityCenter {
 
 /// A HOME with [`SSO_CONFIG`], an Identity Center, and the environment that points awsp
 /// (and botocore) at it with the stand-in browser, which logs every URL it is given.
-struct Setup {
-    h: Home,
-    ic: IdentityCenter,
+pub struct Setup {
+    pub h: Home,
+    pub ic: IdentityCenter,
 }
 
 impl Setup {
     fn new() -> Setup {
+        Setup::with(SSO_CONFIG, &[])
+    }
+
+    /// A HOME with `config` and an Identity Center started with `server` arguments.
+    pub fn with(config: &str, server: &[&str]) -> Setup {
         let h = Home::new();
-        h.config(SSO_CONFIG);
+        h.config(config);
         Setup {
             h,
-            ic: IdentityCenter::start(&[]),
+            ic: IdentityCenter::start(server),
         }
     }
 
-    fn env(&self) -> Vec<(String, String)> {
+    pub fn env(&self) -> Vec<(String, String)> {
         vec![
             ("AWS_ENDPOINT_URL".into(), self.ic.url.clone()),
             ("BROWSER".into(), format!("{SUPPORT}/browser.py")),
@@ -146,7 +151,7 @@ impl Setup {
             .collect()
     }
 
-    fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+    pub fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
         let env = self.env();
         let mut vars: Vec<(&str, &str)> =
             env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

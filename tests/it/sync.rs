@@ -8,9 +8,7 @@ use std::process::Stdio;
 use serde_json::{Value, json};
 
 use crate::common::*;
-use crate::native_login::IdentityCenter;
-
-const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support");
+use crate::native_login::{SUPPORT, Setup};
 
 /// A user's config: comments, blank lines, hand-written profiles, two sessions.
 const HAND_WRITTEN: &str = "\
@@ -39,37 +37,14 @@ sso_start_url = https://home.awsapps.com/start
 sso_region = us-east-1
 ";
 
-struct Setup {
-    h: Home,
-    ic: IdentityCenter,
+/// What the sync tests add to the login tests' set-up.
+trait SyncSetup {
+    fn login(&self);
+    fn config(&self) -> String;
+    fn accounts(&self, accounts: Value);
 }
 
-impl Setup {
-    fn new(config: &str, server: &[&str]) -> Setup {
-        let h = Home::new();
-        h.config(config);
-        Setup {
-            h,
-            ic: IdentityCenter::start(server),
-        }
-    }
-
-    fn env(&self) -> Vec<(String, String)> {
-        vec![
-            ("AWS_ENDPOINT_URL".into(), self.ic.url.clone()),
-            ("BROWSER".into(), format!("{SUPPORT}/browser.py")),
-            ("AWSP_LOGIN_TIMEOUT".into(), "30".into()),
-        ]
-    }
-
-    fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
-        let env = self.env();
-        let mut vars: Vec<(&str, &str)> =
-            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        vars.extend_from_slice(extra);
-        self.h.run(args, &vars)
-    }
-
+impl SyncSetup for Setup {
     /// Signs in to sso-session acme (the browser flow), as a sync needs a token.
     fn login(&self) {
         let w = self.h.path(".aws/config");
@@ -108,7 +83,7 @@ fn managed(text: &str) -> Vec<String> {
 
 #[test]
 fn first_sync_keeps_every_byte_then_changes_nothing() {
-    let s = Setup::new(HAND_WRITTEN, &[]);
+    let s = Setup::with(HAND_WRITTEN, &[]);
     s.login();
     let r = s.run(&["sync", "acme"], &[]).expect(0);
     assert!(
@@ -192,7 +167,7 @@ fn first_sync_keeps_every_byte_then_changes_nothing() {
 
 #[test]
 fn accounts_come_and_go_hand_edits_stay_pruning_is_scoped() {
-    let s = Setup::new(HAND_WRITTEN, &[]);
+    let s = Setup::with(HAND_WRITTEN, &[]);
     s.login();
     s.run(&["sync", "acme"], &[]).expect(0);
     // A hand edit inside a managed profile.
@@ -244,7 +219,7 @@ fn accounts_come_and_go_hand_edits_stay_pruning_is_scoped() {
 #[test]
 fn unsafe_names_collisions_templates_and_dry_run() {
     let config = format!("{HAND_WRITTEN}\n[profile Team-Prod-Admin]\nregion = us-west-1\n");
-    let s = Setup::new(&config, &[]);
+    let s = Setup::with(&config, &[]);
     s.login();
     s.accounts(json!([
         account("111111111111", "Team \"Prod\" [eu]", &["Admin"]),
@@ -285,7 +260,7 @@ fn unsafe_names_collisions_templates_and_dry_run() {
             .all(|c| c.is_ascii_alphanumeric() || "-_.@+".contains(c))
     }));
     // A template; one that names no account or role is refused.
-    let s2 = Setup::new(HAND_WRITTEN, &[]);
+    let s2 = Setup::with(HAND_WRITTEN, &[]);
     s2.login();
     s2.run(
         &[
@@ -311,7 +286,7 @@ fn unsafe_names_collisions_templates_and_dry_run() {
 #[test]
 fn throttling_and_pagination_are_ridden_out() {
     // Ten requests a second at most, two items a page.
-    let s = Setup::new(HAND_WRITTEN, &["--rate", "10"]);
+    let s = Setup::with(HAND_WRITTEN, &["--rate", "10"]);
     s.login();
     let accounts: Vec<Value> = (0..24)
         .map(|i| {
@@ -338,7 +313,7 @@ fn throttling_and_pagination_are_ridden_out() {
 
 #[test]
 fn a_token_that_expires_mid_sync_is_renewed_once() {
-    let s = Setup::new(HAND_WRITTEN, &[]);
+    let s = Setup::with(HAND_WRITTEN, &[]);
     s.login();
     s.ic.fail(json!({"op": "ListAccountRoles", "status": 401, "error": "UnauthorizedException", "times": 1}));
     let r = s.run(&["sync", "acme"], &[]).expect(0);
@@ -356,7 +331,7 @@ fn a_token_that_expires_mid_sync_is_renewed_once() {
 
 #[test]
 fn a_file_changed_meanwhile_is_not_overwritten_and_two_syncs_agree() {
-    let s = Setup::new(HAND_WRITTEN, &[]);
+    let s = Setup::with(HAND_WRITTEN, &[]);
     s.login();
     s.ic.fail(json!({"op": "ListAccountRoles", "status": 0, "delay_ms": 1500, "times": 1}));
     let env = s.env();
@@ -406,7 +381,7 @@ fn a_file_changed_meanwhile_is_not_overwritten_and_two_syncs_agree() {
 
 #[test]
 fn setup_from_a_start_url_and_refusals() {
-    let s = Setup::new("", &[]);
+    let s = Setup::with("", &[]);
     std::fs::remove_file(s.h.path(".aws/config")).unwrap();
     let r = s
         .run(
@@ -492,7 +467,7 @@ fn setup_from_a_start_url_and_refusals() {
 /// second: the sync finishes, with every profile.
 #[test]
 fn a_thousand_accounts_at_twenty_requests_a_second() {
-    let s = Setup::new(HAND_WRITTEN, &["--rate", "20"]);
+    let s = Setup::with(HAND_WRITTEN, &["--rate", "20"]);
     s.login();
     let accounts: Vec<Value> = (0..1000)
         .map(|i| {
