@@ -76,9 +76,8 @@ impl<'a> Text<'a> {
         let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
         let mut sections: Vec<Section> = Vec::new();
         for (i, line) in lines.iter().enumerate() {
-            if line.starts_with('[')
-                || line.trim_start().starts_with('[') && !line.starts_with([' ', '\t'])
-            {
+            // A header starts its line; an indented `[` belongs to a value.
+            if line.starts_with('[') {
                 if let Some(kind) = header_kind(line) {
                     sections.push(Section {
                         kind,
