@@ -90,7 +90,7 @@ def --env __awsp_prompt_update [] {
     } else {
         []
     }
-    let every = ((do $v AWSP_PROMPT_INTERVAL) | default '60')
+    let every = ((do $v AWSP_PROMPT_INTERVAL) | default '60' | into string)
     let every = if ($every =~ '^[0-9]+$') { $every | into int } else { 60 }
     let next = ($out | get -o 1 | default '0')
     let next = if ($next =~ '^[0-9]+$') { $next | into int } else { 0 }

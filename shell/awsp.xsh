@@ -1,5 +1,6 @@
-# awsp shell integration for xonsh. Load it from ~/.xonshrc:
-#   if !(which awsp): execx($(awsp init xonsh), 'exec', __xonsh__.ctx, filename='awsp')
+# awsp shell integration for xonsh. Load it from ~/.xonshrc (through Python's subprocess:
+# xonsh 0.13's `$(…)` capture can come back empty on a busy machine):
+#   if __import__('shutil').which('awsp'): execx(__import__('subprocess').run(['awsp', 'init', 'xonsh'], capture_output=True, text=True).stdout, 'exec', __xonsh__.ctx, filename='awsp')
 
 import json as _awsp_json
 import shutil as _awsp_shutil

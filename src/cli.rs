@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
   PowerShell: Invoke-Expression (& awsp init powershell | Out-String)
   nushell:    if (which awsp | is-not-empty) { mkdir ($nu.data-dir | path join vendor/autoload); ^awsp init nu | save -f ($nu.data-dir | path join vendor/autoload/awsp.nu) }
   elvish:     if (has-external awsp) { eval (awsp init elvish | slurp) }
-  xonsh:      if !(which awsp): execx($(awsp init xonsh), 'exec', __xonsh__.ctx, filename='awsp')
+  xonsh:      if __import__('shutil').which('awsp'): execx(__import__('subprocess').run(['awsp', 'init', 'xonsh'], capture_output=True, text=True).stdout, 'exec', __xonsh__.ctx, filename='awsp')
 
 Then, through the shell function:
   awsp               pick a profile (fuzzy)

@@ -42,6 +42,9 @@ pub enum Escape {
     BashVar,
     /// `%{…%}`, with `%` in values doubled.
     Zsh,
+    /// Raw ANSI, with `{` and `}` in values doubled: xonsh reads `{RED}` in a prompt
+    /// field's value as a colour.
+    Xonsh,
 }
 
 /// One shell: its quoting, its statements, its hook and how a person starts it.
@@ -155,13 +158,18 @@ fn statements(sh: &dyn Syntax, changes: &[Change], end: &str) -> Result<String> 
 fn record(changes: &[Change]) -> Result<String> {
     let mut set = serde_json::Map::new();
     let mut unset = Vec::new();
+    // The last change of a variable wins, as it does when a shell runs them in order.
     for c in changes {
         match c {
             Change::Set(k, v) => {
                 crate::quote::check(v)?;
+                unset.retain(|u: &serde_json::Value| u != k);
                 set.insert(k.to_string(), serde_json::Value::String(v.clone()));
             }
-            Change::Unset(k) => unset.push(serde_json::Value::String(k.to_string())),
+            Change::Unset(k) => {
+                set.remove(*k);
+                unset.push(serde_json::Value::String(k.to_string()));
+            }
         }
     }
     let rec = serde_json::json!({ "set": set, "unset": unset });
@@ -206,6 +214,17 @@ pub fn pass_through() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_keeps_the_last_change_of_a_variable() {
+        let v = |changes: &[Change]| -> serde_json::Value {
+            serde_json::from_str(&record(changes).unwrap()).unwrap()
+        };
+        let r = v(&[Change::Set("A", "x".into()), Change::Unset("A")]);
+        assert_eq!(r, serde_json::json!({"set": {}, "unset": ["A"]}));
+        let r = v(&[Change::Unset("A"), Change::Set("A", "y".into())]);
+        assert_eq!(r, serde_json::json!({"set": {"A": "y"}, "unset": []}));
+    }
 
     fn both() -> [Change; 2] {
         [

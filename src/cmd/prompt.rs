@@ -315,7 +315,7 @@ impl Escape {
     fn wrap(self, code: &str) -> String {
         let seq = format!("\x1b[{code}m");
         match self {
-            Escape::Raw => seq,
+            Escape::Raw | Escape::Xonsh => seq,
             Escape::Bash => format!("\\[{seq}\\]"),
             Escape::BashVar => format!("\x01{seq}\x02"),
             Escape::Zsh => format!("%{{{seq}%}}"),
@@ -338,6 +338,8 @@ impl Escape {
                     out.push(c);
                 }
                 (Escape::Zsh, '%') => out.push_str("%%"),
+                (Escape::Xonsh, '{') => out.push_str("{{"),
+                (Escape::Xonsh, '}') => out.push_str("}}"),
                 (_, c) => out.push(c),
             }
         }
@@ -725,10 +727,20 @@ mod tests {
         let mut i = info(Expiry::None);
         i.profile = "p\u{202e}x".into();
         i.account_name = Some("a\x1b]52;c;eA==\x07\u{9b}2J\u{7f}\r\n\u{2066}b".into());
-        for e in [Escape::Raw, Escape::Bash, Escape::BashVar, Escape::Zsh] {
+        for e in [
+            Escape::Raw,
+            Escape::Bash,
+            Escape::BashVar,
+            Escape::Zsh,
+            Escape::Xonsh,
+        ] {
             let text = render(&i, "{profile} {account}", e, &opts(false), now).text;
             assert_eq!(text, "p?x a?]52;c;eA==??2J????b");
         }
+        // xonsh would read `{RED}` in a value as a colour.
+        i.account_name = Some("{RED}acct{RESET}".into());
+        let text = render(&i, "{account}", Escape::Xonsh, &opts(false), now).text;
+        assert_eq!(text, "{{RED}}acct{{RESET}}");
     }
 
     #[test]

@@ -12,9 +12,9 @@ pub struct Elvish;
 #[rustfmt::skip]
 const RESERVED: &[&str] = &[
     "and", "break", "coalesce", "continue", "count", "del", "e", "each", "echo", "edit",
-    "eval", "exit", "fail", "fn", "for", "from-lines", "has-value", "if", "nop", "or",
-    "pragma", "print", "put", "return", "set", "set-env", "slurp", "str", "tmp", "try",
-    "unset-env", "use", "var", "while",
+    "eval", "exit", "fail", "fn", "for", "from-lines", "has-env", "has-external",
+    "has-value", "if", "nop", "not", "ns", "one", "or", "pragma", "print", "put", "return",
+    "set", "set-env", "slurp", "str", "tmp", "try", "unset-env", "use", "var", "while",
 ];
 
 /// Single quotes, where `''` is a quote and nothing else is special.

@@ -13,11 +13,12 @@ pub struct Nu;
 /// nushell's keywords and the commands the hook runs.
 #[rustfmt::skip]
 const RESERVED: &[&str] = &[
-    "alias", "break", "cd", "complete", "const", "continue", "date", "def", "default", "do",
-    "each", "echo", "error", "exit", "export", "extern", "for", "from", "get", "hide",
-    "hide-env", "if", "into", "let", "lines", "load-env", "loop", "ls", "match", "module",
-    "mut", "open", "overlay", "print", "return", "save", "skip", "source", "split", "str",
-    "to", "try", "upsert", "use", "where", "while", "with-env",
+    "alias", "append", "break", "cd", "collect", "complete", "const", "continue", "date",
+    "def", "default", "do", "each", "echo", "empty", "error", "exit", "export", "extern",
+    "for", "from", "get", "hide", "hide-env", "if", "into", "is-empty", "is-not-empty",
+    "let", "lines", "load-env", "loop", "ls", "match", "mkdir", "module", "mut", "open",
+    "overlay", "path", "print", "return", "save", "skip", "source", "split", "str", "to",
+    "try", "upsert", "use", "where", "which", "while", "with-env",
 ];
 
 impl Syntax for Nu {

@@ -19,6 +19,13 @@ const RESERVED: &[&str] = &[
     "return", "try", "while", "with", "yield",
     "aliases", "cd", "completer", "execx", "exit", "history", "print", "quit", "source",
     "source-bash", "source-zsh", "xonfig", "xonsh", "xontrib",
+    // Python's builtins: a bare one is evaluated as Python, not run as the function.
+    "abs", "all", "any", "bool", "bytes", "callable", "chr", "dict", "dir", "divmod",
+    "enumerate", "eval", "exec", "filter", "float", "format", "getattr", "hasattr", "hash",
+    "help", "hex", "id", "input", "int", "isinstance", "iter", "len", "list", "map", "max",
+    "min", "next", "object", "oct", "open", "ord", "pow", "range", "repr", "reversed",
+    "round", "set", "setattr", "slice", "sorted", "str", "sum", "super", "tuple", "type",
+    "vars", "zip",
 ];
 
 impl Syntax for Xonsh {
@@ -49,7 +56,7 @@ impl Syntax for Xonsh {
         format!("({},)", each.join(", "))
     }
     fn prompt_escape(&self, _cache: bool) -> Escape {
-        Escape::Raw
+        Escape::Xonsh
     }
     fn completion_sends_line(&self) -> bool {
         false
@@ -65,7 +72,7 @@ impl Syntax for Xonsh {
     }
     fn startup(&self) -> (&'static str, &'static str) {
         (
-            "if !(which awsp): execx($(awsp init xonsh), 'exec', __xonsh__.ctx, filename='awsp')",
+            "if __import__('shutil').which('awsp'): execx(__import__('subprocess').run(['awsp', 'init', 'xonsh'], capture_output=True, text=True).stdout, 'exec', __xonsh__.ctx, filename='awsp')",
             "~/.xonshrc",
         )
     }
@@ -78,7 +85,7 @@ impl Syntax for Xonsh {
     fn demo_startup(&self) -> Option<(&'static str, String)> {
         Some((
             ".xonshrc",
-            "execx($(awsp init xonsh), 'exec', __xonsh__.ctx, filename='awsp')\n$PROMPT = '(awsp demo) {cwd} > '\n$RIGHT_PROMPT = '{awsp}'\n".into(),
+            "execx(__import__('subprocess').run(['awsp', 'init', 'xonsh'], capture_output=True, text=True).stdout, 'exec', __xonsh__.ctx, filename='awsp')\n$PROMPT = '(awsp demo) {cwd} > '\n$RIGHT_PROMPT = '{awsp}'\n".into(),
         ))
     }
     fn demo_command(&self, home: &Path) -> Command {

@@ -143,7 +143,7 @@ impl Home {
                 format!("source '{}'\n", self.path(".awsp-hook.nu").display())
             }
             "elvish" => String::new(),
-            "xonsh" => "execx($(awsp init xonsh), 'exec', __xonsh__.ctx, filename='awsp')\n".into(),
+            "xonsh" => "execx(__import__('subprocess').run(['awsp', 'init', 'xonsh'], capture_output=True, text=True).stdout, 'exec', __xonsh__.ctx, filename='awsp')\n".into(),
             _ => panic!("unknown shell {shell}"),
         };
         let full = format!("{load}{script}");
