@@ -292,7 +292,10 @@ shell_test!(pwsh fn sourcing_under_strict_settings_prints_nothing(sh) {
             }
             // The rest of the script runs in the hook's own `eval`, which defines the function.
             "elvish" => format!("eval (awsp init elvish{cmd} | slurp)\"\\n\"(slurp < ~/rest-{name}.elv)\n"),
-            "xonsh" => format!("execx($(awsp init xonsh{cmd}), 'exec', __xonsh__.ctx, filename='awsp')\n"),
+            "xonsh" => {
+                let args = if name == "awsp" { String::new() } else { format!(", '--cmd', '{name}'") };
+                format!("execx(__import__('subprocess').run(['awsp', 'init', 'xonsh'{args}], capture_output=True, text=True).stdout, 'exec', __xonsh__.ctx, filename='awsp')\n")
+            }
             _ => format!("eval \"$(awsp init {sh}{cmd})\"\n"),
         }
     };

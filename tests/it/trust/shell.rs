@@ -79,7 +79,7 @@ shell_test!(fn init_refuses_function_names_that_break_the_hook(sh) {
             format!("source '{}'\n", h.path("ap.nu").display())
         }
         "elvish" => "eval (awsp init elvish --cmd ap | slurp)\"\\nap --version\"\n".to_string(),
-        "xonsh" => "execx($(awsp init xonsh --cmd ap), 'exec', __xonsh__.ctx, filename='awsp')\n".to_string(),
+        "xonsh" => "execx(__import__('subprocess').run(['awsp', 'init', 'xonsh', '--cmd', 'ap'], capture_output=True, text=True).stdout, 'exec', __xonsh__.ctx, filename='awsp')\n".to_string(),
         _ => "eval \"$(awsp init bash --cmd ap)\"\n".to_string(),
     };
     let run = if sh == "elvish" { "" } else { "ap --version\n" };
