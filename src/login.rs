@@ -67,30 +67,26 @@ pub fn ensure(profile: &Profile, env: &Env, when: When) -> Result<Option<TokenSt
                 return Ok(Some(state));
             }
             let margin = margin(env);
+            let target = Target::of(profile, Need::Sso(key.clone()));
+            let mut state = state;
             if matches!(state, TokenState::Refreshable { .. }) {
                 // Renewed here without a browser, as the SDKs would renew it; a session
                 // that has ended falls through to a login.
-                let target = Target::of(profile, Need::Sso(key.clone()));
                 match refresh_locked(&target, env) {
                     Ok(Some(renewed)) => return Ok(Some(renewed)),
-                    Ok(None) => {}
+                    Ok(None) => state = target.state(env, Utc::now()),
                     Err(e) => {
                         // The SDKs will try again themselves; the switch goes on.
                         crate::eprintln_shown!("awsp: could not refresh {}: {e}", key.label());
                         return Ok(Some(state));
                     }
                 }
-                let state = target.state(env, Utc::now());
-                if fresh_enough(&state, env.now, margin)
-                    && !matches!(state, TokenState::Refreshable { .. })
-                {
-                    return Ok(Some(state));
-                }
-            } else if fresh_enough(&state, env.now, margin) {
+            }
+            if target.fresh(&state, env.now, margin) {
                 return Ok(Some(state));
             }
             refuse_broken_setup(files.get(), profile)?;
-            (Target::of(profile, Need::Sso(key.clone())), state, margin)
+            (target, state, margin)
         }
         None => {
             // Only an `aws login` profile, or a role chain that may end in one, can need
@@ -183,10 +179,7 @@ pub fn login(
         }
     }
     let state = target.state(env, Utc::now());
-    if !force
-        && target.fresh(&state, env.now, margin)
-        && !matches!(state, TokenState::Refreshable { .. })
-    {
+    if !force && target.fresh(&state, env.now, margin) {
         return Ok(Outcome {
             state,
             logged_in: false,
@@ -504,11 +497,15 @@ impl Target {
         login_cache::read_state(&session, &login_cache::cache_dir(env), now)
     }
 
-    /// Whether the session carries on without a login. `aws login` credentials are renewed
-    /// by the CLI whenever it can read them, whatever their end.
+    /// Whether the session carries on without a login. An SSO token must be valid beyond
+    /// the margin: a refreshable one is refreshed before this is asked, so one still
+    /// refreshable here is one whose refresh failed. `aws login` credentials are renewed by
+    /// the CLI whenever it can read them, whatever their end.
     fn fresh(&self, state: &TokenState, now: DateTime<Utc>, margin: Duration) -> bool {
         match self.need {
-            Need::Sso(_) => fresh_enough(state, now, margin),
+            Need::Sso(_) => {
+                matches!(state, TokenState::Valid { .. }) && fresh_enough(state, now, margin)
+            }
             Need::Login(_) => state.is_usable(),
         }
     }
@@ -639,7 +636,7 @@ pub fn session_token(
     let dir = env.sso_cache_dir();
     let usable = |now: DateTime<Utc>| {
         let token = sso_store::TokenFile::read(&session.key, &dir)?;
-        let fresh = token.expires_at - now > Duration::minutes(DEFAULT_MARGIN_MINUTES);
+        let fresh = token.expires_at - now > margin(env);
         (fresh && Some(token.access_token.as_str()) != stale).then_some(token.access_token)
     };
     if let Some(token) = usable(Utc::now()) {
@@ -669,10 +666,7 @@ pub fn session_token(
         );
     }
     crate::eprintln_shown!("awsp: signing in to {label}…");
-    let begun = Utc::now();
-    let token = sso_login::login(env, session, how)?;
-    crate::sessions::record(env, &session.key, Some(begun));
-    Ok(token.access_token)
+    Ok(sso_login::login(env, session, how)?.access_token)
 }
 
 /// The session an SSO target logs in to, from the config of the profile holding it.
@@ -734,13 +728,10 @@ fn login_locked(
     let (_lock, waited) = lock(env, target, &label)?;
     if why.is_some() || waited {
         // Another awsp may have logged in while this one waited, or since it looked.
-        // A refreshable token reaches a native login only after its refresh failed, so
-        // only a valid one counts then.
         let now = Utc::now();
         let state = target.state(env, now);
-        let refreshable = matches!(state, TokenState::Refreshable { .. });
-        let carries = target.fresh(&state, now, margin) || (waited && state.is_usable());
-        if carries && !(native.is_some() && refreshable) {
+        let valid = matches!(state, TokenState::Valid { .. });
+        if target.fresh(&state, now, margin) || (waited && valid) {
             return Ok(state);
         }
     }
@@ -749,9 +740,7 @@ fn login_locked(
             Some(why) => crate::eprintln_shown!("awsp: {why}; signing in…"),
             None => crate::eprintln_shown!("awsp: signing in to {label}…"),
         }
-        let begun = Utc::now();
         sso_login::login(env, &session, how)?;
-        crate::sessions::record(env, &session.key, Some(begun));
         let state = target.state(env, Utc::now());
         if !state.is_usable() {
             bail!(

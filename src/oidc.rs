@@ -17,13 +17,11 @@ const MAX_ATTEMPTS: u32 = 4;
 /// The longest pause between two tries.
 const MAX_PAUSE: Duration = Duration::from_secs(20);
 
-/// A registered OIDC client.
+/// A registered OIDC client: what every later call presents.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registration {
     pub client_id: String,
     pub client_secret: String,
-    /// When the client secret stops working, in seconds since the epoch.
-    pub expires_at: i64,
 }
 
 /// What StartDeviceAuthorization answers.
@@ -192,8 +190,9 @@ fn number(v: &Value, key: &str) -> Result<i64> {
     }
 }
 
-/// RegisterClient. `grant_types` empty registers a public client for the device flow
-/// only (as legacy `sso_start_url` logins do).
+/// RegisterClient: the client, and when its secret stops working (seconds since the
+/// epoch). `grant_types` empty registers a public client for the device flow only (as
+/// legacy `sso_start_url` logins do).
 pub fn register_client(
     client: &Client,
     name: &str,
@@ -201,7 +200,7 @@ pub fn register_client(
     grant_types: &[&str],
     redirect_uris: &[&str],
     issuer_url: Option<&str>,
-) -> Answer<Registration> {
+) -> Answer<(Registration, i64)> {
     let mut body = json!({"clientName": name, "clientType": "public"});
     if !scopes.is_empty() {
         body["scopes"] = json!(scopes);
@@ -219,11 +218,11 @@ pub fn register_client(
         Ok(v) => v,
         Err(e) => return Ok(Err(e)),
     };
-    Ok(Ok(Registration {
+    let reg = Registration {
         client_id: string(&v, "clientId")?,
         client_secret: string(&v, "clientSecret")?,
-        expires_at: number(&v, "clientSecretExpiresAt")?,
-    }))
+    };
+    Ok(Ok((reg, number(&v, "clientSecretExpiresAt")?)))
 }
 
 /// StartDeviceAuthorization.

@@ -122,7 +122,10 @@ fn failed(call: &str, e: &oidc::ApiError) -> Error {
 }
 
 /// Logs in and writes the token file. Returns the token written.
+/// Logs in, writes the token file and records when the session began (the session
+/// clock counts from there).
 pub fn login(env: &Env, s: &Session, opts: Options) -> Result<TokenFile> {
+    let begun = Utc::now();
     let oidc = s.client(env, Service::Oidc)?;
     let deadline = Instant::now() + timeout(env);
     let browser = s.session_name().is_some() && !opts.device_code;
@@ -132,6 +135,7 @@ pub fn login(env: &Env, s: &Session, opts: Options) -> Result<TokenFile> {
         device_flow(env, s, &oidc, opts, deadline)?
     };
     write_token(env, s, &token)?;
+    crate::sessions::record(env, &s.key, Some(begun));
     Ok(token)
 }
 
@@ -188,12 +192,12 @@ fn registration(
     } else {
         (configured, &[], &[], None)
     };
-    let reg = oidc::register_client(oidc, &name, &scopes, grants, redirects, issuer)?
+    let (reg, expires_at) = oidc::register_client(oidc, &name, &scopes, grants, redirects, issuer)?
         .map_err(|e| failed("the client registration", &e))?;
     let cached = CachedRegistration {
         client_id: reg.client_id,
         client_secret: reg.client_secret,
-        expires_at: chrono::DateTime::from_timestamp(reg.expires_at, 0)
+        expires_at: chrono::DateTime::from_timestamp(expires_at, 0)
             .map(sso_store::format_time)
             .unwrap_or_default(),
         for_browser: browser,
@@ -218,7 +222,6 @@ fn as_registration(reg: &CachedRegistration) -> oidc::Registration {
     oidc::Registration {
         client_id: reg.client_id.clone(),
         client_secret: reg.client_secret.clone(),
-        expires_at: 0,
     }
 }
 
@@ -566,9 +569,11 @@ pub fn refresh(env: &Env, s: &Session) -> Result<Refreshed> {
     }
 }
 
-/// Ends the session at the portal (its answer does not stop the rest, as for the CLI) and
-/// removes the token file. Returns whether there was a token.
+/// Ends the session at the portal (its answer does not stop the rest, as for the CLI),
+/// removes the token file and forgets when the session began. Returns whether there was
+/// a token.
 pub fn logout(env: &Env, s: &Session) -> Result<bool> {
+    crate::sessions::record(env, &s.key, None);
     let dir = env.sso_cache_dir();
     let path = s.key.cache_file(&dir);
     let Some(token) = TokenFile::read(&s.key, &dir) else {

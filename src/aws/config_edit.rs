@@ -459,14 +459,9 @@ pub fn apply(text: &Text, plan: &Plan) -> String {
     out
 }
 
-/// A unified diff of the plan against `path`, with three lines of context; `color` for a
-/// terminal.
-pub fn diff(text: &Text, plan: &Plan, path: &str, color: bool) -> String {
-    let (red, green, cyan, off) = if color {
-        ("\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[0m")
-    } else {
-        ("", "", "", "")
-    };
+/// A unified diff of the plan against `path`, with three lines of context (plain text: a
+/// caller colours it by each line's first character).
+pub fn diff(text: &Text, plan: &Plan, path: &str) -> String {
     let show = |l: &str| l.trim_end_matches(['\n', '\r']).to_string();
     let mut out = format!("--- {path}\n+++ {path} (after awsp sync)\n");
     let mut offset: isize = 0;
@@ -486,7 +481,7 @@ pub fn diff(text: &Text, plan: &Plan, path: &str, color: bool) -> String {
         let old_len = before + old.len() - rest + after;
         let new_len = before + new.len() - common + after;
         out.push_str(&format!(
-            "{cyan}@@ -{},{} +{},{} @@{off}\n",
+            "@@ -{},{} +{},{} @@\n",
             from + 1,
             old_len,
             (from as isize + offset + 1),
@@ -499,10 +494,10 @@ pub fn diff(text: &Text, plan: &Plan, path: &str, color: bool) -> String {
             out.push_str(&format!(" {}\n", old[0]));
         }
         for l in &old[rest..] {
-            out.push_str(&format!("{red}-{l}{off}\n"));
+            out.push_str(&format!("-{l}\n"));
         }
         for l in &new[common..] {
-            out.push_str(&format!("{green}+{l}{off}\n"));
+            out.push_str(&format!("+{l}\n"));
         }
         for l in &text.lines[e.end..to] {
             out.push_str(&format!(" {}\n", show(l)));
@@ -658,7 +653,7 @@ mod tests {
     fn the_diff_shows_what_changes() {
         let (_, p) = sync(USER, &[w("Dev", "111111111111", "Admin")], false);
         let t = Text::new(USER);
-        let d = diff(&t, &p, "config", false);
+        let d = diff(&t, &p, "config");
         assert!(
             d.contains("+[profile Dev-Admin]\n+sso_session = work\n"),
             "{d}"

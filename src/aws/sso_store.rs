@@ -154,16 +154,24 @@ impl CachedRegistration {
     }
 }
 
+/// A cache file's JSON object; `None` when missing or not JSON.
+fn read_json(path: &Path) -> Option<Value> {
+    let bytes = fsio::read_file(path, fsio::Accept::FOREIGN, MAX_FILE).ok()??;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// A non-empty string member of `v`.
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key)?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 /// Reads a registration file; missing or unusable is `None` (a new registration follows).
 pub fn read_registration(path: &Path) -> Option<CachedRegistration> {
-    let bytes = fsio::read_file(path, fsio::Accept::FOREIGN, MAX_FILE).ok()??;
-    let v: Value = serde_json::from_slice(&bytes).ok()?;
-    let text = |k: &str| {
-        v.get(k)?
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
+    let v = read_json(path)?;
+    let text = |k: &str| text(&v, k);
     let for_browser = v
         .get("grantTypes")
         .and_then(Value::as_array)
@@ -234,15 +242,8 @@ impl TokenFile {
 
     /// Reads the token file of `key`; `None` when missing or not a token.
     pub fn read(key: &TokenKey, dir: &Path) -> Option<TokenFile> {
-        let bytes =
-            fsio::read_file(&key.cache_file(dir), fsio::Accept::FOREIGN, MAX_FILE).ok()??;
-        let v: Value = serde_json::from_slice(&bytes).ok()?;
-        let text = |k: &str| {
-            v.get(k)?
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
+        let v = read_json(&key.cache_file(dir))?;
+        let text = |k: &str| text(&v, k);
         Some(TokenFile {
             start_url: text("startUrl").unwrap_or_default(),
             region: text("region").unwrap_or_default(),

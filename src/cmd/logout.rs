@@ -24,9 +24,7 @@ pub fn run(args: &LogoutArgs, env: &Env) -> Result<()> {
     };
     let holder = profile.chain.last().unwrap_or(&profile.name);
     let session = Session::of(&config, holder, key)?;
-    let had = sso_login::logout(env, &session)?;
-    crate::sessions::record(env, key, None);
-    if had {
+    if sso_login::logout(env, &session)? {
         crate::eprintln_shown!("awsp: logged out of {}", key.label());
     } else {
         crate::eprintln_shown!("awsp: {} was not logged in; nothing to do", key.label());

@@ -345,10 +345,19 @@ fn finish(
                 &whole
             }
         };
-        let diff = config_edit::diff(&text, plan, &shown, color);
-        for line in diff.lines() {
-            // Each line shown safely; the colour codes are the diff's own.
-            writeln!(out, "{}", shown_keeping_sgr(line))?;
+        for line in config_edit::diff(&text, plan, &shown).lines() {
+            // Shown safely first, then coloured by its kind.
+            let line = crate::sanitize::shown(line);
+            let code = match line.as_bytes().first() {
+                Some(b'+') if !line.starts_with("+++") => "32",
+                Some(b'-') if !line.starts_with("---") => "31",
+                Some(b'@') => "36",
+                _ => "",
+            };
+            match color && !code.is_empty() {
+                true => writeln!(out, "\x1b[{code}m{line}\x1b[0m")?,
+                false => writeln!(out, "{line}")?,
+            }
         }
         out.flush()?;
         crate::eprintln_shown!("awsp: dry run: {} not changed", path.display());
@@ -361,24 +370,6 @@ fn finish(
         path.display()
     );
     Ok(())
-}
-
-/// A diff line made safe to show, except the colour codes the diff itself put there.
-fn shown_keeping_sgr(line: &str) -> String {
-    const CODES: [&str; 4] = ["\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[0m"];
-    let mut out = String::new();
-    let mut rest = line;
-    while !rest.is_empty() {
-        if let Some(code) = CODES.iter().find(|c| rest.starts_with(**c)) {
-            out.push_str(code);
-            rest = &rest[code.len()..];
-            continue;
-        }
-        let next = rest[1..].find('\x1b').map_or(rest.len(), |i| i + 1);
-        out.push_str(&crate::sanitize::shown(&rest[..next]));
-        rest = &rest[next..];
-    }
-    out
 }
 
 /// Writes the new config: under the lock, only if the file is still what was read, the

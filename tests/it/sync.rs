@@ -72,6 +72,19 @@ fn account(id: &str, name: &str, roles: &[&str]) -> Value {
     json!({"accountId": id, "accountName": name, "emailAddress": format!("{id}@example.com"), "roles": roles})
 }
 
+/// `n` accounts named `{prefix}0000`… with the same roles.
+fn many(n: usize, prefix: &str, roles: &[&str]) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            account(
+                &format!("{:012}", 100_000_000 + i),
+                &format!("{prefix}{i:04}"),
+                roles,
+            )
+        })
+        .collect()
+}
+
 /// The managed profile blocks of `text`, by name.
 fn managed(text: &str) -> Vec<String> {
     text.split("\n[profile ")
@@ -288,16 +301,7 @@ fn throttling_and_pagination_are_ridden_out() {
     // Ten requests a second at most, two items a page.
     let s = Setup::with(HAND_WRITTEN, &["--rate", "10"]);
     s.login();
-    let accounts: Vec<Value> = (0..24)
-        .map(|i| {
-            account(
-                &format!("{:012}", 500_000 + i),
-                &format!("acct{i:02}"),
-                &["A", "B", "C"],
-            )
-        })
-        .collect();
-    s.ic.config(json!({"accounts": accounts, "page_size": 2}));
+    s.ic.config(json!({"accounts": many(24, "acct", &["A", "B", "C"]), "page_size": 2}));
     let r = s.run(&["sync", "acme"], &[]).expect(0);
     assert!(r.stderr.contains("72 added"), "{}", r.stderr);
     assert_eq!(managed(&s.config()).len(), 72);
@@ -469,16 +473,8 @@ fn setup_from_a_start_url_and_refusals() {
 fn a_thousand_accounts_at_twenty_requests_a_second() {
     let s = Setup::with(HAND_WRITTEN, &["--rate", "20"]);
     s.login();
-    let accounts: Vec<Value> = (0..1000)
-        .map(|i| {
-            account(
-                &format!("{:012}", 100_000_000 + i),
-                &format!("team{i:04}"),
-                &["Admin", "ReadOnly", "Billing"],
-            )
-        })
-        .collect();
-    s.ic.config(json!({"accounts": accounts, "page_size": 100}));
+    let roles = ["Admin", "ReadOnly", "Billing"];
+    s.ic.config(json!({"accounts": many(1000, "team", &roles), "page_size": 100}));
     let t = std::time::Instant::now();
     let r = s.run(&["sync", "acme"], &[]).expect(0);
     let took = t.elapsed();
