@@ -83,9 +83,19 @@ pub enum Command {
     Status(JsonArg),
     /// Run one command under a profile without touching the shell
     #[command(
-        after_help = "Examples:\n  awsp exec prod -- aws s3 ls\n  awsp exec 222233334444 --no-login -- terraform plan"
+        after_help = "Examples:\n  awsp exec prod -- aws s3 ls\n  awsp exec 222233334444 --no-login -- terraform plan\n  awsp exec prod --credentials -- docker run -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY -e AWS_SESSION_TOKEN amazon/aws-cli s3 ls"
     )]
     Exec(ExecArgs),
+    /// Print a profile's credentials: shell code, JSON, or a credential_process answer
+    #[command(
+        after_help = "Formats:\n  env      shell code that exports the keys (for `eval`; --shell, default from $SHELL)\n  json     {\"Profile\", \"AccessKeyId\", \"SecretAccessKey\", \"SessionToken\", \"Expiration\", \"Region\"}\n  process  what a credential_process prints (Version 1)\n\nTemporary credentials are cached per profile until 15 minutes before they end.\nThey are never written to a terminal: pipe or redirect the output.\n\nExamples:\n  eval \"$(awsp export prod)\"\n  awsp export prod --format json | jq -r .Expiration\n  # in ~/.aws/config, for tools that cannot read SSO profiles:\n  [profile prod-keys]\n  credential_process = awsp export prod --format process"
+    )]
+    Export(ExportArgs),
+    /// Open the AWS console signed in to a profile's account and role
+    #[command(
+        after_help = "Examples:\n  awsp console\n  awsp console prod --destination s3\n  awsp console prod --destination https://console.aws.amazon.com/cloudwatch/home --region eu-west-1\n  awsp console prod --print   # print the sign-in URL instead of opening it"
+    )]
+    Console(ConsoleArgs),
     /// Explain what is wrong with the setup and how to fix it
     #[command(
         after_help = "Examples:\n  awsp doctor\n  awsp doctor --json | jq '.[] | select(.severity == \"error\")'"
@@ -248,9 +258,50 @@ pub struct ExecArgs {
     pub profile: String,
     #[command(flatten)]
     pub login: LoginOpts,
+    /// Give the command temporary keys (AWS_ACCESS_KEY_ID…) instead of AWS_PROFILE
+    #[arg(long)]
+    pub credentials: bool,
     /// The command and its arguments (passed byte for byte, UTF-8 or not)
     #[arg(last = true, required = true, num_args = 1..)]
     pub command: Vec<OsString>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Env,
+    Json,
+    Process,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Profile name, or a query that matches one profile (default: the active profile)
+    pub profile: Option<String>,
+    /// What to print
+    #[arg(long, value_enum, default_value = "env")]
+    pub format: ExportFormat,
+    /// The shell the `env` format is for (default: from $SHELL, else POSIX sh)
+    #[arg(long, value_enum)]
+    pub shell: Option<Shell>,
+    #[command(flatten)]
+    pub login: LoginOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct ConsoleArgs {
+    /// Profile name, or a query that matches one profile (default: the active profile)
+    pub profile: Option<String>,
+    /// Print the sign-in URL instead of opening a browser (it signs in whoever opens it)
+    #[arg(long)]
+    pub print: bool,
+    /// A service (`s3`, `ec2`…) or an https:// URL of the console to land on
+    #[arg(long, value_name = "SERVICE|URL")]
+    pub destination: Option<String>,
+    /// The console's region (default: the profile's)
+    #[arg(long)]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub login: LoginOpts,
 }
 
 #[derive(Args, Debug)]

@@ -59,7 +59,24 @@ impl Endpoint {
     }
 
     fn host(&self) -> &str {
-        host_of(self.0.split_once("://").map_or("", |(_, r)| r))
+        host_of(self.after_scheme())
+    }
+
+    fn after_scheme(&self) -> &str {
+        self.0.split_once("://").map_or("", |(_, r)| r)
+    }
+
+    /// `host[:port]`, as the `Host` header carries it.
+    pub fn authority(&self) -> &str {
+        let rest = self.after_scheme();
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        authority.rsplit('@').next().unwrap_or(authority)
+    }
+
+    /// The path the URL holds before the one a call adds (empty for a bare host).
+    pub fn base_path(&self) -> &str {
+        let rest = self.after_scheme();
+        rest.find('/').map_or("", |i| &rest[i..])
     }
 }
 
@@ -97,6 +114,8 @@ pub enum Service {
     Oidc,
     /// The access portal: accounts, roles, credentials, logout (`sso`).
     Portal,
+    /// The Security Token Service: AssumeRole (`sts`).
+    Sts,
 }
 
 impl Service {
@@ -104,6 +123,7 @@ impl Service {
         match self {
             Service::Oidc => "AWS_ENDPOINT_URL_SSO_OIDC",
             Service::Portal => "AWS_ENDPOINT_URL_SSO",
+            Service::Sts => "AWS_ENDPOINT_URL_STS",
         }
     }
 
@@ -121,16 +141,25 @@ impl Service {
                 }
             }
         }
+        if matches!(self, Service::Sts) && region.is_empty() {
+            // No region: the global endpoint, as botocore uses then.
+            return Endpoint::parse("https://sts.amazonaws.com", "the global STS endpoint");
+        }
         if region.is_empty()
             || !region
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
-            bail!("sso_region `{region}` is not a region name");
+            let setting = match self {
+                Service::Sts => "region",
+                _ => "sso_region",
+            };
+            bail!("{setting} `{region}` is not a region name");
         }
         let host = match self {
             Service::Oidc => format!("oidc.{region}.amazonaws.com"),
             Service::Portal => format!("portal.sso.{region}.amazonaws.com"),
+            Service::Sts => format!("sts.{region}.amazonaws.com"),
         };
         let suffix = if region.starts_with("cn-") { ".cn" } else { "" };
         Endpoint::parse(&format!("https://{host}{suffix}"), "the region's endpoint")
@@ -208,6 +237,17 @@ impl Client {
             req = req.header(*k, *v);
         }
         let result = req.send(serde_json::to_vec(body).unwrap_or_default());
+        self.reply(path, result)
+    }
+
+    /// POSTs `body` to `path` with exactly `headers` (a signed request's).
+    pub fn post(&self, path: &str, body: &[u8], headers: &[(String, String)]) -> Result<Reply> {
+        let url = self.endpoint.url(path);
+        let mut req = self.agent.post(&url);
+        for (k, v) in headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let result = req.send(body);
         self.reply(path, result)
     }
 

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::aws::Credentials;
 use crate::error::Error;
 use crate::net::{Client, Reply, url_encode};
 use crate::oidc::{self, ApiError};
@@ -173,6 +174,37 @@ impl Portal {
         Err(Failure::Other(Error::runtime(
             "the access portal kept answering with more pages",
         )))
+    }
+
+    /// GetRoleCredentials: the role's temporary credentials (`expiration` is in epoch
+    /// milliseconds).
+    pub fn role_credentials(
+        &self,
+        account: &str,
+        role: &str,
+    ) -> std::result::Result<Credentials, Failure> {
+        let v = self.get(&format!(
+            "/federation/credentials?account_id={}&role_name={}",
+            url_encode(account),
+            url_encode(role)
+        ))?;
+        let c = &v["roleCredentials"];
+        let text = |k: &str| c.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let expiration = c
+            .get("expiration")
+            .and_then(Value::as_i64)
+            .and_then(chrono::DateTime::from_timestamp_millis);
+        match (text("accessKeyId"), text("secretAccessKey"), expiration) {
+            (Some(id), Some(secret), Some(end)) => Ok(Credentials {
+                access_key_id: id.to_string(),
+                secret_access_key: secret.to_string(),
+                session_token: text("sessionToken").map(str::to_string),
+                expiration: Some(end),
+            }),
+            _ => Err(Failure::Other(Error::runtime(
+                "the access portal answered GetRoleCredentials without credentials",
+            ))),
+        }
     }
 
     /// ListAccounts, every page.

@@ -94,7 +94,7 @@ impl Session {
         }
     }
 
-    fn client(&self, env: &Env, service: Service) -> Result<Client> {
+    pub fn client(&self, env: &Env, service: Service) -> Result<Client> {
         let endpoint = service.endpoint(env, &self.region)?;
         Client::new(env, endpoint, self.ca_bundle.as_deref())
     }

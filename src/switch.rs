@@ -1,6 +1,7 @@
 //! What the environment must look like after `use` and after `clear`.
 
-use crate::aws::{Profile, TokenState};
+use crate::aws::credentials::format_time;
+use crate::aws::{Credentials, Profile, TokenState};
 use crate::env::Env;
 use crate::quote;
 use crate::shell::Change;
@@ -77,6 +78,37 @@ pub fn use_changes(
                 .as_deref(),
         ),
     ]);
+    ch
+}
+
+/// The changes that hand `p`'s resolved credentials to a shell or a command instead of
+/// the profile: what `clear` does (so `awsp -` returns to the profile left), then the
+/// keys, their end, and the profile's region.
+pub fn credential_changes(
+    p: &Profile,
+    creds: &Credentials,
+    env: &Env,
+    keep_region: bool,
+) -> Vec<Change> {
+    let mut ch = clear_changes(env);
+    ch.extend([
+        Change::Unset("AWS_DEFAULT_PROFILE"),
+        Change::Unset("AWS_SECURITY_TOKEN"),
+        Change::Set("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
+        Change::Set("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.clone()),
+        set_or_unset("AWS_SESSION_TOKEN", creds.session_token.as_deref()),
+        set_or_unset(
+            "AWS_CREDENTIAL_EXPIRATION",
+            creds.expiration.map(format_time).as_deref(),
+        ),
+    ]);
+    if !keep_region {
+        let r = p.region.as_deref();
+        ch.extend([
+            set_or_unset("AWS_REGION", r),
+            set_or_unset("AWS_DEFAULT_REGION", r),
+        ]);
+    }
     ch
 }
 

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
+use super::credentials::Credentials;
 use super::model::{Config, Profile};
 use super::sha256;
 use super::sso::{self, TokenState};
@@ -156,6 +157,19 @@ pub fn judge(text: &[u8], now: DateTime<Utc>) -> TokenState {
     } else {
         TokenState::Valid { expires_at }
     }
+}
+
+/// The credentials a cache file holds, when the CLI could load it.
+pub fn credentials(text: &[u8]) -> Option<Credentials> {
+    let file: Value = serde_json::from_slice(text).ok()?;
+    let c = file.get("accessToken")?;
+    let get = |k: &str| c.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    Some(Credentials {
+        access_key_id: get("accessKeyId")?.to_string(),
+        secret_access_key: get("secretAccessKey")?.to_string(),
+        session_token: Some(get("sessionToken")?.to_string()),
+        expiration: Some(sso::parse_time(get("expiresAt")?)?),
+    })
 }
 
 /// The state of login session `session`'s cached credentials in `dir`.

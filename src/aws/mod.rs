@@ -2,14 +2,17 @@
 //! `aws login` credential cache.
 
 pub mod config_edit;
+pub mod credentials;
 pub mod ini;
 pub mod login_cache;
 mod md;
 pub mod model;
 pub mod sha1;
 pub mod sha256;
+pub mod sigv4;
 pub mod sso;
 pub mod sso_store;
 
+pub use credentials::Credentials;
 pub use model::{Config, Kind, Profile, RawProfile, TokenCache};
 pub use sso::{TokenKey, TokenState};

@@ -7,7 +7,7 @@ use crate::cli::ExecArgs;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::shell::Change;
-use crate::{login, switch};
+use crate::{creds, login, switch};
 
 pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
@@ -19,8 +19,16 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
             config.config_path.display()
         );
     };
-    let token = login::ensure(&profile, env, super::login_when(&args.login))?;
+    let when = super::login_when(&args.login);
     let keep = switch::keep_region(env, false);
+    let changes = if args.credentials {
+        let creds = creds::resolve(&config, env, &name, when)?;
+        switch::credential_changes(&profile, &creds, env, keep)
+    } else {
+        let token = login::ensure(&profile, env, when)?;
+        // Exactly what `use` would do to the shell, done to the child's environment instead.
+        switch::use_changes(&profile, env, keep, token.as_ref())
+    };
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Error::usage(
             "no command to run; usage: awsp exec PROFILE -- CMD ARGS…",
@@ -28,8 +36,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
     };
     let mut cmd = Command::new(program);
     cmd.args(rest);
-    // Exactly what `use` would do to the shell, done to the child's environment instead.
-    for change in switch::use_changes(&profile, env, keep, token.as_ref()) {
+    for change in changes {
         match change {
             Change::Set(k, v) => cmd.env(k, v),
             Change::Unset(k) => cmd.env_remove(k),

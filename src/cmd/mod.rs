@@ -2,10 +2,12 @@
 
 pub mod clear;
 pub mod complete;
+pub mod console;
 pub mod current;
 pub mod demo;
 pub mod doctor;
 pub mod exec;
+pub mod export;
 pub mod init;
 pub mod list;
 pub mod login;
@@ -35,6 +37,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Sync(a) => sync::run(&a, &env),
         Command::Status(a) => status::run(&a, &env),
         Command::Exec(a) => exec::run(&a, &env),
+        Command::Export(a) => export::run(&a, &env),
+        Command::Console(a) => console::run(&a, &env),
         Command::Doctor(a) => doctor::run(&a, &env),
         Command::Demo(a) => demo::run(&a, &env),
         Command::Complete(a) => complete::run(&a, &env),
