@@ -647,11 +647,11 @@ pub fn session_token(
         profile: String::new(),
     };
     let label = target.label();
-    let (_lock, waited) = lock(env, &target, &label)?;
-    if waited {
-        if let Some(token) = usable(Utc::now()) {
-            return Ok(token);
-        }
+    let _lock = lock(env, &target, &label)?;
+    // Looked at again under the lock, waited for or not: another awsp may have renewed
+    // it between the first look and the lock.
+    if let Some(token) = usable(Utc::now()) {
+        return Ok(token);
     }
     match sso_login::refresh(env, session)? {
         sso_login::Refreshed::Done(token) => return Ok(token.access_token),
@@ -686,12 +686,11 @@ fn refresh_locked(target: &Target, env: &Env) -> Result<Option<TokenState>> {
         return Ok(None);
     };
     let label = target.label();
-    let (_lock, waited) = lock(env, target, &label)?;
-    if waited {
-        let state = target.state(env, Utc::now());
-        if matches!(state, TokenState::Valid { .. }) {
-            return Ok(Some(state));
-        }
+    let _lock = lock(env, target, &label)?;
+    // Another awsp may have refreshed it since this one looked.
+    let state = target.state(env, Utc::now());
+    if matches!(state, TokenState::Valid { .. }) {
+        return Ok(Some(state));
     }
     match sso_login::refresh(env, &session)? {
         sso_login::Refreshed::Done(_) => Ok(Some(target.state(env, Utc::now()))),

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::aws::sigv4;
 use crate::aws::Credentials;
+use crate::aws::sigv4;
 use crate::error::Error;
 use crate::net::{Client, url_encode};
 use crate::oidc::{ApiError, backoff};
@@ -224,7 +224,9 @@ mod tests {
             c.expiration.unwrap().to_rfc3339(),
             "2026-11-30T10:00:00.500+00:00"
         );
-        assert!(parse_credentials("<Credentials><AccessKeyId>A</AccessKeyId></Credentials>").is_none());
+        assert!(
+            parse_credentials("<Credentials><AccessKeyId>A</AccessKeyId></Credentials>").is_none()
+        );
         assert_eq!(unescape("a & b &bogus; &#65;"), "a & b &bogus; A");
     }
 

@@ -47,7 +47,8 @@ impl Credentials {
 
     /// Reads `credential_process` output; the error says what is wrong, naming no value.
     pub fn from_process_json(text: &[u8]) -> Result<Credentials, String> {
-        let v: Value = serde_json::from_slice(text).map_err(|_| "is not a JSON object".to_string())?;
+        let v: Value =
+            serde_json::from_slice(text).map_err(|_| "is not a JSON object".to_string())?;
         let Some(o) = v.as_object() else {
             return Err("is not a JSON object".into());
         };
@@ -88,20 +89,41 @@ mod tests {
             access_key_id: "ASIA1".into(),
             secret_access_key: "very-secret".into(),
             session_token: Some("tok".into()),
-            expiration: Some(DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z").unwrap().into()),
+            expiration: Some(
+                DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z")
+                    .unwrap()
+                    .into(),
+            ),
         };
         let text = c.to_process_json().to_string();
-        assert!(text.contains(r#""Expiration":"2026-11-30T10:00:00Z""#), "{text}");
+        assert!(
+            text.contains(r#""Expiration":"2026-11-30T10:00:00Z""#),
+            "{text}"
+        );
         assert_eq!(Credentials::from_process_json(text.as_bytes()).unwrap(), c);
         let shown = format!("{c:?}");
-        assert!(!shown.contains("very-secret") && !shown.contains("tok"), "{shown}");
+        assert!(
+            !shown.contains("very-secret") && !shown.contains("tok"),
+            "{shown}"
+        );
         for (bad, why) in [
             ("[]", "is not a JSON object"),
-            (r#"{"Version":2,"AccessKeyId":"a","SecretAccessKey":"b"}"#, "Version other than 1"),
+            (
+                r#"{"Version":2,"AccessKeyId":"a","SecretAccessKey":"b"}"#,
+                "Version other than 1",
+            ),
             (r#"{"Version":1,"AccessKeyId":"a"}"#, "lacks"),
-            (r#"{"Version":1,"AccessKeyId":"a","SecretAccessKey":"b","Expiration":"soon"}"#, "ISO 8601"),
+            (
+                r#"{"Version":1,"AccessKeyId":"a","SecretAccessKey":"b","Expiration":"soon"}"#,
+                "ISO 8601",
+            ),
         ] {
-            assert!(Credentials::from_process_json(bad.as_bytes()).unwrap_err().contains(why), "{bad}");
+            assert!(
+                Credentials::from_process_json(bad.as_bytes())
+                    .unwrap_err()
+                    .contains(why),
+                "{bad}"
+            );
         }
     }
 }

@@ -158,8 +158,14 @@ mod tests {
     fn destinations_follow_the_partition() {
         let gov = partition(Some("arn:aws-us-gov:iam::1:role/R"), "us-east-1");
         assert_eq!(gov.signin, "https://signin.amazonaws-us-gov.com");
-        assert_eq!(partition(None, "cn-north-1").signin, "https://signin.amazonaws.cn");
-        assert_eq!(partition(None, "eu-west-1").signin, "https://signin.aws.amazon.com");
+        assert_eq!(
+            partition(None, "cn-north-1").signin,
+            "https://signin.amazonaws.cn"
+        );
+        assert_eq!(
+            partition(None, "eu-west-1").signin,
+            "https://signin.aws.amazon.com"
+        );
         assert_eq!(
             destination(gov, Some("s3"), "us-gov-west-1").unwrap(),
             "https://console.amazonaws-us-gov.com/s3/home?region=us-gov-west-1"

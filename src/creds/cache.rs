@@ -45,10 +45,7 @@ impl Cache {
                 Cache { dir: None }
             }
             Err(DirError::Io(e)) => {
-                crate::eprintln_shown!(
-                    "awsp: not caching credentials: {}: {e}",
-                    dir.display()
-                );
+                crate::eprintln_shown!("awsp: not caching credentials: {}: {e}", dir.display());
                 Cache { dir: None }
             }
         }
@@ -82,20 +79,23 @@ impl Cache {
         }
         let text = creds.to_process_json().to_string();
         if let Err(e) = fsio::replace_file(&path, text.as_bytes(), None, false) {
-            crate::eprintln_shown!("awsp: could not cache credentials in {}: {e}", path.display());
+            crate::eprintln_shown!(
+                "awsp: could not cache credentials in {}: {e}",
+                path.display()
+            );
         }
     }
 
-    /// Takes the entry's lock, waiting up to `wait`. Returns the lock and whether another
-    /// caller held it first.
-    pub fn lock(&self, fingerprint: &str, wait: std::time::Duration) -> Result<(Held, bool)> {
+    /// Takes the entry's lock, waiting up to `wait`.
+    pub fn lock(&self, fingerprint: &str, wait: std::time::Duration) -> Result<Held> {
         let Some((_, lock)) = self.paths(fingerprint) else {
-            return Ok((Held(None), false));
+            return Ok(Held(None));
         };
-        let file = fsio::open_private(&lock, false)
-            .map_err(|e| crate::error::Error::runtime(format!("cannot open {}: {e}", lock.display())))?;
+        let file = fsio::open_private(&lock, false).map_err(|e| {
+            crate::error::Error::runtime(format!("cannot open {}: {e}", lock.display()))
+        })?;
         match fsio::lock_within(&file, wait, || {}) {
-            Ok(waited) => Ok((Held(Some(file)), waited)),
+            Ok(_) => Ok(Held(Some(file))),
             Err(e) => bail!(
                 "another awsp has been fetching these credentials for too long ({}: {e}); remove it if none is running",
                 lock.display()

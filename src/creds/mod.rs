@@ -145,7 +145,9 @@ impl Resolver<'_> {
                     out.push_str(&format!("{k}={v}\n"));
                 }
             }
-            if let Some(session) = text(raw, "sso_session").and_then(|s| self.config.sso_sessions.get(s)) {
+            if let Some(session) =
+                text(raw, "sso_session").and_then(|s| self.config.sso_sessions.get(s))
+            {
                 for (k, p) in session.props.iter() {
                     if let Some(v) = p.value.as_text() {
                         out.push_str(&format!("sso-session.{k}={v}\n"));
@@ -174,11 +176,11 @@ impl Resolver<'_> {
         if let Some(c) = self.cache.get(&key, self.env.now) {
             return Ok(c);
         }
-        let (_held, waited) = self.cache.lock(&key, login::lock_wait(self.env))?;
-        if waited {
-            if let Some(c) = self.cache.get(&key, chrono::Utc::now()) {
-                return Ok(c);
-            }
+        let _held = self.cache.lock(&key, login::lock_wait(self.env))?;
+        // Looked at again under the lock: another caller may have fetched them between
+        // the first look and the lock, even when the lock was free at once.
+        if let Some(c) = self.cache.get(&key, chrono::Utc::now()) {
+            return Ok(c);
         }
         let creds = fetch(self)?;
         self.cache.put(&key, &creds);
@@ -188,25 +190,31 @@ impl Resolver<'_> {
     fn assume_role(&mut self, name: &str, raw: &RawProfile) -> Result<Credentials> {
         let role_arn = text(raw, "role_arn").unwrap_or_default();
         let source = match (text(raw, "credential_source"), text(raw, "source_profile")) {
-            (Some(_), Some(_)) => bail!(
-                "profile `{name}` has both source_profile and credential_source; keep one"
-            ),
+            (Some(_), Some(_)) => {
+                bail!("profile `{name}` has both source_profile and credential_source; keep one")
+            }
             (Some(source), None) => environment_source(self.env, name, source)?,
             (None, Some(source)) if source == name => {
                 if !has_static_keys(raw) {
-                    bail!("source_profile cycle: {name} -> {name}; give the profile its own keys or another source");
+                    bail!(
+                        "source_profile cycle: {name} -> {name}; give the profile its own keys or another source"
+                    );
                 }
                 static_keys(name, raw)?
             }
             (None, Some(source)) => self.profile(source, true)?,
-            (None, None) => bail!(
-                "profile `{name}`: role_arn needs source_profile or credential_source"
-            ),
+            (None, None) => {
+                bail!("profile `{name}`: role_arn needs source_profile or credential_source")
+            }
         };
         let region = text(raw, "region").unwrap_or_default();
         let endpoint = Service::Sts.endpoint(self.env, region)?;
         let client = Client::new(self.env, endpoint, text(raw, "ca_bundle"))?;
-        let signing_region = if region.is_empty() { "us-east-1" } else { region };
+        let signing_region = if region.is_empty() {
+            "us-east-1"
+        } else {
+            region
+        };
         let duration_seconds = match text(raw, "duration_seconds") {
             None => None,
             Some(d) => Some(d.trim().parse::<u32>().map_err(|_| {
@@ -240,7 +248,9 @@ impl Resolver<'_> {
                 Err(sts::Failure::Other(e)) => return Err(e),
                 Err(sts::Failure::Api(e)) => {
                     let fix = match e.code.as_str() {
-                        "AccessDenied" => "; check the role's trust policy and that the source credentials may assume it",
+                        "AccessDenied" => {
+                            "; check the role's trust policy and that the source credentials may assume it"
+                        }
                         "ExpiredToken" | "InvalidClientTokenId" => {
                             "; the source credentials are expired or invalid: renew them and try again"
                         }
@@ -307,7 +317,8 @@ impl Resolver<'_> {
         login::ensure(&profile, self.env, self.when)?;
         let session = login_cache::session_of(self.config, &profile).unwrap_or_default();
         let path = login_cache::cache_file(session, &login_cache::cache_dir(self.env));
-        let text = crate::fsio::read_file(&path, crate::fsio::Accept::FOREIGN, login_cache::MAX_FILE)?;
+        let text =
+            crate::fsio::read_file(&path, crate::fsio::Accept::FOREIGN, login_cache::MAX_FILE)?;
         match text.as_deref().and_then(login_cache::credentials) {
             Some(c) => Ok(c),
             None => bail!(
@@ -322,19 +333,27 @@ impl Resolver<'_> {
 fn access_token(env: &Env, key: &TokenKey) -> Result<String> {
     match sso_store::TokenFile::read(key, &env.sso_cache_dir()) {
         Some(t) => Ok(t.access_token),
-        None => bail!("there is no usable token for {}; run `awsp login`", key.label()),
+        None => bail!(
+            "there is no usable token for {}; run `awsp login`",
+            key.label()
+        ),
     }
 }
 
 fn static_keys(name: &str, raw: &RawProfile) -> Result<Credentials> {
-    match (text(raw, "aws_access_key_id"), text(raw, "aws_secret_access_key")) {
+    match (
+        text(raw, "aws_access_key_id"),
+        text(raw, "aws_secret_access_key"),
+    ) {
         (Some(id), Some(secret)) => Ok(Credentials {
             access_key_id: id.to_string(),
             secret_access_key: secret.to_string(),
             session_token: text(raw, "aws_session_token").map(str::to_string),
             expiration: None,
         }),
-        (Some(_), None) => bail!("profile `{name}` has aws_access_key_id but no aws_secret_access_key"),
+        (Some(_), None) => {
+            bail!("profile `{name}` has aws_access_key_id but no aws_secret_access_key")
+        }
         _ => bail!("profile `{name}` has aws_secret_access_key but no aws_access_key_id"),
     }
 }
@@ -413,7 +432,10 @@ fn ask_mfa_code(name: &str, serial: &str) -> Result<String> {
     let tty = std::fs::File::open(crate::os::TERMINAL).map_err(|_| no_terminal())?;
     // The question goes to the terminal itself where it can be written (stderr may be a
     // pipe to the program that runs awsp as its credential_process), else to stderr.
-    let mut out: Box<dyn Write> = match std::fs::OpenOptions::new().write(true).open(crate::os::TERMINAL) {
+    let mut out: Box<dyn Write> = match std::fs::OpenOptions::new()
+        .write(true)
+        .open(crate::os::TERMINAL)
+    {
         Ok(f) => Box::new(f),
         Err(_) => Box::new(std::io::stderr()),
     };

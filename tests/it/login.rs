@@ -903,7 +903,7 @@ fn aws_login_profiles_in_list_and_status() {
 
 shell_test!(fn aws_login_profile_logs_in_with_aws_login(sh) {
     let h = login_home();
-    let r = run(&h, sh, "awsp console --login; echo rc=RC", &["AWS_PROFILE", "AWS_REGION", "AWSP_EXPIRES"], &[SESSION_VAR]);
+    let r = run(&h, sh, "awsp use console --login; echo rc=RC", &["AWS_PROFILE", "AWS_REGION", "AWSP_EXPIRES"], &[SESSION_VAR]);
     succeeded(&r, sh);
     assert!(has(&r.stdout, "AWS_PROFILE=console|"), "{sh}: {}", r.stdout);
     assert!(has(&r.stdout, "AWS_REGION=eu-central-1|"), "{sh}: {}", r.stdout);

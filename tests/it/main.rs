@@ -14,6 +14,7 @@ mod botocore;
 mod cli;
 mod divergence;
 mod doctor;
+mod export;
 mod hardening;
 mod login;
 mod native_login;

@@ -14,6 +14,12 @@ Both services share the root URL, as AWS serves them on two hosts with disjoint 
   /device_authorization, POST /token, and the browser pages GET /authorize, GET /device.
 - Portal (https://portal.sso.{region}.amazonaws.com): GET /assignment/accounts, GET
   /assignment/roles, GET /federation/credentials, POST /logout.
+- STS (https://sts.{region}.amazonaws.com): POST / with Action=AssumeRole (the query
+  protocol, answered in XML). Every request must carry a valid SigV4 signature (service
+  `sts`), made with keys this server issued (GetRoleCredentials, AssumeRole) or the
+  long-term keys in the `iam_users` setting; a wrong signature is SignatureDoesNotMatch.
+- Federation (https://signin.aws.amazon.com): GET /federation?Action=getSigninToken with
+  issued temporary credentials, and ?Action=login, which redirects to the destination.
 - Test control (never rate limited): /_control/{config,fail,log,tokens,reset}.
 
 Wire shapes follow botocore's service models (sso-oidc 2019-06-10, sso 2019-06-10) and
@@ -23,8 +29,10 @@ Standard library only.
 
 import argparse
 import base64
+import calendar
 import copy
 import hashlib
+import hmac
 import html
 import json
 import os
@@ -36,7 +44,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 HOST = "127.0.0.1"
 
@@ -54,7 +62,9 @@ MAX_BODY = 1 << 20
 OIDC_OPS = ("RegisterClient", "StartDeviceAuthorization", "CreateToken")
 PORTAL_OPS = ("ListAccounts", "ListAccountRoles", "GetRoleCredentials", "Logout")
 BROWSER_OPS = ("Authorize", "VerifyDevice")
-ALL_OPS = OIDC_OPS + PORTAL_OPS + BROWSER_OPS
+STS_OPS = ("AssumeRole",)
+FEDERATION_OPS = ("GetSigninToken", "Login")
+ALL_OPS = OIDC_OPS + PORTAL_OPS + BROWSER_OPS + STS_OPS + FEDERATION_OPS
 
 ROUTES = {
     ("POST", "/client/register"): "RegisterClient",
@@ -66,7 +76,21 @@ ROUTES = {
     ("GET", "/assignment/roles"): "ListAccountRoles",
     ("GET", "/federation/credentials"): "GetRoleCredentials",
     ("POST", "/logout"): "Logout",
+    ("POST", "/"): "AssumeRole",
+    ("GET", "/federation"): "GetSigninToken",
 }
+
+STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
+# Messages as STS words them.
+MSG_SIGNATURE = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+MSG_BAD_KEY = "The security token included in the request is invalid."
+MSG_EXPIRED = "The security token included in the request is expired"
+MSG_MFA = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+ROLE_ARN_RE = re.compile(r"^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
+SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 # The OAuth `error` code (RFC 6749 section 5.2, RFC 8628 section 3.5) the OIDC service
 # sends in the body for each exception name.
@@ -125,6 +149,14 @@ DEFAULT_CONFIG = {
     "auth_code_ttl": 300,
     "role_credentials_ttl": 3600,
     "rate": None,
+    # Long-term keys STS accepts as a source: {"AKIA…": "secret"}.
+    "iam_users": {},
+    # The code each MFA device shows: {"arn:aws:iam::…:mfa/me": "123456"}.
+    "mfa_devices": {},
+    # Conditions of a role's trust policy: {"role ARN": {"external_id": "x", "mfa": true}}.
+    "role_conditions": {},
+    # The longest AssumeRole session a role allows (DurationSeconds above it is refused).
+    "max_session_duration": 43200,
 }
 
 
@@ -190,6 +222,10 @@ SETTING_CHECKS = {
     "auth_code_ttl": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
     "role_credentials_ttl": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
     "rate": (lambda v: v is None or (_is_number(v) and v > 0), "null or a number > 0"),
+    "iam_users": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "an object of strings"),
+    "mfa_devices": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "an object of strings"),
+    "role_conditions": (lambda v: isinstance(v, dict) and all(isinstance(x, dict) for x in v.values()), "an object of objects"),
+    "max_session_duration": (lambda v: _is_int(v) and 900 <= v <= 43200, "an integer 900..43200"),
 }
 
 
@@ -316,6 +352,8 @@ class State:
             self.sessions = {}  # sessionId -> {"ended": bool}
             self.access_tokens = {}  # accessToken -> record (insertion ordered)
             self.refresh_tokens = {}  # refreshToken -> record
+            self.issued_keys = {}  # accessKeyId -> {"secret", "token", "expires", "arn", "chained"}
+            self.signin_tokens = {}  # SigninToken -> {"arn", "used"}
             self.failures = {op: [] for op in ALL_OPS}
             self.log = []
 
@@ -690,14 +728,195 @@ class State:
             if account is None or role_name not in account.get("roles", []):
                 raise ApiError(403, "ForbiddenException", MSG_NO_ACCESS)
             ttl = self.config["role_credentials_ttl"]
+            arn = "arn:aws:sts::%s:assumed-role/AWSReservedSSO_%s/user" % (account_id, role_name)
+            key = self._issue_keys(ttl, arn, chained=False)
         return {
             "roleCredentials": {
-                "accessKeyId": _access_key_id(),
-                "secretAccessKey": secrets.token_urlsafe(30)[:40],
-                "sessionToken": _token("IQoJb3JpZ2luX2Vj", 120),
-                "expiration": int((time.time() + ttl) * 1000),
+                "accessKeyId": key["id"],
+                "secretAccessKey": key["secret"],
+                "sessionToken": key["token"],
+                "expiration": int(key["expires"] * 1000),
             }
         }
+
+    def _issue_keys(self, ttl, arn, chained):
+        """New temporary keys, remembered so that STS and federation can check them."""
+        key = {
+            "id": _access_key_id(),
+            "secret": secrets.token_urlsafe(30)[:40],
+            "token": _token("IQoJb3JpZ2luX2Vj", 120),
+            "expires": time.time() + ttl,
+            "arn": arn,
+            "chained": chained,
+        }
+        self.issued_keys[key["id"]] = key
+        return key
+
+    # -- STS ----------------------------------------------------------------
+
+    def verify_sigv4(self, method, raw_path, headers, body, service):
+        """Checks the request's SigV4 signature; returns the signing key's record."""
+        auth = headers.get("Authorization") or ""
+        m = re.match(
+            r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request,\s*"
+            r"SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$",
+            auth,
+        )
+        if not m:
+            raise ApiError(400, "IncompleteSignature", "Authorization header is not a SigV4 signature")
+        key_id, date, region, svc, signed, signature = m.groups()
+        if svc != service:
+            raise ApiError(400, "IncompleteSignature", "Credential should be scoped to correct service: '%s'." % service)
+        amz_date = headers.get("X-Amz-Date") or ""
+        if not re.match(r"^\d{8}T\d{6}Z$", amz_date) or amz_date[:8] != date:
+            raise ApiError(400, "IncompleteSignature", "X-Amz-Date is missing or does not match the credential scope")
+        stamp = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+        if abs(time.time() - stamp) > 300:
+            raise ApiError(400, "SignatureDoesNotMatch", "Signature expired: the request time is too skewed")
+        names = signed.split(";")
+        if "host" not in names or "x-amz-date" not in names or names != sorted(names):
+            raise ApiError(400, "IncompleteSignature", "host and x-amz-date must be signed")
+        with self.lock:
+            issued = self.issued_keys.get(key_id)
+            user_secret = self.config["iam_users"].get(key_id)
+        if issued is not None:
+            secret = issued["secret"]
+            if headers.get("X-Amz-Security-Token") != issued["token"] or "x-amz-security-token" not in names:
+                raise ApiError(403, "InvalidClientTokenId", MSG_BAD_KEY)
+            if time.time() >= issued["expires"]:
+                raise ApiError(400, "ExpiredToken", MSG_EXPIRED)
+        elif user_secret is not None:
+            secret = user_secret
+            issued = {"arn": "arn:aws:iam::000000000000:user/test", "chained": False}
+        else:
+            raise ApiError(403, "InvalidClientTokenId", MSG_BAD_KEY)
+        url = urlsplit(raw_path)
+        pairs = parse_qs(url.query, keep_blank_values=True)
+        query = "&".join(
+            sorted("%s=%s" % (quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, vs in pairs.items() for v in vs)
+        )
+        lines = []
+        for name in names:
+            values = headers.get_all(name) or []
+            if not values:
+                raise ApiError(400, "IncompleteSignature", "signed header %s is missing" % name)
+            lines.append("%s:%s\n" % (name, ",".join(" ".join(v.split()) for v in values)))
+        canonical = "\n".join(
+            [method, quote(url.path or "/", safe="/-_.~"), query, "".join(lines), signed, hashlib.sha256(body).hexdigest()]
+        )
+        scope = "%s/%s/%s/aws4_request" % (date, region, service)
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        k = ("AWS4" + secret).encode()
+        for part in (date, region, service, "aws4_request"):
+            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+        expected = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            raise ApiError(403, "SignatureDoesNotMatch", MSG_SIGNATURE)
+        return issued
+
+    def assume_role(self, caller, form, ctx):
+        get = lambda k: (form.get(k) or [None])[0]  # noqa: E731
+        if get("Version") != "2011-06-15":
+            raise ApiError(400, "InvalidAction", "Could not find operation AssumeRole for version %s" % get("Version"))
+        arn = get("RoleArn") or ""
+        name = get("RoleSessionName") or ""
+        ctx["roleArn"] = arn
+        ctx["sessionName"] = name
+        m = ROLE_ARN_RE.match(arn)
+        if not m:
+            raise ApiError(400, "ValidationError", "%s is invalid" % arn)
+        if not SESSION_NAME_RE.match(name):
+            raise ApiError(400, "ValidationError", "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint")
+        duration = get("DurationSeconds")
+        ttl = 3600
+        if duration is not None:
+            if not duration.isdigit() or not 900 <= int(duration) <= 43200:
+                raise ApiError(400, "ValidationError", "DurationSeconds must be between 900 and 43200")
+            ttl = int(duration)
+            ctx["durationSeconds"] = ttl
+        with self.lock:
+            max_duration = self.config["max_session_duration"]
+            conditions = self.config["role_conditions"].get(arn, {})
+            devices = dict(self.config["mfa_devices"])
+        if ttl > max_duration:
+            raise ApiError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        if caller["chained"] and ttl > 3600:
+            raise ApiError(
+                400,
+                "ValidationError",
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+            )
+        denied = "User: %s is not authorized to perform: sts:AssumeRole on resource: %s" % (caller["arn"], arn)
+        if "external_id" in conditions and get("ExternalId") != conditions["external_id"]:
+            raise ApiError(403, "AccessDenied", denied)
+        serial, code = get("SerialNumber"), get("TokenCode")
+        if serial is not None:
+            ctx["mfa"] = serial
+            if devices.get(serial) != code:
+                raise ApiError(403, "AccessDenied", MSG_MFA)
+        elif conditions.get("mfa"):
+            raise ApiError(403, "AccessDenied", denied)
+        partition, account, role = m.groups()
+        user_arn = "arn:%s:sts::%s:assumed-role/%s/%s" % (partition, account, role, name)
+        with self.lock:
+            key = self._issue_keys(ttl, user_arn, chained=True)
+        expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(key["expires"]))
+        xml = (
+            '<AssumeRoleResponse xmlns="%s">\n  <AssumeRoleResult>\n    <AssumedRoleUser>\n'
+            "      <AssumedRoleId>AROA:%s</AssumedRoleId>\n      <Arn>%s</Arn>\n    </AssumedRoleUser>\n"
+            "    <Credentials>\n      <AccessKeyId>%s</AccessKeyId>\n      <SecretAccessKey>%s</SecretAccessKey>\n"
+            "      <SessionToken>%s</SessionToken>\n      <Expiration>%s</Expiration>\n    </Credentials>\n"
+            "  </AssumeRoleResult>\n  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n"
+            "</AssumeRoleResponse>\n"
+        ) % (
+            STS_NAMESPACE,
+            html.escape(name),
+            html.escape(user_arn),
+            key["id"],
+            html.escape(key["secret"]),
+            html.escape(key["token"]),
+            expiration,
+            uuid.uuid4(),
+        )
+        return Response(200, xml.encode(), "text/xml")
+
+    # -- Federation -----------------------------------------------------------
+
+    def federation(self, q, ctx):
+        action = q.get("Action")
+        ctx["action"] = action or ""
+        if action == "getSigninToken":
+            try:
+                session = json.loads(q.get("Session") or "")
+            except ValueError:
+                session = None
+            if not isinstance(session, dict):
+                raise ApiError(400, "", "Session is not JSON")
+            with self.lock:
+                key = self.issued_keys.get(session.get("sessionId"))
+                ok = (
+                    key is not None
+                    and key["secret"] == session.get("sessionKey")
+                    and key["token"] == session.get("sessionToken")
+                    and time.time() < key["expires"]
+                )
+                if not ok:
+                    raise ApiError(400, "", "")
+                token = _token("signin-", 96)
+                self.signin_tokens[token] = {"arn": key["arn"], "used": False, "expires": time.time() + 900}
+            return {"SigninToken": token}
+        if action == "login":
+            destination = q.get("Destination") or ""
+            with self.lock:
+                record = self.signin_tokens.get(q.get("SigninToken"))
+                if record is None or record["used"] or time.time() >= record["expires"]:
+                    raise ApiError(400, "", "")
+                record["used"] = True
+            if not destination.startswith("https://") or not q.get("Issuer"):
+                raise ApiError(400, "", "")
+            ctx["arn"] = record["arn"]
+            return Response(302, headers=[("Location", destination)], content_type=None)
+        raise ApiError(400, "", "")
 
     def logout(self, token):
         """Ends the token's session: its access tokens and refresh tokens stop working."""
@@ -840,6 +1059,16 @@ class Handler(BaseHTTPRequestHandler):
             return Response(status, raw.encode("utf-8"), "application/json" if raw else None, headers)
         if op in BROWSER_OPS:
             return Response(status, _page(name or "Error", description), "text/html; charset=utf-8", headers)
+        if op in FEDERATION_OPS:
+            # The sign-in endpoint answers a bad request with a bare 400 page.
+            return Response(status, b"", None, [])
+        if op in STS_OPS:
+            kind = "Receiver" if status >= 500 else "Sender"
+            xml = (
+                '<ErrorResponse xmlns="%s">\n  <Error>\n    <Type>%s</Type>\n    <Code>%s</Code>\n'
+                "    <Message>%s</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n"
+            ) % (STS_NAMESPACE, kind, html.escape(name or ""), html.escape(description or ""), uuid.uuid4())
+            return Response(status, xml.encode(), "text/xml", [h for h in headers if h[0] != "x-amzn-ErrorType"])
         if name == "TooManyRequestsException":
             body = {"message": MSG_RATE if description is None else description}
         elif op in OIDC_OPS:
@@ -866,6 +1095,8 @@ class Handler(BaseHTTPRequestHandler):
 
         state = self.server.state
         op = ROUTES.get((method, path))
+        if op == "GetSigninToken" and query.get("Action") == "login":
+            op = "Login"
         entry = {"op": op or "Unknown", "method": method, "path": path}
         ctx = {}
         try:
@@ -875,7 +1106,7 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as e:  # a bug in this server: answer 500 and say so on stderr
             sys.stderr.write("identity_center: internal error: %r\n" % (e,))
             resp = self._error(op, 500, "InternalServerException", "internal error in the test server")
-        for key in ("grantType", "clientId", "accountId", "roleName"):
+        for key in ("grantType", "clientId", "accountId", "roleName", "roleArn", "sessionName", "durationSeconds", "mfa", "sourceKey", "action", "arn"):
             if key in ctx:
                 entry[key] = ctx[key]
         entry["status"] = resp.status
@@ -949,6 +1180,16 @@ class Handler(BaseHTTPRequestHandler):
         if op == "Logout":
             state.logout(token)
             return Response(200, b"", None, self._request_id_headers(op))
+        if op == "AssumeRole":
+            caller = state.verify_sigv4(method, self.path, self.headers, raw_body, "sts")
+            ctx["sourceKey"] = (self.headers.get("Authorization") or "").split("Credential=")[-1].split("/")[0]
+            form = parse_qs(raw_body.decode("utf-8", "replace"), keep_blank_values=True)
+            if (form.get("Action") or [None])[0] != "AssumeRole":
+                raise ApiError(400, "InvalidAction", "Could not find operation %s" % (form.get("Action") or [""])[0])
+            return state.assume_role(caller, form, ctx)
+        if op in FEDERATION_OPS:
+            answer = state.federation(query, ctx)
+            return answer if isinstance(answer, Response) else self._json(200, answer)
         raise AssertionError("unrouted operation " + op)
 
     # -- control ----------------------------------------------------------------
