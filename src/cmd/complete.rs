@@ -143,8 +143,10 @@ fn engine(words: &[String], names: Vec<String>) -> Vec<String> {
     args.extend(words[2..].iter().map(OsString::from));
     let current = words.last().map(String::as_str).unwrap_or("");
     // The first positional of these subcommands is a profile name.
-    let wants_profile = matches!(args[1].to_str(), Some("use" | "login" | "exec"))
-        && !current.starts_with('-')
+    let wants_profile = matches!(
+        args[1].to_str(),
+        Some("use" | "login" | "logout" | "exec" | "export" | "console")
+    ) && !current.starts_with('-')
         && args[2..args.len() - 1]
             .iter()
             .all(|a| a.to_string_lossy().starts_with('-'));

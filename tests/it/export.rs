@@ -743,3 +743,58 @@ fn botocore_uses_awsp_as_its_credential_process() {
         &[&cached],
     );
 }
+
+/// awsp's SigV4 and botocore's sign the same STS request alike, temporary keys included.
+#[test]
+fn sigv4_matches_botocore() {
+    let Some(py) = crate::botocore::python() else {
+        return;
+    };
+    use awsp::aws::sigv4;
+    let body = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2FR&RoleSessionName=a%20b";
+    let keys = sigv4::Keys {
+        access_key_id: "ASIAEXAMPLE",
+        secret_access_key: "secret/with+chars",
+        session_token: Some("token=="),
+    };
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T08:09:10Z")
+        .unwrap()
+        .to_utc();
+    let mut req = sigv4::Request {
+        method: "POST",
+        path: "/",
+        query: &[],
+        headers: vec![
+            ("host".into(), "sts.eu-west-1.amazonaws.com".into()),
+            (
+                "content-type".into(),
+                "application/x-www-form-urlencoded; charset=utf-8".into(),
+            ),
+        ],
+        body: body.as_bytes(),
+    };
+    let ours = sigv4::sign(&mut req, &keys, "eu-west-1", "sts", now);
+    let out = Command::new(py)
+        .args([
+            "-c",
+            r#"import sys, datetime
+from unittest import mock
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+r = AWSRequest(method='POST', url='https://sts.eu-west-1.amazonaws.com/', data=sys.argv[1].encode(),
+               headers={'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8'})
+with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.datetime(2026, 11, 30, 8, 9, 10)):
+    SigV4Auth(Credentials('ASIAEXAMPLE', 'secret/with+chars', 'token=='), 'sts', 'eu-west-1').add_auth(r)
+print(r.headers['Authorization'])"#,
+            body,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), ours);
+}

@@ -489,10 +489,13 @@ fn a_thousand_accounts_at_twenty_requests_a_second() {
     );
 }
 
-/// The test server's own self-test (every endpoint and failure mode, through urllib).
+/// The test server's own self-test (every endpoint and failure mode, through urllib), with
+/// botocore's Python where there is one, so that botocore's own SigV4 signatures are
+/// checked by the server's STS.
 #[test]
 fn the_identity_center_test_server_passes_its_self_test() {
-    let out = std::process::Command::new("python3")
+    let python = crate::botocore::python().map_or("python3".into(), |p| p.to_path_buf());
+    let out = std::process::Command::new(python)
         .arg(format!("{SUPPORT}/test_identity_center.py"))
         .output()
         .unwrap();

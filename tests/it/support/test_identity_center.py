@@ -4,7 +4,8 @@
 Starts the server as a subprocess (as the Rust tests do), drives every endpoint and
 failure mode over HTTP with urllib, runs browser.py as a subprocess against a real
 127.0.0.1 callback listener, and prints `N passed, M failed` last. When botocore is
-importable, one extra test checks that botocore itself parses the server's answers.
+importable, two more tests check that botocore itself parses the server's answers, and
+that the server's STS accepts botocore's SigV4 signatures and refuses wrong ones.
 Standard library only (botocore optional).
 """
 
@@ -890,6 +891,81 @@ class Botocore(Base):
             sso.logout(accessToken=tok["accessToken"])
             with self.assertRaises(oidc.exceptions.InvalidGrantException):
                 oidc.create_token(clientId=reg["clientId"], clientSecret=reg["clientSecret"], grantType="refresh_token", refreshToken=tok["refreshToken"])
+
+
+class Sts(Base):
+    """STS AssumeRole checks every signature; the federation endpoint takes what it issued."""
+
+    def test_unsigned_requests_are_refused(self):
+        body = b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2FR&RoleSessionName=s"
+        r = self.c.call("POST", "/", raw=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 400)
+        self.assertIn(b"<Code>IncompleteSignature</Code>", r.body)
+        r = self.c.call(
+            "POST",
+            "/",
+            raw=body,
+            headers={
+                "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAX/20260101/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+                "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+            },
+        )
+        self.assertEqual(r.status, 400)  # the date is not the scope's
+        r = self.c.get("/federation", {"Action": "getSigninToken", "Session": json.dumps({"sessionId": "x", "sessionKey": "y", "sessionToken": "z"})})
+        self.assertEqual(r.status, 400)
+
+    def test_botocore_signatures_are_verified(self):
+        try:
+            import botocore.session
+            from botocore.config import Config
+            from botocore.exceptions import ClientError
+        except ImportError:
+            self.skipTest("botocore is not installed")
+        self.c.config(
+            iam_users={"AKIATESTUSER": "user-secret"},
+            mfa_devices={"arn:aws:iam::000000000000:mfa/me": "123456"},
+            role_conditions={"arn:aws:iam::222222222222:role/Guarded": {"mfa": True}},
+        )
+        cfg = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+        def sts(key, secret, token=None):
+            session = botocore.session.Session()
+            return session.create_client(
+                "sts", region_name="eu-west-1", endpoint_url=BASE, config=cfg,
+                aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
+            )
+
+        one = sts("AKIATESTUSER", "user-secret").assume_role(RoleArn="arn:aws:iam::111111111111:role/One", RoleSessionName="s1")
+        c = one["Credentials"]
+        self.assertTrue(c["AccessKeyId"].startswith("ASIA"))
+        self.assertEqual(one["AssumedRoleUser"]["Arn"], "arn:aws:sts::111111111111:assumed-role/One/s1")
+        # A chain: the issued keys sign the next call; more than an hour is refused.
+        chained = sts(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+        two = chained.assume_role(RoleArn="arn:aws:iam::111111111111:role/Two", RoleSessionName="s2")
+        with self.assertRaises(ClientError) as caught:
+            chained.assume_role(RoleArn="arn:aws:iam::111111111111:role/Two", RoleSessionName="s2", DurationSeconds=7200)
+        self.assertEqual(caught.exception.response["Error"]["Code"], "ValidationError")
+        for key, secret, code in (("AKIATESTUSER", "wrong", "SignatureDoesNotMatch"), ("AKIANOBODY", "x", "InvalidClientTokenId")):
+            with self.assertRaises(ClientError) as caught:
+                sts(key, secret).assume_role(RoleArn="arn:aws:iam::111111111111:role/One", RoleSessionName="s1")
+            self.assertEqual(caught.exception.response["Error"]["Code"], code)
+        guarded = dict(RoleArn="arn:aws:iam::222222222222:role/Guarded", RoleSessionName="mfa-session")
+        user = sts("AKIATESTUSER", "user-secret")
+        for extra in ({}, {"SerialNumber": "arn:aws:iam::000000000000:mfa/me", "TokenCode": "000000"}):
+            with self.assertRaises(ClientError) as caught:
+                user.assume_role(**guarded, **extra)
+            self.assertEqual(caught.exception.response["Error"]["Code"], "AccessDenied")
+        user.assume_role(**guarded, SerialNumber="arn:aws:iam::000000000000:mfa/me", TokenCode="123456")
+        # Federation: issued keys buy one sign-in token, good for one login.
+        t = two["Credentials"]
+        session = json.dumps({"sessionId": t["AccessKeyId"], "sessionKey": t["SecretAccessKey"], "sessionToken": t["SessionToken"]})
+        r = self.c.get("/federation", {"Action": "getSigninToken", "Session": session})
+        self.assertEqual(r.status, 200)
+        token = r.json()["SigninToken"]
+        login = {"Action": "login", "Issuer": "t", "Destination": "https://console.aws.amazon.com/", "SigninToken": token}
+        r = self.c.get("/federation", login)
+        self.assertEqual((r.status, r.header("Location")), (302, "https://console.aws.amazon.com/"))
+        self.assertEqual(self.c.get("/federation", login).status, 400)
 
 
 def main():
