@@ -353,6 +353,15 @@ fn a_wrong_signature_and_bad_chains_fail_in_one_line() {
         .filter(|c| c["status"] == 400 && c["roleArn"].is_null())
         .count();
     assert_eq!(throttled, 2, "{:?}", s.calls("AssumeRole"));
+    // STS out of reach: one line naming the host.
+    let r = s
+        .detached(
+            &["export", "r3"],
+            &[("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")],
+        )
+        .expect(1);
+    assert!(r.stderr.contains("cannot reach 127.0.0.1"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     // An SSO session that has expired, with no terminal: fail fast, naming the command.
     let r = s.detached(&["export", "prod-readonly"], &[]).expect(1);
     assert!(r.stderr.contains("awsp login"), "{}", r.stderr);
@@ -408,7 +417,10 @@ fn mfa_codes_are_asked_on_the_terminal_and_the_session_is_cached() {
 #[test]
 fn fifty_concurrent_credential_processes_make_one_upstream_call() {
     let s = setup();
+    // Five minutes left on the token: every caller would renew it; one refresh is made.
+    s.ic.config(json!({"access_token_ttl": 300}));
     s.login();
+    s.ic.config(json!({"access_token_ttl": 3600}));
     for profile in ["dev-admin", "r1"] {
         let vars = s.vars();
         let children: Vec<_> = (0..50)
@@ -436,6 +448,32 @@ fn fifty_concurrent_credential_processes_make_one_upstream_call() {
     }
     assert_eq!(s.calls("GetRoleCredentials").len(), 1);
     assert_eq!(s.calls("AssumeRole").len(), 1);
+    assert_eq!(s.ic.count("CreateToken", Some("refresh_token")), 1);
+    assert_eq!(s.ic.count("CreateToken", None), 2, "one login, one refresh");
+}
+
+#[test]
+fn an_expired_session_is_logged_in_to_at_a_terminal_then_export_carries_on() {
+    if !have_tmux() {
+        skip("tmux is not installed");
+        return;
+    }
+    let s = setup();
+    let vars = s.vars();
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let out = s.h.path("creds.json");
+    let t = Term::start(&s.h, &vars, (120, 30), "sh");
+    t.line(&format!(
+        "{BIN} export dev-admin --format json > {}; echo rc=$?",
+        out.display()
+    ));
+    let screen = t.wait_for("the end", |sc| sc.lines().any(|l| l.starts_with("rc=")));
+    assert!(screen.contains("rc=0"), "{screen}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["Profile"], "dev-admin");
+    assert_eq!(s.ic.count("CreateToken", None), 1, "one login");
+    assert_eq!(s.calls("GetRoleCredentials").len(), 1);
+    assert!(!screen.contains(v["SecretAccessKey"].as_str().unwrap()));
 }
 
 #[test]
