@@ -39,9 +39,25 @@ const MFA_TRIES: u32 = 3;
 /// Settings that are secrets: never part of a cache file's name.
 const SECRETS: [&str; 2] = ["aws_secret_access_key", "aws_session_token"];
 
+/// The profiles whose `credential_process` is running this awsp, joined by [`SEPARATOR`]:
+/// a `credential_process` that runs `awsp export` for a profile already being resolved
+/// would otherwise start itself again and again.
+const RESOLVING_VAR: &str = "AWSP_RESOLVING";
+const SEPARATOR: char = '\u{1f}';
+
 /// Resolves profile `name`'s credentials. `when` says whether an SSO or `aws login`
 /// session that will not last may be logged in to first.
 pub fn resolve(config: &Config, env: &Env, name: &str, when: When) -> Result<Credentials> {
+    let outer: Vec<&str> = env
+        .get(RESOLVING_VAR)
+        .map(|v| v.split(SEPARATOR).collect())
+        .unwrap_or_default();
+    if outer.contains(&name) {
+        bail!(
+            "profile `{name}`: its credential_process runs awsp for `{name}` again ({} -> {name}); point it at another profile",
+            outer.join(" -> ")
+        );
+    }
     let mut r = Resolver {
         config,
         env,
@@ -119,7 +135,7 @@ impl Resolver<'_> {
             return self.login_session(name);
         }
         if let Some(command) = text(raw, "credential_process") {
-            return self.cached(name, |_| run_process(name, command));
+            return self.cached(name, |r| run_process(r.env, name, command));
         }
         if has_static_keys(raw) {
             return static_keys(name, raw);
@@ -387,14 +403,19 @@ fn environment_source(env: &Env, name: &str, source: &str) -> Result<Credentials
 }
 
 /// Runs a `credential_process` command and reads its answer.
-fn run_process(name: &str, command: &str) -> Result<Credentials> {
+fn run_process(env: &Env, name: &str, command: &str) -> Result<Credentials> {
     let argv = crate::words::split(command, char::is_whitespace)
         .map_err(|e| Error::runtime(format!("profile `{name}`: credential_process: {e}")))?;
     let Some((program, args)) = argv.split_first() else {
         bail!("profile `{name}`: credential_process is empty");
     };
+    let resolving = match env.get(RESOLVING_VAR) {
+        Some(outer) => format!("{outer}{SEPARATOR}{name}"),
+        None => name.to_string(),
+    };
     let mut child = Command::new(program)
         .args(args)
+        .env(RESOLVING_VAR, resolving)
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -517,6 +517,19 @@ fn static_keys_process_and_aws_login_profiles() {
         (v["AccessKeyId"].as_str(), v["Expiration"].as_str()),
         (Some("AKIAOTHER"), Some("2099-01-01T00:00:00Z"))
     );
+    // A credential_process that runs awsp for its own profile stops at once.
+    let config = std::fs::read_to_string(s.h.path(".aws/config")).unwrap();
+    s.h.write(
+        ".aws/config",
+        &format!("{config}\n[profile selfish]\ncredential_process = {BIN} export selfish --format process\n"),
+    );
+    let r = s.detached(&["export", "selfish"], &[]).expect(1);
+    assert!(
+        r.stderr
+            .contains("its credential_process runs awsp for `selfish` again (selfish -> selfish)"),
+        "{}",
+        r.stderr
+    );
     let r = s.detached(&["export", "broken-tool"], &[]).expect(1);
     assert!(
         r.stderr.contains("credential_process") && r.stderr.contains("failed (exit status 3)"),
