@@ -141,3 +141,15 @@ fn fuzzy(query: &str, text: &str) -> bool {
     }
     want.peek().is_none()
 }
+
+/// Profile `name`, chosen a moment ago from `config`'s names, resolved.
+pub fn profile(config: &Config, name: &str) -> Result<crate::aws::Profile> {
+    match config.resolve(name) {
+        Some(p) => Ok(p),
+        // The files changed between choosing the name and reading them whole.
+        None => bail!(
+            "profile `{name}` is no longer in {}",
+            config.config_path.display()
+        ),
+    }
+}

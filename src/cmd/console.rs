@@ -115,12 +115,7 @@ fn login_url(env: &Env, base: &str, creds: &Credentials, destination: &str) -> R
 pub fn run(args: &ConsoleArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
     let name = crate::target::named_or_active(&config, args.profile.as_deref(), env, "console")?;
-    let Some(profile) = config.resolve(&name) else {
-        bail!(
-            "profile `{name}` is no longer in {}",
-            config.config_path.display()
-        );
-    };
+    let profile = crate::target::profile(&config, &name)?;
     let creds = creds::resolve(&config, env, &name, super::login_when(&args.login))?;
     if creds.session_token.is_none() {
         bail!(

@@ -12,13 +12,7 @@ use crate::{creds, login, switch};
 pub fn run(args: &ExecArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
     let name = crate::target::resolve(&config, &args.profile, env)?;
-    let Some(profile) = config.resolve(&name) else {
-        // The files changed between choosing the name and reading them whole.
-        bail!(
-            "profile `{name}` is no longer in {}",
-            config.config_path.display()
-        );
-    };
+    let profile = crate::target::profile(&config, &name)?;
     let when = super::login_when(&args.login);
     let keep = switch::keep_region(env, false);
     let changes = if args.credentials {

@@ -20,13 +20,7 @@ pub fn run(args: &ExportArgs, env: &Env) -> Result<()> {
     }
     let config = Config::load(env)?;
     let name = crate::target::named_or_active(&config, args.profile.as_deref(), env, "export")?;
-    let Some(profile) = config.resolve(&name) else {
-        // The files changed between choosing the name and reading them whole.
-        bail!(
-            "profile `{name}` is no longer in {}",
-            config.config_path.display()
-        );
-    };
+    let profile = crate::target::profile(&config, &name)?;
     let creds = creds::resolve(&config, env, &name, super::login_when(&args.login))?;
     let text = match args.format {
         ExportFormat::Env => {

@@ -9,13 +9,7 @@ use crate::login;
 pub fn run(args: &LoginArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
     let name = crate::target::named_or_active(&config, args.profile.as_deref(), env, "login")?;
-    let Some(profile) = config.resolve(&name) else {
-        // The files changed between choosing the name and reading them whole.
-        bail!(
-            "profile `{name}` is no longer in {}",
-            config.config_path.display()
-        );
-    };
+    let profile = crate::target::profile(&config, &name)?;
     let mut how = crate::sso_login::Options::from_env(env);
     how.device_code |= args.device_code;
     how.no_browser |= args.no_browser;

@@ -10,12 +10,7 @@ use crate::sso_login::{self, Session};
 pub fn run(args: &LogoutArgs, env: &Env) -> Result<()> {
     let config = Config::load(env)?;
     let name = crate::target::named_or_active(&config, args.profile.as_deref(), env, "logout")?;
-    let Some(profile) = config.resolve(&name) else {
-        bail!(
-            "profile `{name}` is no longer in {}",
-            config.config_path.display()
-        );
-    };
+    let profile = crate::target::profile(&config, &name)?;
     let Some(key) = &profile.token_key else {
         bail!(
             "profile `{name}` has no IAM Identity Center session to log out of ({})",
