@@ -21,5 +21,6 @@ mod picker;
 mod prompt;
 mod shells;
 mod spec;
+mod starship;
 mod sync;
 mod trust;
