@@ -73,9 +73,13 @@ sso_region = us-east-1
 
 /// What starship draws after `script` runs in bash with the hook loaded, colours removed.
 /// The prompt is starship's `aws` module (as it comes, no settings) and then the README's
-/// `[custom.awsp]` module.
+/// `[custom.awsp]` module. starship gives up on a custom command after 500 ms and says so
+/// on stderr; a loaded machine running the debug build gets 10 s instead.
 fn prompt_after(h: &Home, starship: &Path, script: &str, vars: &[(&str, &str)]) -> String {
-    let config = format!("format = \"$aws${{custom.awsp}}\"\n\n{}", readme_recipe());
+    let config = format!(
+        "format = \"$aws${{custom.awsp}}\"\ncommand_timeout = 10000\n\n{}",
+        readme_recipe()
+    );
     h.write(".config/starship.toml", &config);
     let full = format!("{script}\n'{}' prompt\n", starship.display());
     let mut c = h.shell_command("bash", &full);
