@@ -14,12 +14,16 @@ use std::sync::{Arc, mpsc};
 use chrono::{DateTime, Utc};
 use ratatui_core::text::Line;
 use skim::Matches;
+use skim::binds::SkimEvent;
 use skim::matcher::Matcher;
 use skim::prelude::{
-    DisplayContext, ItemPreview, PreviewContext, RankCriteria, Skim, SkimItem, SkimOptions,
+    Action, DisplayContext, ItemPreview, PreviewContext, RankCriteria, Skim, SkimItem, SkimOptions,
     SkimOutput, unbounded,
 };
+use skim::tui::App;
+use skim::tui::actions::ActionCallback;
 use skim::tui::options::TuiLayout;
+use skim::tui::statusline::InfoDisplay;
 
 use crate::aws::ini::Value;
 use crate::aws::ini::redact;
@@ -195,7 +199,11 @@ fn options(query: &str, header: String, sync: bool) -> SkimOptions {
     o.layout = TuiLayout::Reverse;
     o.height = "100%".into();
     o.prompt = "profile> ".into();
-    o.header = Some(header);
+    // skim's own status line ends in the cursor's row index and the horizontal scroll
+    // (`0/0`), which tell a person nothing, and no option drops only those: the status
+    // line is hidden and the header's first line carries the match counter instead.
+    o.info = InfoDisplay::Hidden.into();
+    o.header = Some(format!("\n{header}"));
     // The text comes from `Row::preview`; an empty command only turns the pane on.
     o.preview = Some(String::new());
     o.preview_window = if term_size().0 >= 150 {
@@ -205,7 +213,30 @@ fn options(query: &str, header: String, sync: bool) -> SkimOptions {
     }
     .into();
     o.bind = vec!["?:toggle-preview".into()];
-    o.build()
+    let mut o = o.build();
+    // skim fires `start` as it comes up (in sync mode, after drawing every matched row)
+    // and `result` whenever a search ends: after the query changes and after streamed rows
+    // arrive. Both rewrite the counter from the numbers skim's status line would show.
+    let count = Action::Custom(ActionCallback::new_sync(|app: &mut App| {
+        let line = counter(app.item_list.count(), app.item_pool.len());
+        app.header.header = with_counter(&app.header.header, &line);
+        Ok(Vec::new())
+    }));
+    for event in [SkimEvent::Start, SkimEvent::Result] {
+        o.keymap.insert(event.key_event(), vec![count.clone()]);
+    }
+    o
+}
+
+/// The match counter: rows the query matches, of the rows read so far.
+fn counter(matched: usize, total: usize) -> String {
+    format!("{matched}/{total}")
+}
+
+/// `header` with its first line replaced by `line`.
+fn with_counter(header: &str, line: &str) -> String {
+    let rest = header.split_once('\n').map_or("", |(_, rest)| rest);
+    format!("{line}\n{rest}")
 }
 
 /// Columns and lines of stderr (the terminal skim draws on), 0 when unknown.

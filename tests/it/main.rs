@@ -22,5 +22,6 @@ mod picker;
 mod prompt;
 mod shells;
 mod spec;
+mod starship;
 mod sync;
 mod trust;

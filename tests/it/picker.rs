@@ -140,6 +140,44 @@ fn query_and_enter_switches() {
     );
 }
 
+/// The line under the prompt holds the match counter and nothing else: not skim's cursor
+/// index and horizontal scroll (`0/0`, `2/0` once the cursor moves down two rows). The
+/// counter follows the query and the cursor does not change it.
+#[test]
+fn the_status_line_is_the_match_counter_alone() {
+    if !have_tmux() {
+        return;
+    }
+    let h = home();
+    let t = bash_term(&h, &[]);
+    let s = t.open_picker("");
+    // The picker's side of the line: the preview pane is drawn right of `│`.
+    let status = |s: &str| {
+        let line = s.lines().nth(1).unwrap_or("");
+        line.split('│').next().unwrap_or("").trim().to_string()
+    };
+    assert_eq!(status(&s), "6/6", "{s}");
+    let names = list_names(&s);
+    t.key("Down");
+    t.key("Down");
+    let s = t.wait_for("the cursor on the third row", |s| {
+        s.lines().find(|l| l.starts_with('>')).and_then(|l| {
+            l.trim_start_matches(['>', ' ', '*'])
+                .split_whitespace()
+                .next()
+        }) == Some(names[2].as_str())
+    });
+    assert_eq!(status(&s), "6/6", "{s}");
+    t.type_text("prod-read");
+    let s = t.wait_for("the query to filter", |s| status(s) == "1/6");
+    assert_eq!(list_names(&s), ["prod-readonly"], "{s}");
+    t.type_text("zzz");
+    let s = t.wait_for("no match", |s| status(s) == "0/6");
+    assert!(list_names(&s).is_empty(), "{s}");
+    t.key("Escape");
+    assert_eq!(t.result(), "RESULT:unset:130");
+}
+
 #[test]
 fn escape_and_ctrl_c_cancel_with_130_and_change_nothing() {
     if !have_tmux() {
