@@ -443,3 +443,18 @@ fn one_verdict_per_file() {
         );
     }
 }
+
+/// On x86_64 Linux the default build links awsp without position independence (an ELF
+/// `ET_EXEC`, not `ET_DYN`): no relocations for the loader at each start.
+#[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_default_build_is_not_position_independent() {
+    if std::env::var("AWSP_PIE").is_ok_and(|v| v == "1") {
+        skip("AWSP_PIE=1 asked for a position-independent build");
+        return;
+    }
+    let bytes = std::fs::read(BIN).unwrap();
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    let e_type = u16::from_le_bytes([bytes[16], bytes[17]]);
+    assert_eq!(e_type, 2, "ET_EXEC expected, found {e_type} (3 is a PIE)");
+}
