@@ -316,7 +316,7 @@ fn demo_runs_a_sandbox_shell_and_removes_it() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"echo \"HOME=$HOME\"\nawsp dev-admin\necho \"P=$AWS_PROFILE R=$AWS_REGION\"\nawsp legacy-ops --login\necho \"L=$AWS_PROFILE\"\nawsp list --json\nexit\n")
+        .write_all(b"echo \"HOME=$HOME\"\nawsp dev-admin\necho \"P=$AWS_PROFILE R=$AWS_REGION\"\nawsp legacy-ops --login\necho \"L=$AWS_PROFILE\"\necho K=$(awsp exec deploy --credentials -- printenv AWS_ACCESS_KEY_ID)\necho C=$(awsp console deploy --print)\nawsp list --json\nexit\n")
         .unwrap();
     let r = Run::from(child.wait_with_output().unwrap()).expect(0);
     assert!(
@@ -329,6 +329,18 @@ fn demo_runs_a_sandbox_shell_and_removes_it() {
         "{}\n{}",
         r.stdout,
         r.stderr
+    );
+    // Credentials and the console come from the demo's own services.
+    assert!(
+        r.stdout.contains("K=ASIADEMO"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains("C=http://127.0.0.1:") && r.stdout.contains("Action=login"),
+        "{}",
+        r.stdout
     );
     let home = r
         .stdout

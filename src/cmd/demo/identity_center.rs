@@ -1,9 +1,11 @@
 //! The demo's own IAM Identity Center: a small server on 127.0.0.1 (a port the system
 //! picks) that answers what a login needs — RegisterClient, StartDeviceAuthorization,
 //! CreateToken with its three grants, the browser's `/authorize` (approved at once, sent
-//! back to awsp's listener) and `/device` — and the demo's "browser", which follows a
-//! sign-in URL as a person who approves would. It lives as long as the demo's shell, and
-//! no request leaves the machine.
+//! back to awsp's listener) and `/device` — and what `export`, `exec --credentials` and
+//! `console` ask for: GetRoleCredentials, STS AssumeRole (made-up keys, signatures not
+//! checked) and the federation endpoint, whose login page only says where the console
+//! would open. With it, the demo's "browser", which follows a sign-in URL as a person who
+//! approves would. It lives as long as the demo's shell, and no request leaves the machine.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -24,6 +26,13 @@ impl State {
     fn next(&mut self, what: &str) -> String {
         self.serial += 1;
         format!("demo-{what}-{}", self.serial)
+    }
+
+    /// Made-up temporary keys: an access key id, its secret, a session token.
+    fn keys(&mut self) -> (String, String, String) {
+        let secret = self.next("secret");
+        let session = self.next("session");
+        (format!("ASIADEMO{:012}", self.serial), secret, session)
     }
 }
 
@@ -122,6 +131,37 @@ fn serve(stream: TcpStream, state: &Mutex<State>, base: &str) -> std::io::Result
             }
         }
         ("POST", "/token") => token(&mut state, &body),
+        ("GET", "/federation/credentials") => {
+            let (id, secret, session) = state.keys();
+            ok(json!({
+                "roleCredentials": {
+                    "accessKeyId": id,
+                    "secretAccessKey": secret,
+                    "sessionToken": session,
+                    "expiration": (chrono::Utc::now() + chrono::Duration::hours(1)).timestamp_millis(),
+                }
+            }))
+        }
+        ("POST", "/") => {
+            let (id, secret, session) = state.keys();
+            let end =
+                (chrono::Utc::now() + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ");
+            let xml = format!(
+                "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{session}</SessionToken><Expiration>{end}</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>"
+            );
+            ("200 OK", vec!["Content-Type: text/xml".into()], xml)
+        }
+        ("GET", "/federation") if param("Action").as_deref() == Some("getSigninToken") => {
+            ok(json!({"SigninToken": state.next("signin")}))
+        }
+        ("GET", "/federation") => (
+            "200 OK",
+            vec![],
+            format!(
+                "awsp demo: a real sign-in would open the AWS console at {}",
+                param("Destination").unwrap_or_default()
+            ),
+        ),
         _ => ("404 Not Found", vec![], "not found".into()),
     };
     let mut out = stream;

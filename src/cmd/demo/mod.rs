@@ -92,6 +92,8 @@ awsp demo: a sandbox with an IAM Identity Center setup (no AWS account needed).
                      against the demo's own Identity Center and browser)
   awsp -             back to the previous profile;  awsp off  clears everything
   awsp current       what the environment points at, and why
+  awsp exec deploy --credentials -- printenv AWS_ACCESS_KEY_ID
+                     temporary keys for tools that read only keys (a role on SSO)
 Type `exit` to leave; the sandbox is removed.
 ";
 
@@ -169,6 +171,7 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
         .env("LOCALAPPDATA", home.join(".local/state"))
         // Logins go to the demo's Identity Center, approved by the demo's browser.
         .env("AWS_ENDPOINT_URL", &identity_center)
+        .env("AWSP_FEDERATION_URL", &identity_center)
         .env(
             "BROWSER",
             format!(
@@ -193,6 +196,7 @@ pub fn run(args: &DemoArgs, env: &Env) -> Result<()> {
         "AWSP_LOGIN_WITH",
         "AWS_ENDPOINT_URL_SSO_OIDC",
         "AWS_ENDPOINT_URL_SSO",
+        "AWS_ENDPOINT_URL_STS",
         "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     ] {
         cmd.env_remove(var);
