@@ -1,4 +1,5 @@
-//! HTTPS for IAM Identity Center: one blocking request at a time, certificates always
+//! HTTPS for the AWS services awsp calls (IAM Identity Center, STS, the console's
+//! federation endpoint): one blocking request at a time, certificates always
 //! verified (rustls with Mozilla's roots, or the user's CA bundle in their place, as
 //! botocore does), proxies from `HTTPS_PROXY`/`HTTP_PROXY` except for `NO_PROXY` hosts,
 //! timeouts on every call, and every failure one line that names no token.

@@ -1,5 +1,6 @@
-//! The AWS access portal's listings for `awsp sync`: every account (ListAccounts) and
-//! every role in each (ListAccountRoles), paginated, fetched by a few workers at once
+//! The AWS access portal: a role's credentials (GetRoleCredentials) for `export`, and the
+//! listings for `awsp sync`: every account (ListAccounts) and every role in each
+//! (ListAccountRoles), paginated, fetched by a few workers at once
 //! and paced together, so that an organisation of a thousand accounts is listed close to
 //! the rate Identity Center allows (about 20 requests a second) without a storm of
 //! throttling errors.
