@@ -2,6 +2,7 @@
 //! `aws login` credential cache.
 
 pub mod config_edit;
+pub mod index;
 pub mod ini;
 pub mod login_cache;
 mod md;

@@ -106,6 +106,22 @@ pub fn links(meta: &Metadata) -> u64 {
     meta.nlink()
 }
 
+/// What tells one version of a file from another without reading it: device, inode,
+/// size, and the modification and status-change times in nanoseconds. Writing the file,
+/// replacing it, or setting its modification time back changes at least one of them
+/// (the status-change time cannot be set by a user).
+pub fn identity(meta: &Metadata) -> [i64; 7] {
+    [
+        meta.dev() as i64,
+        meta.ino() as i64,
+        meta.size() as i64,
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec(),
+    ]
+}
+
 /// Why a directory is not safe to keep files in: it belongs to another user, or its group
 /// or others can write to it, as ssh demands of `~/.ssh`. The problem, and its fix for a
 /// shell word `word`.
