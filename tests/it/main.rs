@@ -15,6 +15,7 @@ mod cli;
 mod divergence;
 mod doctor;
 mod hardening;
+mod index;
 mod login;
 mod native_login;
 mod picker;
