@@ -66,12 +66,25 @@ fn key(files: [&Path; 2]) -> Vec<u8> {
 /// FNV-1a, 64 bits: catches a torn or altered part, not an attack (the file is the
 /// user's own, in a private directory).
 fn checksum(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv(FNV_START, bytes)
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+/// Adds `name` to `out` when it starts with `prefix`; `None` when it is not UTF-8.
+fn keep_name(name: &[u8], prefix: &str, out: &mut Vec<String>) -> Option<()> {
+    if name.starts_with(prefix.as_bytes()) {
+        out.push(std::str::from_utf8(name).ok()?.to_string());
+    }
+    Some(())
 }
 
 fn nanos(t: SystemTime) -> i64 {
@@ -281,6 +294,39 @@ impl Index {
     fn untag(&self, slot: u64, entry: u64) -> Option<u64> {
         let offset = entry & OFFSET_MASK;
         (tag(slot, offset, self.checked_at) == entry).then_some(offset)
+    }
+
+    /// The profile names that start with `prefix`, sorted. The names are read in blocks
+    /// and only those kept are allocated: completing a name out of 10,000 holds a few.
+    pub fn names_starting(&self, prefix: &str) -> Option<Vec<String>> {
+        if !self.usable {
+            return None;
+        }
+        let (at, len) = self.names;
+        let sum = read_exact_at(self.file.file(), at.checked_add(len)?, 8)?;
+        let mut h: u64 = FNV_START;
+        let mut out = Vec::new();
+        // A name cut by a block's end is carried into the next one.
+        let mut carry: Vec<u8> = Vec::new();
+        let mut done = 0u64;
+        while done < len {
+            let n = (len - done).min(16 << 10) as usize;
+            let block = read_exact_at(self.file.file(), at + done, n)?;
+            h = fnv(h, &block);
+            done += n as u64;
+            let mut rest = &block[..];
+            while let Some(i) = memchr::memchr(b'\n', rest) {
+                carry.extend_from_slice(&rest[..i]);
+                keep_name(&carry, prefix, &mut out)?;
+                carry.clear();
+                rest = &rest[i + 1..];
+            }
+            carry.extend_from_slice(rest);
+        }
+        if len > 0 {
+            keep_name(&carry, prefix, &mut out)?;
+        }
+        (h == u64::from_le_bytes(sum.try_into().ok()?)).then_some(out)
     }
 
     /// Every profile name of both files, sorted, each once.

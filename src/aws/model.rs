@@ -700,6 +700,20 @@ impl Config {
         files.through_index(|idx, _| idx.names(), || files.names(Skip::CheckedNames))
     }
 
+    /// [`Config::load_names`], only those starting with `prefix`: completion, which
+    /// needs a few names out of 10,000.
+    pub fn load_names_starting(env: &Env, prefix: &str) -> Result<Vec<String>> {
+        let files = Files::of(env);
+        let starts = |mut names: Vec<String>| {
+            names.retain(|n| n.starts_with(prefix));
+            names
+        };
+        files.through_index(
+            |idx, _| idx.names_starting(prefix),
+            || files.names(Skip::CheckedNames).map(starts),
+        )
+    }
+
     /// The first profile on `name`'s `source_profile` chain that was not loaded yet.
     fn missing_link(&self, name: &str, loaded: &[String]) -> Option<String> {
         let mut seen = vec![name];

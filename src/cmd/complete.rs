@@ -35,11 +35,12 @@ pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
     if words.len() < 2 {
         return Ok(());
     }
-    // Sorted; a file the SDKs reject gives none. Through the profile index, no profile is
-    // parsed for the names alone.
-    let names: Vec<String> = Config::load_names(env).unwrap_or_default();
-    let is_name = |c: &str| names.binary_search_by(|n| n.as_str().cmp(c)).is_ok();
     let current = words.last().cloned().unwrap_or_default();
+    // Every candidate starts with the word being completed, so only those names are read:
+    // sorted, and none from a file the SDKs reject. Through the profile index, no profile
+    // is parsed for the names alone.
+    let names: Vec<String> = Config::load_names_starting(env, &current).unwrap_or_default();
+    let is_name = |c: &str| names.binary_search_by(|n| n.as_str().cmp(c)).is_ok();
     let mut out: Vec<String> = if words.len() == 2 {
         let mut cands: Vec<String> = names
             .iter()

@@ -39,6 +39,9 @@ pub fn exit_now(code: i32) -> ! {
 /// Windows has no SIGPIPE: a write to a closed pipe is an error, reported as one line.
 pub fn default_sigpipe() {}
 
+/// Windows gives a process without a console no standard handles to reuse: nothing to do.
+pub fn standard_fds() {}
+
 /// Options to read a file; a link is opened as itself (and then refused) unless followed.
 /// Windows opens no FIFO or terminal by path, so nothing here can block the open.
 pub fn read_options(follow: bool) -> OpenOptions {
