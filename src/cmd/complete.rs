@@ -21,6 +21,25 @@ const FEW: usize = 200;
 /// Words the shell function itself understands besides the binary's subcommands.
 const FUNCTION_WORDS: [&str; 2] = ["off", "-"];
 
+/// `__complete SHELL -- WORDS…`, exactly as the hooks send it, read without clap: a
+/// completion builds clap's command tree once (for the subcommands it offers), not twice.
+/// Anything else (a word that is not UTF-8, an unknown shell) gives `None`, and clap
+/// parses it as usual.
+pub fn args(mut args: impl Iterator<Item = OsString>) -> Option<CompleteArgs> {
+    if args.next()? != "__complete" {
+        return None;
+    }
+    let shell = args.next()?.into_string().ok()?;
+    let shell = <crate::cli::Shell as clap::ValueEnum>::from_str(&shell, false).ok()?;
+    if args.next()? != "--" {
+        return None;
+    }
+    let words = args
+        .map(|a| a.into_string().ok())
+        .collect::<Option<Vec<String>>>()?;
+    Some(CompleteArgs { shell, words })
+}
+
 pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
     let mut words = args.words.clone();
     let sh = args.shell.syntax();
