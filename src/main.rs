@@ -8,7 +8,10 @@
 #![no_main]
 
 #[unsafe(no_mangle)]
-extern "C" fn main(_argc: std::ffi::c_int, _argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
     awsp::os::standard_fds();
     let code = std::panic::catch_unwind(awsp::main).unwrap_or(101);
     awsp::exit(code)
