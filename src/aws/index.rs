@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime};
 use super::ini::{self, FileKind, Mark, Opens};
 use crate::fsio::{self, Source};
 
-const MAGIC: &[u8; 8] = b"AWSPIX02";
+const MAGIC: &[u8; 8] = b"AWSPIX03";
 
 /// How long before the index was made both files must have been last changed for it to
 /// be trusted: more than any file system's timestamp granularity (FAT's is 2 s).
@@ -46,6 +46,9 @@ pub struct Range {
 }
 
 const RANGE_BYTES: usize = 17;
+
+/// The most bytes of names in one block (a longer name makes a block of its own).
+const NAME_BLOCK: usize = 4096;
 
 /// The index file for this pair of paths, in `state_dir`.
 pub fn path(state_dir: &Path, files: [&Path; 2]) -> PathBuf {
@@ -83,14 +86,6 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     h
-}
-
-/// Adds `name` to `out` when it starts with `prefix`; `None` when it is not UTF-8.
-fn keep_name(name: &[u8], prefix: &str, out: &mut Vec<String>) -> Option<()> {
-    if name.starts_with(prefix.as_bytes()) {
-        out.push(std::str::from_utf8(name).ok()?.to_string());
-    }
-    Some(())
 }
 
 fn nanos(t: SystemTime) -> i64 {
@@ -302,44 +297,8 @@ impl Index {
         (tag(slot, offset, self.checked_at) == entry).then_some(offset)
     }
 
-    /// The profile names that start with `prefix`, sorted. The names are read in blocks
-    /// and only those kept are allocated: completing a name out of 10,000 holds a few.
-    pub fn names_starting(&self, prefix: &str) -> Option<Vec<String>> {
-        if !self.usable {
-            return None;
-        }
-        let (at, len) = self.names;
-        let sum = read_exact_at(self.file.file(), at.checked_add(len)?, 8)?;
-        let mut h: u64 = FNV_START;
-        let mut out = Vec::new();
-        // A name cut by a block's end is carried into the next one.
-        let mut carry: Vec<u8> = Vec::new();
-        let mut done = 0u64;
-        while done < len {
-            let n = (len - done).min(16 << 10) as usize;
-            let block = read_exact_at(self.file.file(), at + done, n)?;
-            h = fnv(h, &block);
-            done += n as u64;
-            let mut rest = &block[..];
-            while let Some(i) = memchr::memchr(b'\n', rest) {
-                carry.extend_from_slice(&rest[..i]);
-                keep_name(&carry, prefix, &mut out)?;
-                carry.clear();
-                rest = &rest[i + 1..];
-            }
-            carry.extend_from_slice(rest);
-        }
-        if len > 0 {
-            keep_name(&carry, prefix, &mut out)?;
-        }
-        (h == u64::from_le_bytes(sum.try_into().ok()?)).then_some(out)
-    }
-
-    /// Every profile name of both files, sorted, each once.
-    pub fn names(&self) -> Option<Vec<String>> {
-        if !self.usable {
-            return None;
-        }
+    /// The names' blocks: where each starts, its length, and its first name.
+    fn name_blocks(&self) -> Option<Vec<(u64, u32, String)>> {
         let (at, len) = self.names;
         let len = usize::try_from(len).ok()?;
         let all = read_exact_at(self.file.file(), at, len.checked_add(8)?)?;
@@ -347,12 +306,66 @@ impl Index {
         if checksum(body) != u64::from_le_bytes(sum.try_into().ok()?) {
             return None;
         }
-        let text = std::str::from_utf8(body).ok()?;
-        Some(if text.is_empty() {
-            Vec::new()
-        } else {
-            text.split('\n').map(str::to_string).collect()
-        })
+        let mut r = Reader { b: body, at: 0 };
+        let n = r.u32()? as usize;
+        let mut out = Vec::with_capacity(n.min(1 << 16));
+        for _ in 0..n {
+            let (offset, len, first) = (r.u64()?, r.u32()?, r.u16()? as usize);
+            let first = std::str::from_utf8(r.take(first)?).ok()?.to_string();
+            out.push((offset, len, first));
+        }
+        Some(out)
+    }
+
+    /// One block of names, checked.
+    fn name_block(&self, at: u64, len: u32) -> Option<String> {
+        let all = read_exact_at(self.file.file(), at, (len as usize).checked_add(8)?)?;
+        let (body, sum) = all.split_at(len as usize);
+        if checksum(body) != u64::from_le_bytes(sum.try_into().ok()?) {
+            return None;
+        }
+        String::from_utf8(body.to_vec()).ok()
+    }
+
+    /// The profile names that start with `prefix`, sorted: only the blocks that can hold
+    /// them are read (the names are sorted, so those names are one run), and only the
+    /// names kept are allocated. Completing a name out of 10,000 reads a few KB.
+    pub fn names_starting(&self, prefix: &str) -> Option<Vec<String>> {
+        if !self.usable {
+            return None;
+        }
+        let blocks = self.name_blocks()?;
+        let mut out = Vec::new();
+        for (i, (at, len, first)) in blocks.iter().enumerate() {
+            // The block's names run from its first name to the next block's first.
+            let before_run = blocks
+                .get(i + 1)
+                .is_some_and(|next| next.2.as_str() <= prefix);
+            let after_run = first.as_str() > prefix && !first.starts_with(prefix);
+            if before_run || after_run {
+                continue;
+            }
+            let block = self.name_block(*at, *len)?;
+            out.extend(
+                block
+                    .split('\n')
+                    .filter(|n| n.starts_with(prefix))
+                    .map(str::to_string),
+            );
+        }
+        Some(out)
+    }
+
+    /// Every profile name of both files, sorted, each once.
+    pub fn names(&self) -> Option<Vec<String>> {
+        if !self.usable {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (at, len, _) in self.name_blocks()? {
+            out.extend(self.name_block(at, len)?.split('\n').map(str::to_string));
+        }
+        Some(out)
     }
 }
 
@@ -453,10 +466,34 @@ pub fn encode(files: [&Path; 2], scanned: &[Scanned; 2], checked_at: i64) -> Opt
         }
     }
     offsets.push(at);
-    let names: String = profiles.keys().copied().collect::<Vec<_>>().join("\n");
+    // The names, sorted, in blocks of about 4 KB (one name a line), each with its checksum,
+    // then a directory of the blocks (where, how long, the first name) and its checksum.
+    let mut blocks: Vec<String> = Vec::new();
+    for name in profiles.keys() {
+        match blocks.last_mut() {
+            Some(b) if b.len() + 1 + name.len() <= NAME_BLOCK => {
+                b.push('\n');
+                b.push_str(name);
+            }
+            _ => blocks.push(name.to_string()),
+        }
+    }
+    let mut names = Vec::new();
+    let mut dir = (blocks.len() as u32).to_le_bytes().to_vec();
+    let mut block_at = at;
+    for b in &blocks {
+        dir.extend_from_slice(&block_at.to_le_bytes());
+        dir.extend_from_slice(&u32::try_from(b.len()).ok()?.to_le_bytes());
+        let first = b.split('\n').next().unwrap_or("");
+        dir.extend_from_slice(&u16::try_from(first.len()).ok()?.to_le_bytes());
+        dir.extend_from_slice(first.as_bytes());
+        names.extend_from_slice(b.as_bytes());
+        names.extend_from_slice(&checksum(b.as_bytes()).to_le_bytes());
+        block_at += b.len() as u64 + 8;
+    }
     out[8..12].copy_from_slice(&u32::try_from(head_len).ok()?.to_le_bytes());
-    out[fixups..fixups + 8].copy_from_slice(&at.to_le_bytes());
-    out[fixups + 8..fixups + 16].copy_from_slice(&(names.len() as u64).to_le_bytes());
+    out[fixups..fixups + 8].copy_from_slice(&block_at.to_le_bytes());
+    out[fixups + 8..fixups + 16].copy_from_slice(&(dir.len() as u64).to_le_bytes());
     out[fixups + 16..fixups + 24].copy_from_slice(&table.to_le_bytes());
     let sum = checksum(&out);
     out.extend_from_slice(&sum.to_le_bytes());
@@ -472,8 +509,9 @@ pub fn encode(files: [&Path; 2], scanned: &[Scanned; 2], checked_at: i64) -> Opt
             out.extend_from_slice(&checksum(run).to_le_bytes());
         }
     }
-    out.extend_from_slice(names.as_bytes());
-    out.extend_from_slice(&checksum(names.as_bytes()).to_le_bytes());
+    out.extend_from_slice(&names);
+    out.extend_from_slice(&dir);
+    out.extend_from_slice(&checksum(&dir).to_le_bytes());
     Some(out)
 }
 
@@ -633,6 +671,44 @@ mod tests {
         write(&dir, files, &none);
         let idx = Index::open(&dir, files, &ids).unwrap();
         assert!(!idx.usable && idx.lookup("a").is_none() && idx.names().is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn names_by_prefix_across_blocks() {
+        let dir = std::env::temp_dir().join(format!("awsp-index-names-{}", std::process::id()));
+        fsio::private_dir(&dir).unwrap();
+        let files = [Path::new("/c"), Path::new("/k")];
+        let mut all: Vec<String> = (0..3000).map(|i| format!("p{i}")).collect();
+        all.extend(["a", "p", "p1/x", "p1:y", "z".repeat(5000).as_str()].map(String::from));
+        all.sort();
+        let marks = all
+            .iter()
+            .enumerate()
+            .map(|(i, n)| mark(i as u64 * 10, i + 1, Opens::Profile(n.clone())))
+            .collect();
+        let s = [
+            Scanned {
+                identity: Some([1, 1, 1, 1, 0, 1, 0]),
+                len: all.len() as u64 * 10,
+                marks,
+            },
+            Scanned {
+                identity: None,
+                len: 0,
+                marks: Vec::new(),
+            },
+        ];
+        write(&dir, files, &encode(files, &s, 9_000_000_000).unwrap());
+        let idx = Index::open(&dir, files, &[s[0].identity, None]).unwrap();
+        assert_eq!(idx.names().unwrap(), all);
+        for prefix in [
+            "", "p", "p1", "p29", "p2999", "p3", "p30000", "a", "b", "z", "p1/",
+        ] {
+            let want: Vec<&String> = all.iter().filter(|n| n.starts_with(prefix)).collect();
+            let got = idx.names_starting(prefix).unwrap();
+            assert_eq!(got.iter().collect::<Vec<_>>(), want, "prefix {prefix:?}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
