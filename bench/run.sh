@@ -7,8 +7,15 @@
 #     calls: bash, zsh, nushell and xonsh keep the segment (the steady state spawns
 #     nothing; HOOK_CALLS calls); fish and elvish run `awsp prompt` each time
 #     (SPAWN_CALLS calls),
-#   - `awsp use NAME --shell bash` and `awsp list --names` wall time,
+#   - `awsp use NAME --shell bash`, completion of a profile name (`awsp __complete fish`),
+#     `awsp list --names` and `awsp list` wall time,
+#   - each command's median as a ratio to the spawn floor: `/bin/true` (or `true` on
+#     PATH), run by hyperfine in the same run with the same settings,
+#   - the picker's first frame and last row in a real terminal (tmux),
 #   - peak RSS of each command.
+# awsp keeps a profile index in its state directory (see the README's speed section): the
+# first command after the files change makes it, so each size is switched to once, with its
+# files left alone for more than the index's 3 s, before anything is timed.
 #
 # Usage: bench/run.sh [--no-build]
 # Needs: cargo, hyperfine, bash >= 5 (zsh, fish, nu, elvish, xonsh for their hook rows; a
@@ -53,14 +60,25 @@ clean() { # HOME PROFILE CMD...
     env -i HOME="$home" PATH="$path" LANG=C.UTF-8 ${profile:+AWS_PROFILE="$profile"} "$@"
 }
 
-# The median (robust to the odd run a busy host delays) and the fastest run, in ms.
-wall() { # HOME PROFILE ARGS...
+# The median (robust to the odd run a busy host delays) and the fastest run, in ms; with
+# the floor's median known, the ratio to it. `wall_cmd` times any program.
+wall_cmd() { # HOME PROFILE CMD...
     local home=$1 profile=$2 csv="$work/h.csv"
     shift 2
     clean "$home" "$profile" hyperfine -N --style none --warmup 10 --runs "$runs" \
-        --export-csv "$csv" "$bin $*" >/dev/null 2>&1
-    awk -F, 'NR == 2 { printf "%.2f ms (min %.2f)", $4 * 1000, $7 * 1000 }' "$csv"
+        --export-csv "$csv" "$*" >/dev/null 2>&1
+    awk -F, -v floor="${floor_ms:-0}" 'NR == 2 {
+        printf "%.2f ms (min %.2f)", $4 * 1000, $7 * 1000
+        if (floor > 0) printf " %.2f×", $4 * 1000 / floor
+    }' "$csv"
 }
+wall() { # HOME PROFILE ARGS...
+    local home=$1 profile=$2
+    shift 2
+    wall_cmd "$home" "$profile" "$bin" "$@"
+}
+true_bin=$(command -v true)
+[[ $true_bin == /* ]] || true_bin=/bin/true
 
 # Peak resident memory in MB of one run.
 rss() { # HOME PROFILE ARGS...
@@ -201,7 +219,12 @@ for n in $sizes; do
     home="$work/home-$n"
     "$root/bench/gen-config.sh" "$n" "$home"
     profile="p$((n / 2))" # an sso-session profile with a valid, refreshable token
+    # Files older than the index's 3 s, then the switch that makes the index.
+    sleep 3.5
     clean "$home" "" "$bin" use "$profile" --shell bash --no-login >/dev/null
+    floor_ms=
+    cell[floor,$n]=$(wall_cmd "$home" "" "$true_bin")
+    floor_ms=$(awk -F, 'NR == 2 { print $4 * 1000 }' "$work/h.csv")
     cell[start,$n]=$(wall "$home" "" --version)
     cell[prompt,$n]=$(wall "$home" "$profile" prompt --shell fish)
     cell[bash,$n]=$(hook bash "$home" "$profile")
@@ -210,12 +233,15 @@ for n in $sizes; do
         cell[$sh,$n]=$(hook "$sh" "$home" "$profile")
     done
     cell[use,$n]=$(wall "$home" "" use "$profile" --shell bash --no-login)
+    prefix="p$((n / 20))" # about ten names at 1,000 and 10,000
+    cell[complete,$n]=$(wall "$home" "" __complete fish -- awsp "$prefix")
     cell[names,$n]=$(wall "$home" "" list --names)
     cell[list,$n]=$(wall "$home" "" list)
     IFS=$'\t' read -r frame rows < <(first_frame "$home") || : # no final newline
     cell[frame,$n]=$frame cell[rows,$n]=$rows
     cell[rss_prompt,$n]=$(rss "$home" "$profile" prompt)
     cell[rss_use,$n]=$(rss "$home" "" use "$profile" --shell bash --no-login)
+    cell[rss_complete,$n]=$(rss "$home" "" __complete fish -- awsp "$prefix")
     cell[rss_names,$n]=$(rss "$home" "" list --names)
     cell[rss_list,$n]=$(rss "$home" "" list)
     cell[rss_json,$n]=$(rss "$home" "" list --json)
@@ -240,21 +266,24 @@ for n in $sizes; do printf ' %s profiles |' "$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' 
 printf ' budget |\n|---|'
 for _ in $sizes; do printf -- '---|'; done
 printf -- '---|\n'
+row floor '`/bin/true` (spawn floor; × below: median / this median)' '-'
 row start '`awsp --version` (start-up floor)' '-'
-row prompt '`awsp prompt`' '< 2 ms at 1,000; < 5 ms at 10,000'
+row prompt '`awsp prompt`' '≤ 1.3× at 10,000'
 row bash 'bash hook, per prompt' '≤ 0.3 ms at 1,000'
 row zsh 'zsh hook, per prompt' '≤ 0.3 ms at 1,000'
 row nu 'nushell hook, per prompt' '-'
 row xonsh 'xonsh `{awsp}` field, per prompt' '-'
 row fish 'fish `awsp_prompt`, per prompt (spawns)' '-'
 row elvish 'elvish `awsp_prompt`, per prompt (spawns)' '-'
-row use '`awsp use NAME --shell bash`' '< 5 ms at 1,000'
+row use '`awsp use NAME --shell bash`' '≤ 2× at 10,000'
+row complete '`awsp __complete fish -- awsp PREFIX` (~10 names)' '≤ 2× at 10,000'
 row names '`awsp list --names`' '< 10 ms at 10,000'
-row list '`awsp list` (table, every token)' '-'
-row frame 'picker first frame (tmux, median of 9)' '< 100 ms at 10,000'
-row rows 'picker, every row in (counter N/N)' '-'
-row rss_prompt 'peak RSS, `awsp prompt`' '< 30 MB at 10,000'
-row rss_use 'peak RSS, `awsp use NAME`' '< 30 MB at 10,000'
-row rss_names 'peak RSS, `awsp list --names`' '< 30 MB at 10,000'
-row rss_list 'peak RSS, `awsp list`' '< 30 MB at 10,000'
-row rss_json 'peak RSS, `awsp list --json`' '< 30 MB at 10,000'
+row list '`awsp list` (table, every token)' '≤ 20 ms at 10,000'
+row frame 'picker first frame (tmux, median of 9)' '≤ 30 ms at 10,000'
+row rows 'picker, every row in (counter N/N)' '≤ 50 ms at 10,000'
+row rss_prompt 'peak RSS, `awsp prompt`' '≤ 10 MB'
+row rss_use 'peak RSS, `awsp use NAME`' '≤ 10 MB'
+row rss_complete 'peak RSS, `awsp __complete`' '≤ 10 MB'
+row rss_names 'peak RSS, `awsp list --names`' '≤ 10 MB'
+row rss_list 'peak RSS, `awsp list`' '≤ 10 MB'
+row rss_json 'peak RSS, `awsp list --json`' '≤ 10 MB'

@@ -77,6 +77,8 @@ impl Accept {
 pub struct Source {
     file: File,
     len: u64,
+    /// [`crate::os::identity`] of the opened file, as its `fstat` gave it; zeros for a pipe.
+    identity: [i64; 7],
     /// When reading a pipe gives up; `None` for a regular file.
     deadline: Option<Instant>,
 }
@@ -97,6 +99,7 @@ pub fn open_read(path: &Path, accept: Accept) -> io::Result<Option<Source>> {
         return Ok(Some(Source {
             file,
             len,
+            identity: os::identity(&meta),
             deadline: None,
         }));
     }
@@ -104,6 +107,7 @@ pub fn open_read(path: &Path, accept: Accept) -> io::Result<Option<Source>> {
         return Ok(Some(Source {
             file,
             len: 0,
+            identity: [0; 7],
             deadline: Some(Instant::now() + pipe_wait()),
         }));
     }
@@ -127,6 +131,11 @@ impl Source {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Which version of the file was opened ([`crate::os::identity`]); zeros for a pipe.
+    pub fn identity(&self) -> [i64; 7] {
+        self.identity
     }
 
     pub fn is_pipe(&self) -> bool {

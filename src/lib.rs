@@ -67,11 +67,15 @@ pub fn main() -> i32 {
         let info = sanitize::shown(&info.to_string().replace('\n', ": ")).into_owned();
         eprintln!("awsp: internal error: {info}; please report it");
     }));
-    let command = match cli::prompt_args(std::env::args_os().skip(1)) {
+    let argv = || std::env::args_os().skip(1);
+    let command = match cli::prompt_args(argv()) {
         Some(args) => cli::Command::Prompt(args),
-        None => match cli::Cli::try_parse() {
-            Ok(cli) => cli.command,
-            Err(e) => return usage_error(e),
+        None => match cmd::complete::args(argv()) {
+            Some(args) => cli::Command::Complete(args),
+            None => match cli::Cli::try_parse() {
+                Ok(cli) => cli.command,
+                Err(e) => return usage_error(e),
+            },
         },
     };
     match cmd::run(command) {

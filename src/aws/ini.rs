@@ -438,6 +438,31 @@ pub struct Parser<'k> {
     jumping: bool,
     /// Inside a profile skipped but checked: plain lines are checked in a tight loop.
     skimming: bool,
+    /// Bytes fed before the current block, and where the line being judged starts.
+    fed: u64,
+    line_at: u64,
+    /// With [`Parser::record_marks`]: every section header read, in order.
+    marks: Option<Vec<Mark>>,
+    forget: bool,
+}
+
+/// A section header as [`Parser::record_marks`] records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// Byte offset of the header line in what was fed.
+    pub offset: u64,
+    /// Its line number (from 1).
+    pub line: usize,
+    pub opens: Opens,
+}
+
+/// What a header opens, as the SDKs read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Opens {
+    Profile(String),
+    Session(String),
+    /// An ignored section, `[DEFAULT]`, or a profile skipped unread.
+    Other,
 }
 
 impl<'k> Parser<'k> {
@@ -455,7 +480,32 @@ impl<'k> Parser<'k> {
             lines: 0,
             jumping: false,
             skimming: false,
+            fed: 0,
+            line_at: 0,
+            marks: None,
+            forget: false,
         }
+    }
+
+    /// Records every section header from here on (the headers of profiles skipped unread
+    /// or skimmed are not seen): see [`Parser::marks`]. With `forget`, the profiles and
+    /// sso-sessions read are not kept (every warning is): a pass that checks a file and
+    /// records its headers need not hold 10,000 profiles.
+    pub fn record_marks(&mut self, forget: bool) {
+        self.marks = Some(Vec::new());
+        self.forget = forget;
+    }
+
+    /// The headers recorded since [`Parser::record_marks`].
+    pub fn marks(&self) -> &[Mark] {
+        self.marks.as_deref().unwrap_or(&[])
+    }
+
+    /// Continues as if `line` lines and `offset` bytes had been read: for feeding sections
+    /// cut out of a file, each with its place in the file.
+    pub fn resume_at(&mut self, line: usize, offset: u64) {
+        self.lines = line;
+        self.fed = offset;
     }
 
     /// Lines read so far, for errors found outside the parser (bad UTF-8).
@@ -507,9 +557,11 @@ impl<'k> Parser<'k> {
             let end =
                 memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
             self.lines += 1;
+            self.line_at = self.fed + pos as u64;
             self.line(&text[pos..end])?;
             pos = end + 1;
         }
+        self.fed += text.len() as u64;
         Ok(())
     }
 
@@ -679,6 +731,14 @@ impl<'k> Parser<'k> {
     }
 
     fn flush(&mut self, target: Option<Target>, section: Section) {
+        if self.forget
+            && matches!(
+                target,
+                Some(Target::Profile(_) | Target::Session(_) | Target::BareDefault)
+            )
+        {
+            return;
+        }
         let slot = match target {
             Some(Target::Profile(n)) => self.out.profiles.entry(n).or_default(),
             Some(Target::Session(n)) => self.out.sso_sessions.entry(n).or_default(),
@@ -776,6 +836,19 @@ impl<'k> Parser<'k> {
             && names
         {
             self.out.skipped.push("DEFAULT".into());
+        }
+        if let Some(marks) = &mut self.marks {
+            let opens = match &target {
+                Target::Profile(p) => Opens::Profile(p.clone()),
+                Target::BareDefault => Opens::Profile("default".into()),
+                Target::Session(s) => Opens::Session(s.clone()),
+                _ => Opens::Other,
+            };
+            marks.push(Mark {
+                offset: self.line_at,
+                line: loc.line,
+                opens,
+            });
         }
         self.jumping = !self.skip.checks() && matches!(target, Target::Skipped);
         self.skimming = self.skip.checks() && matches!(target, Target::Skipped);

@@ -1,8 +1,9 @@
-//! AWS's files: the config grammar, the merged profile model, the SSO token cache and the
-//! `aws login` credential cache.
+//! AWS's files: the config grammar, the merged profile model and its index, the SSO token
+//! cache and the `aws login` credential cache; credentials and how requests are signed.
 
 pub mod config_edit;
 pub mod credentials;
+pub mod index;
 pub mod ini;
 pub mod login_cache;
 mod md;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::index;
 use super::ini::{self, CliHeader, FileKind, Keep, Loc, ParsedFile, Props, Section, Skip, Warning};
 use super::sso::{self, TokenKey, TokenState};
 use crate::env::Env;
@@ -363,10 +364,23 @@ fn prefix(s: &str) -> u64 {
     u64::from_be_bytes(b)
 }
 
-/// Where the two files are.
+/// Where the two files are, and the profile index's directory (`None`: no index).
 struct Files {
     config_path: PathBuf,
     credentials_path: PathBuf,
+    index_dir: Option<PathBuf>,
+}
+
+/// What the profile index says about the files as they are now.
+enum Indexed {
+    /// An index of these files, and the files, open.
+    Fresh(index::Index, [Option<fsio::Source>; 2]),
+    /// These files were read and cannot be indexed (an error, a warning).
+    Unusable,
+    /// No index of the files as they are now: worth making one.
+    Stale,
+    /// No index will be made (disabled, a pipe, a file that cannot be opened).
+    Off,
 }
 
 impl Files {
@@ -374,7 +388,215 @@ impl Files {
         Files {
             config_path: env.config_file(),
             credentials_path: env.credentials_file(),
+            index_dir: (env.get("AWSP_INDEX") != Some("0")).then(|| env.state_dir()),
         }
+    }
+
+    fn paths(&self) -> [&Path; 2] {
+        [&self.config_path, &self.credentials_path]
+    }
+
+    /// Both files opened for the index: `None` when one is a pipe, too large, or cannot
+    /// be opened (the full parse then says why).
+    fn open_both(&self) -> Option<[Option<fsio::Source>; 2]> {
+        let mut out = [None, None];
+        for (slot, path) in out.iter_mut().zip(self.paths()) {
+            match fsio::open_read(path, fsio::Accept::CONFIG) {
+                Ok(Some(s)) if !s.is_pipe() && s.len() <= MAX_FILE_BYTES => *slot = Some(s),
+                Ok(None) => {}
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    fn indexed(&self) -> Indexed {
+        let Some(dir) = &self.index_dir else {
+            return Indexed::Off;
+        };
+        let Some(sources) = self.open_both() else {
+            return Indexed::Off;
+        };
+        let ids = [0, 1].map(|i| sources[i].as_ref().map(fsio::Source::identity));
+        match index::Index::open(dir, self.paths(), &ids) {
+            Some(idx) if idx.usable => Indexed::Fresh(idx, sources),
+            Some(_) => Indexed::Unusable,
+            None => Indexed::Stale,
+        }
+    }
+
+    /// Through the index when it is fresh; else `slow`, then a new index when the index
+    /// was stale (or read back wrong).
+    fn through_index<T>(
+        &self,
+        fast: impl FnOnce(&index::Index, &[Option<fsio::Source>; 2]) -> Option<T>,
+        slow: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let rebuild = match self.indexed() {
+            Indexed::Fresh(idx, sources) => match fast(&idx, &sources) {
+                Some(found) => return Ok(found),
+                None => true,
+            },
+            Indexed::Stale => true,
+            Indexed::Unusable | Indexed::Off => false,
+        };
+        let found = slow();
+        if rebuild {
+            self.build_index();
+        }
+        found
+    }
+
+    /// Makes the index anew from a full check of both files (best effort, see
+    /// [`index`]): an index of their sections when they parse with nothing to warn
+    /// about, else one that records that they cannot be indexed. Nothing is written while
+    /// a file changed less than [`index::RACY`] ago: such an index could not be trusted.
+    fn build_index(&self) {
+        let Some(dir) = &self.index_dir else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        let Some(sources) = self.open_both() else {
+            return;
+        };
+        let ids = [0, 1].map(|i| sources[i].as_ref().map(fsio::Source::identity));
+        if ids.iter().flatten().any(|id| !index::settled(id, now)) {
+            return;
+        }
+        let mut scanned: Vec<index::Scanned> = Vec::with_capacity(2);
+        let mut clean = true;
+        for (i, source) in sources.iter().enumerate() {
+            let Some(source) = source else {
+                scanned.push(index::Scanned {
+                    identity: None,
+                    len: 0,
+                    marks: Vec::new(),
+                });
+                continue;
+            };
+            let keep_all = |_: &str| true;
+            let path = Arc::new(self.paths()[i].to_path_buf());
+            let mut p = ini::Parser::new(index::KINDS[i], path, &keep_all, Skip::Checked);
+            p.record_marks(true);
+            let read = |b: &mut [u8], _| source.read(b);
+            let ok = read_lines(read, 0, u64::MAX, &mut p).is_ok();
+            let marks = p.marks().to_vec();
+            clean &= ok && index::clean(&p.finish());
+            scanned.push(index::Scanned {
+                identity: Some(source.identity()),
+                len: source.len(),
+                marks,
+            });
+        }
+        // Changed while it was read: the next command tries again.
+        let same = sources.iter().flatten().all(|s| {
+            s.file()
+                .metadata()
+                .is_ok_and(|m| crate::os::identity(&m) == s.identity())
+        });
+        if !same {
+            return;
+        }
+        let scanned: [index::Scanned; 2] = match scanned.try_into() {
+            Ok(s) => s,
+            Err(_) => return,
+        };
+        let stamp = index::stamp(now);
+        let bytes = match clean {
+            true => index::encode(self.paths(), &scanned, stamp),
+            false => None,
+        };
+        if let Some(bytes) = bytes.or_else(|| index::encode_none(self.paths(), &ids, stamp)) {
+            index::write(dir, self.paths(), &bytes);
+        }
+    }
+
+    /// `names` and their `source_profile` chains through a fresh index.
+    fn chains_indexed(
+        &self,
+        idx: &index::Index,
+        sources: &[Option<fsio::Source>; 2],
+        names: &[&str],
+    ) -> Option<Config> {
+        let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut links = 0;
+        loop {
+            wanted.sort_unstable();
+            wanted.dedup();
+            let config = self.read_indexed(idx, sources, &wanted)?;
+            let missing: Vec<String> = names
+                .iter()
+                .filter_map(|name| config.missing_link(name, &wanted))
+                .collect();
+            if missing.is_empty() || links >= MAX_CHAIN {
+                return Some(config);
+            }
+            wanted.extend(missing);
+            links += 1;
+        }
+    }
+
+    /// The profiles `wanted` (sorted) and every sso-session, read from the sections the
+    /// index points at: the same [`Config`] a full parse keeping only them gives, or
+    /// `None` when anything read does not fit the index.
+    fn read_indexed(
+        &self,
+        idx: &index::Index,
+        sources: &[Option<fsio::Source>; 2],
+        wanted: &[String],
+    ) -> Option<Config> {
+        let mut ranges: [Vec<index::Range>; 2] = [idx.sessions.clone(), Vec::new()];
+        let mut present = Vec::new();
+        for name in wanted {
+            let found = idx.lookup(name)?;
+            if !found.is_empty() {
+                present.push(name);
+            }
+            for r in found {
+                ranges[usize::from(r.file)].push(r);
+            }
+        }
+        let keep = |n: &str| wanted.binary_search_by(|w| w.as_str().cmp(n)).is_ok();
+        let mut parsed = [ParsedFile::default(), ParsedFile::default()];
+        for (i, list) in ranges.iter_mut().enumerate() {
+            if list.is_empty() {
+                continue;
+            }
+            list.sort_unstable_by_key(|r| r.offset);
+            let source = sources[i].as_ref()?;
+            let path = Arc::new(self.paths()[i].to_path_buf());
+            let mut p = ini::Parser::new(index::KINDS[i], path, &keep, Skip::Unread);
+            for r in list.iter() {
+                let bytes = index::read_exact_at(source.file(), r.offset, r.len as usize)?;
+                if bytes.first() != Some(&b'[') {
+                    return None;
+                }
+                let text = std::str::from_utf8(&bytes).ok()?;
+                p.resume_at((r.line as usize).checked_sub(1)?, r.offset);
+                p.feed(text).ok()?;
+            }
+            // Still the file the index describes, after reading it.
+            let now = crate::os::identity(&source.file().metadata().ok()?);
+            if now != source.identity() {
+                return None;
+            }
+            let file = p.finish();
+            if !index::clean(&file) {
+                return None;
+            }
+            parsed[i] = file;
+        }
+        let [config, credentials] = parsed;
+        let mut merged = Config::merge(config, credentials);
+        if present
+            .iter()
+            .any(|n| !merged.profiles.contains_key(n.as_str()))
+        {
+            return None;
+        }
+        merged.config_path = self.config_path.clone();
+        merged.credentials_path = self.credentials_path.clone();
+        Some(merged)
     }
 
     /// `names` and their `source_profile` chains: each pass keeps one more link of each.
@@ -442,19 +664,31 @@ impl Config {
     /// every sso-session), jumping over the other profiles' lines unread: the prompt's fast
     /// path. Syntax errors in the skipped sections go unseen; [`Config::load`] reports them.
     pub fn load_profile(env: &Env, name: &str) -> Result<Config> {
-        Files::of(env).parse_chains(&[name], Skip::Unread)
+        let files = Files::of(env);
+        files.through_index(
+            |idx, sources| files.chains_indexed(idx, sources, &[name]),
+            || files.parse_chains(&[name], Skip::Unread),
+        )
     }
 
     /// [`Config::load_profile`] for several profiles at once: the picker's first rows.
     pub fn load_profiles(env: &Env, names: &[&str]) -> Result<Config> {
-        Files::of(env).parse_chains(names, Skip::Unread)
+        let files = Files::of(env);
+        files.through_index(
+            |idx, sources| files.chains_indexed(idx, sources, names),
+            || files.parse_chains(names, Skip::Unread),
+        )
     }
 
     /// [`Config::load_profile`] that still checks every line, so it fails exactly when
     /// [`Config::load`] fails: for `use NAME`, where the switch must not hide a file the
     /// SDKs cannot read.
     pub fn load_profile_checked(env: &Env, name: &str) -> Result<Config> {
-        Files::of(env).parse_chains(&[name], Skip::Checked)
+        let files = Files::of(env);
+        files.through_index(
+            |idx, sources| files.chains_indexed(idx, sources, &[name]),
+            || files.parse_chains(&[name], Skip::Checked),
+        )
     }
 
     /// Every profile name, sorted, keeping no property: `list --names`, and the picker's
@@ -462,7 +696,22 @@ impl Config {
     /// tight loop), so it fails exactly when [`Config::load`] fails: one verdict per file
     /// in every command.
     pub fn load_names(env: &Env) -> Result<Vec<String>> {
-        Files::of(env).names(Skip::CheckedNames)
+        let files = Files::of(env);
+        files.through_index(|idx, _| idx.names(), || files.names(Skip::CheckedNames))
+    }
+
+    /// [`Config::load_names`], only those starting with `prefix`: completion, which
+    /// needs a few names out of 10,000.
+    pub fn load_names_starting(env: &Env, prefix: &str) -> Result<Vec<String>> {
+        let files = Files::of(env);
+        let starts = |mut names: Vec<String>| {
+            names.retain(|n| n.starts_with(prefix));
+            names
+        };
+        files.through_index(
+            |idx, _| idx.names_starting(prefix),
+            || files.names(Skip::CheckedNames).map(starts),
+        )
     }
 
     /// The first profile on `name`'s `source_profile` chain that was not loaded yet.

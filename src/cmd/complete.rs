@@ -14,8 +14,31 @@ use crate::env::Env;
 use crate::error::Result;
 use crate::sanitize::shown;
 
+/// Up to this many profile candidates are described from their own sections; more, from
+/// one parse of the whole files.
+const FEW: usize = 200;
+
 /// Words the shell function itself understands besides the binary's subcommands.
 const FUNCTION_WORDS: [&str; 2] = ["off", "-"];
+
+/// `__complete SHELL -- WORDS…`, exactly as the hooks send it, read without clap: a
+/// completion builds clap's command tree once (for the subcommands it offers), not twice.
+/// Anything else (a word that is not UTF-8, an unknown shell) gives `None`, and clap
+/// parses it as usual.
+pub fn args(mut args: impl Iterator<Item = OsString>) -> Option<CompleteArgs> {
+    if args.next()? != "__complete" {
+        return None;
+    }
+    let shell = args.next()?.into_string().ok()?;
+    let shell = <crate::cli::Shell as clap::ValueEnum>::from_str(&shell, false).ok()?;
+    if args.next()? != "--" {
+        return None;
+    }
+    let words = args
+        .map(|a| a.into_string().ok())
+        .collect::<Option<Vec<String>>>()?;
+    Some(CompleteArgs { shell, words })
+}
 
 pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
     let mut words = args.words.clone();
@@ -31,14 +54,18 @@ pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
     if words.len() < 2 {
         return Ok(());
     }
-    let config = Config::load(env).ok();
-    let names: Vec<String> = config
-        .iter()
-        .flat_map(|c| c.names().map(str::to_string))
-        .collect();
     let current = words.last().cloned().unwrap_or_default();
+    // Every candidate starts with the word being completed, so only those names are read:
+    // sorted, and none from a file the SDKs reject. Through the profile index, no profile
+    // is parsed for the names alone.
+    let names: Vec<String> = Config::load_names_starting(env, &current).unwrap_or_default();
+    let is_name = |c: &str| names.binary_search_by(|n| n.as_str().cmp(c)).is_ok();
     let mut out: Vec<String> = if words.len() == 2 {
-        let mut cands: Vec<String> = names.clone();
+        let mut cands: Vec<String> = names
+            .iter()
+            .filter(|n| n.starts_with(&current))
+            .cloned()
+            .collect();
         cands.extend(FUNCTION_WORDS.iter().map(|s| s.to_string()));
         cands.extend(
             Cli::command()
@@ -72,12 +99,26 @@ pub fn run(args: &CompleteArgs, env: &Env) -> Result<()> {
             .filter_map(|c| c.get(cut + 1..).map(str::to_string))
             .collect();
     }
-    // Most shells show a description beside each candidate: a profile's account and role.
+    // Most shells show a description beside each candidate: a profile's account and role,
+    // read for the candidates only while they are few.
     let described = sh.completion_descriptions();
+    let profiles: Vec<&str> = match described {
+        true => out
+            .iter()
+            .map(String::as_str)
+            .filter(|c| is_name(c))
+            .collect(),
+        false => Vec::new(),
+    };
+    let config = match profiles.len() {
+        0 => None,
+        n if n <= FEW => Config::load_profiles(env, &profiles).ok(),
+        _ => Config::load(env).ok(),
+    };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     for c in out {
         let about = match &config {
-            Some(config) if described && names.contains(&c) => describe(config, &c),
+            Some(config) if described && is_name(&c) => describe(config, &c),
             _ => None,
         };
         match about {

@@ -33,6 +33,33 @@ pub fn default_sigpipe() {
     }
 }
 
+/// Makes descriptors 0, 1 and 2 valid, as Rust's start-up code does: one that is closed
+/// is opened on `/dev/null`, so that no file awsp opens later takes its number and
+/// receives what is meant for stdout or stderr.
+pub fn standard_fds() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `fds` is a valid array of three pollfd structures; a zero timeout.
+    let ok = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } >= 0;
+    for p in fds {
+        let closed = match ok {
+            true => p.revents & libc::POLLNVAL != 0,
+            // SAFETY: F_GETFD on any number only asks whether it is open.
+            false => (unsafe { libc::fcntl(p.fd, libc::F_GETFD) }) == -1,
+        };
+        if closed {
+            // SAFETY: a constant NUL-terminated path; the lowest free number is the
+            // closed one, since 0..=2 are checked in order.
+            unsafe {
+                libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+            }
+        }
+    }
+}
+
 /// Options to read a file: `O_NONBLOCK` (a FIFO, a socket or a device cannot block the
 /// open), `O_NOCTTY` (a terminal never becomes the controlling one), and `O_NOFOLLOW`
 /// when a symbolic link must be refused.
@@ -104,6 +131,22 @@ pub fn failed_on_type(e: &io::Error) -> bool {
 /// Whether the file has another hard link (writing it would change another file).
 pub fn links(meta: &Metadata) -> u64 {
     meta.nlink()
+}
+
+/// What tells one version of a file from another without reading it: device, inode,
+/// size, and the modification and status-change times in nanoseconds. Writing the file,
+/// replacing it, or setting its modification time back changes at least one of them
+/// (the status-change time cannot be set by a user).
+pub fn identity(meta: &Metadata) -> [i64; 7] {
+    [
+        meta.dev() as i64,
+        meta.ino() as i64,
+        meta.size() as i64,
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec(),
+    ]
 }
 
 /// Why a directory is not safe to keep files in: it belongs to another user, or its group

@@ -39,6 +39,9 @@ pub fn exit_now(code: i32) -> ! {
 /// Windows has no SIGPIPE: a write to a closed pipe is an error, reported as one line.
 pub fn default_sigpipe() {}
 
+/// Windows gives a process without a console no standard handles to reuse: nothing to do.
+pub fn standard_fds() {}
+
 /// Options to read a file; a link is opened as itself (and then refused) unless followed.
 /// Windows opens no FIFO or terminal by path, so nothing here can block the open.
 pub fn read_options(follow: bool) -> OpenOptions {
@@ -110,6 +113,24 @@ pub fn failed_on_type(e: &io::Error) -> bool {
 /// Hard links are not counted on Windows (std has no stable call for it): 1.
 pub fn links(_: &Metadata) -> u64 {
     1
+}
+
+/// What tells one version of a file from another without reading it: size, the last
+/// write time and the creation time (100 ns units since 1601; a replaced file is a new
+/// one). Windows keeps no status-change time that a program can read through std.
+pub fn identity(meta: &Metadata) -> [i64; 7] {
+    use std::os::windows::fs::MetadataExt;
+    let t = |v: u64| (v / 10_000_000) as i64 - 11_644_473_600;
+    let ns = |v: u64| ((v % 10_000_000) * 100) as i64;
+    [
+        0,
+        0,
+        meta.file_size() as i64,
+        t(meta.last_write_time()),
+        ns(meta.last_write_time()),
+        t(meta.creation_time()),
+        ns(meta.creation_time()),
+    ]
 }
 
 /// The ACL decides who may write, and a directory under the user's profile grants the

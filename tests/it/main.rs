@@ -16,6 +16,7 @@ mod divergence;
 mod doctor;
 mod export;
 mod hardening;
+mod index;
 mod login;
 mod native_login;
 mod picker;

@@ -1,0 +1,352 @@
+//! The profile index in the state directory: used only while it describes the files as
+//! they are, whatever changed them between two commands, private, rebuilt when stale or
+//! corrupt, and never the source of another answer than a full parse gives.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crate::common::*;
+
+/// Longer than the time a file must have been left alone before an index of it is made.
+const SETTLE: Duration = Duration::from_millis(3300);
+
+fn config(n: usize, region: &str) -> String {
+    let mut s = String::from(
+        "[sso-session org]\nsso_start_url = https://o.awsapps.com/start\nsso_region = us-east-1\n\n",
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "[profile p{i}]\nsso_session = org\nsso_account_id = {:012}\nsso_role_name = Admin\nregion = {region}\n\n",
+            100_000 + i
+        ));
+    }
+    s.push_str(
+        "[profile chain]\nrole_arn = arn:aws:iam::222233334444:role/Deploy\nsource_profile = p1\n",
+    );
+    s
+}
+
+fn index_files(h: &Home) -> Vec<PathBuf> {
+    let Ok(dir) = std::fs::read_dir(h.path(".local/state/awsp")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = dir
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with("profiles-") && n.ends_with(".idx")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// The region `use NAME` exports (`-` when it unsets it), or the error.
+fn region(h: &Home, name: &str) -> String {
+    let r = h.run(&["use", name, "--shell", "bash", "--no-login"], &[]);
+    if r.code != 0 {
+        return format!("error: {}", r.stderr.trim());
+    }
+    r.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("export AWS_REGION='"))
+        .map_or("-".into(), |v| v.trim_end_matches("';").to_string())
+}
+
+/// The prompt's region for `name`.
+fn prompt_region(h: &Home, name: &str) -> String {
+    let r = h
+        .run(
+            &["prompt", "--format", "{region}"],
+            &[("AWS_PROFILE", name), ("NO_COLOR", "1")],
+        )
+        .expect(0);
+    r.stdout.trim().to_string()
+}
+
+fn names(h: &Home) -> String {
+    let r = h.run(&["list", "--names"], &[]);
+    format!("{}{}", r.stdout, r.stderr)
+}
+
+/// Homes whose files are old enough to be indexed, each indexed by a first `use`.
+fn indexed_homes(n: usize) -> Vec<Home> {
+    let homes: Vec<Home> = (0..n)
+        .map(|_| {
+            let h = Home::new();
+            h.config(&config(20, "eu-west-1"));
+            h.credentials("[p3]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n");
+            h
+        })
+        .collect();
+    std::thread::sleep(SETTLE);
+    for h in &homes {
+        assert_eq!(region(h, "p2"), "eu-west-1");
+        assert_eq!(index_files(h).len(), 1, "a switch indexes settled files");
+    }
+    homes
+}
+
+fn set_mtime(p: &std::path::Path, t: SystemTime) {
+    let f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+    f.set_modified(t).unwrap();
+}
+
+#[test]
+fn the_index_is_private_and_gives_what_a_full_parse_gives() {
+    let h = &indexed_homes(1)[0];
+    let idx = &index_files(h)[0];
+    let meta = std::fs::symlink_metadata(idx).unwrap();
+    assert!(meta.is_file());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let dir = std::fs::metadata(h.path(".local/state/awsp")).unwrap();
+    assert_eq!(dir.permissions().mode() & 0o777, 0o700);
+    // The same answers with the index as without it.
+    let off = [("AWSP_INDEX", "0")];
+    for args in [
+        vec!["list", "--names"],
+        vec!["use", "chain", "--shell", "bash", "--no-login"],
+        vec!["use", "p3", "--shell", "fish", "--no-login"],
+        vec!["use", "nope", "--shell", "bash", "--no-login"],
+        vec!["__complete", "fish", "--", "awsp", "p1"],
+        vec!["__complete", "bash", "--", "awsp", "use", "c"],
+    ] {
+        let with = h.run(&args, &[]);
+        let without = h.run(&args, &off);
+        assert_eq!(
+            (with.code, &with.stdout, &with.stderr),
+            (without.code, &without.stdout, &without.stderr),
+            "{args:?}"
+        );
+    }
+    for p in ["p0", "p3", "p19", "chain", "nope"] {
+        let with = h
+            .run(
+                &[
+                    "prompt",
+                    "--format",
+                    "{profile} {account} {role} {region} {state}",
+                ],
+                &[("AWS_PROFILE", p)],
+            )
+            .expect(0);
+        let without = h
+            .run(
+                &[
+                    "prompt",
+                    "--format",
+                    "{profile} {account} {role} {region} {state}",
+                ],
+                &[("AWS_PROFILE", p), ("AWSP_INDEX", "0")],
+            )
+            .expect(0);
+        assert_eq!(with.stdout, without.stdout, "prompt for {p}");
+    }
+    assert_eq!(index_files(h).len(), 1, "still one index");
+}
+
+/// Every way a file can change between two commands, each on an indexed HOME: the next
+/// command sees the change.
+#[test]
+fn every_change_to_the_files_is_seen_at_once() {
+    let homes = indexed_homes(9);
+    let cfg = |h: &Home| h.path(".aws/config");
+    let old = |h: &Home| std::fs::metadata(cfg(h)).unwrap().modified().unwrap();
+
+    // 1. Same size, same second, modification time set back: the status-change time moves.
+    let h = &homes[0];
+    let was = old(h);
+    h.config(&config(20, "us-west-2"));
+    set_mtime(&cfg(h), was);
+    assert_eq!(
+        std::fs::metadata(cfg(h)).unwrap().len() as usize,
+        config(20, "eu-west-1").len()
+    );
+    assert_eq!(region(h, "p2"), "us-west-2");
+    assert_eq!(prompt_region(h, "p5"), "us-west-2");
+
+    // 2. Replaced by another file (a new inode) of the same size and modification time.
+    let h = &homes[1];
+    let was = old(h);
+    let tmp = h.path(".aws/config.new");
+    std::fs::write(&tmp, config(20, "ap-south-1")).unwrap();
+    set_mtime(&tmp, was);
+    std::fs::rename(&tmp, cfg(h)).unwrap();
+    assert_eq!(prompt_region(h, "p7"), "ap-south-1");
+    assert_eq!(region(h, "p2"), "ap-south-1");
+
+    // 3. Another size: a profile more.
+    let h = &homes[2];
+    h.config(&format!(
+        "{}\n[profile extra]\nregion = sa-east-1\n",
+        config(20, "eu-west-1")
+    ));
+    assert_eq!(region(h, "extra"), "sa-east-1");
+    assert!(names(h).contains("\nextra\n"));
+
+    // 4. A profile removed.
+    let h = &homes[3];
+    h.config(&config(10, "eu-west-1"));
+    assert!(
+        region(h, "p15").starts_with("error:"),
+        "{}",
+        region(h, "p15")
+    );
+    assert!(!names(h).contains("p15"));
+
+    // 5. The credentials file edited, removed, then back.
+    let h = &homes[4];
+    h.credentials(
+        "[p3]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\nregion = me-south-1\n",
+    );
+    assert_eq!(region(h, "p3"), "me-south-1");
+    std::fs::remove_file(h.path(".aws/credentials")).unwrap();
+    assert_eq!(region(h, "p3"), "eu-west-1");
+    h.credentials("[new]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n");
+    assert!(names(h).contains("\nnew\n"));
+
+    // 6. A line the SDKs reject, in a profile the command does not ask for: one verdict
+    // per file, index or not.
+    let h = &homes[5];
+    h.config(&format!(
+        "{}[profile broken]\nno equals sign here\n",
+        config(20, "eu-west-1")
+    ));
+    let r = region(h, "p2");
+    assert!(r.starts_with("error:") && r.contains("config:"), "{r}");
+    assert!(names(h).contains("awsp: "), "list --names fails too");
+    let r = h
+        .run(&["__complete", "bash", "--", "awsp", "p1"], &[])
+        .expect(0);
+    assert_eq!(r.stdout, "", "no completion from a file the SDKs reject");
+
+    // 7. The file removed, then a symbolic link to another one in its place.
+    let h = &homes[6];
+    std::fs::remove_file(cfg(h)).unwrap();
+    assert_eq!(prompt_region(h, "p2"), "");
+    assert_eq!(region(h, "p2").starts_with("error:"), true);
+    let other = h.path("elsewhere");
+    std::fs::write(&other, config(20, "ca-central-1")).unwrap();
+    std::os::unix::fs::symlink(&other, cfg(h)).unwrap();
+    assert_eq!(region(h, "p2"), "ca-central-1");
+
+    // 8. AWS_CONFIG_FILE pointing elsewhere: that file, not the indexed one.
+    let h = &homes[7];
+    let other = h.path("other-config");
+    std::fs::write(&other, "[profile p2]\nregion = af-south-1\n").unwrap();
+    let var = other.to_string_lossy().into_owned();
+    let r = h
+        .run(
+            &["use", "p2", "--shell", "bash", "--no-login"],
+            &[("AWS_CONFIG_FILE", &var)],
+        )
+        .expect(0);
+    assert!(
+        r.stdout.contains("export AWS_REGION='af-south-1'"),
+        "{}",
+        r.stdout
+    );
+
+    // 9. A warning-worthy line (an inline comment): the files are then not indexed, and
+    // the answers are a full parse's.
+    let h = &homes[8];
+    h.config(&config(20, "eu-west-1 # note"));
+    assert_eq!(region(h, "p2"), "eu-west-1");
+}
+
+/// The racy case: an index made within the same tick of the file system's clock as an
+/// edit that keeps size and times could describe the content before the edit. Files
+/// changed less than a few seconds before are not indexed, and an index is not trusted
+/// for them.
+#[test]
+fn same_second_edits_of_the_same_size_are_seen() {
+    let h = Home::new();
+    for round in 0..20 {
+        let r = ["eu-west-1", "us-west-2"][round % 2];
+        h.config(&config(20, r));
+        set_mtime(
+            &h.path(".aws/config"),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        );
+        assert_eq!(region(&h, "p2"), r, "round {round}");
+        assert_eq!(prompt_region(&h, "p4"), r, "round {round}");
+    }
+    assert!(
+        index_files(&h).is_empty(),
+        "files changed a moment ago are not indexed"
+    );
+}
+
+/// A corrupt, truncated, foreign or linked index is never believed, and is replaced.
+#[test]
+fn a_corrupt_index_is_rebuilt() {
+    let homes = indexed_homes(4);
+    let damage: [&dyn Fn(&PathBuf); 4] = [
+        &|p| {
+            let mut b = std::fs::read(p).unwrap();
+            let mid = b.len() / 2;
+            for x in &mut b[mid..mid + 64] {
+                *x ^= 0x5a;
+            }
+            std::fs::write(p, b).unwrap();
+        },
+        &|p| {
+            let b = std::fs::read(p).unwrap();
+            std::fs::write(p, &b[..b.len() / 3]).unwrap();
+        },
+        &|p| std::fs::write(p, "not an index").unwrap(),
+        &|p| {
+            // Every bucket's offsets point at the header.
+            let mut b = std::fs::read(p).unwrap();
+            let head = u32::from_le_bytes(b[8..12].try_into().unwrap()) as usize;
+            for x in &mut b[head..head + 64] {
+                *x = 0;
+            }
+            std::fs::write(p, b).unwrap();
+        },
+    ];
+    for (h, damage) in homes.iter().zip(damage) {
+        let idx = index_files(h)[0].clone();
+        let good = std::fs::read(&idx).unwrap();
+        damage(&idx);
+        assert_eq!(region(h, "p2"), "eu-west-1");
+        assert_eq!(prompt_region(h, "p9"), "eu-west-1");
+        assert!(names(h).starts_with("chain\np0\np1\n"), "{}", names(h));
+        let now = std::fs::read(&idx).unwrap();
+        assert_eq!(now.len(), good.len(), "rebuilt");
+        assert_eq!(now[..16], good[..16], "rebuilt");
+    }
+}
+
+/// The index is awsp's own file: a link in its place is not followed, for reading or
+/// for writing; an unsafe state directory is neither read nor written.
+#[test]
+fn the_index_never_follows_a_link() {
+    let homes = indexed_homes(2);
+    let h = &homes[0];
+    let idx = index_files(h)[0].clone();
+    let target = h.path("target-file");
+    std::fs::write(&target, "someone else's file").unwrap();
+    std::fs::remove_file(&idx).unwrap();
+    std::os::unix::fs::symlink(&target, &idx).unwrap();
+    assert_eq!(region(h, "p2"), "eu-west-1");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "someone else's file"
+    );
+    assert!(
+        std::fs::symlink_metadata(&idx).unwrap().is_file(),
+        "the link is replaced"
+    );
+
+    // A state directory others may write: no index read or written there.
+    let h = &homes[1];
+    let dir = h.path(".local/state/awsp");
+    let idx = index_files(h)[0].clone();
+    std::fs::remove_file(&idx).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    assert_eq!(region(h, "p2"), "eu-west-1");
+    assert!(index_files(h).is_empty());
+    let _ = std::fs::metadata(&dir).unwrap().uid();
+}
