@@ -496,7 +496,14 @@ fn huge_config_is_refused_quickly() {
             Duration::from_secs(20),
         )
         .expect(1);
-        assert!(r.stderr.contains(said), "{file}: {}", r.stderr);
+        // pagemap's first blocks hold the pages of a binary loaded at a low, fixed address
+        // (a non-PIE build): the read can stop at its first byte that is not UTF-8.
+        assert!(
+            r.stderr.contains(said)
+                || (file == "/proc/self/pagemap" && r.stderr.contains("not valid UTF-8")),
+            "{file}: {}",
+            r.stderr
+        );
         assert!(
             t.elapsed() < Duration::from_secs(10),
             "{file}: {:?}",
