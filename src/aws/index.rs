@@ -621,6 +621,13 @@ mod tests {
         assert_eq!(idx.lookup("zz").unwrap(), []);
         assert_eq!(idx.names().unwrap(), ["a", "b"]);
         assert_eq!(idx.names_starting("b").unwrap(), ["b"]);
+        // Closed before the file is replaced: Windows does not replace an open file.
+        drop(idx);
+        // Each write below must land, or the checks after it would test the old file.
+        let put = |bytes: &[u8]| {
+            write(&dir, files, bytes);
+            assert_eq!(std::fs::read(path(&dir, files)).unwrap(), bytes);
+        };
         // Another identity, another pair of paths, a file changed too close to the
         // index: no index.
         let mut other = ids;
@@ -631,7 +638,7 @@ mod tests {
         let mut racy = scanned();
         racy[0].identity = late[0];
         let bytes = encode(files, &racy, 5_000_000_000).unwrap();
-        write(&dir, files, &bytes);
+        put(&bytes);
         assert!(
             Index::open(&dir, files, &late).is_none(),
             "changed 1 s before the index"
@@ -642,7 +649,7 @@ mod tests {
         for at in head..bytes.len() {
             let mut bad = bytes.clone();
             bad[at] ^= 0x10;
-            write(&dir, files, &bad);
+            put(&bad);
             let Some(idx) = Index::open(&dir, files, &ids) else {
                 continue;
             };
@@ -668,9 +675,10 @@ mod tests {
         other[0].marks.push(mark(90, 12, Opens::Other));
         assert!(encode(files, &other, 0).is_none());
         let none = encode_none(files, &ids, 5_000_000_000).unwrap();
-        write(&dir, files, &none);
+        put(&none);
         let idx = Index::open(&dir, files, &ids).unwrap();
         assert!(!idx.usable && idx.lookup("a").is_none() && idx.names().is_none());
+        drop(idx);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -709,6 +717,7 @@ mod tests {
             let got = idx.names_starting(prefix).unwrap();
             assert_eq!(got.iter().collect::<Vec<_>>(), want, "prefix {prefix:?}");
         }
+        drop(idx);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
