@@ -518,22 +518,10 @@ impl Files {
         sources: &[Option<fsio::Source>; 2],
         names: &[&str],
     ) -> Option<Config> {
-        let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        let mut links = 0;
-        loop {
-            wanted.sort_unstable();
-            wanted.dedup();
-            let config = self.read_indexed(idx, sources, &wanted)?;
-            let missing: Vec<String> = names
-                .iter()
-                .filter_map(|name| config.missing_link(name, &wanted))
-                .collect();
-            if missing.is_empty() || links >= MAX_CHAIN {
-                return Some(config);
-            }
-            wanted.extend(missing);
-            links += 1;
-        }
+        with_links(names, |wanted| {
+            self.read_indexed(idx, sources, wanted).ok_or(())
+        })
+        .ok()
     }
 
     /// The profiles `wanted` (sorted) and every sso-session, read from the sections the
@@ -601,24 +589,10 @@ impl Files {
 
     /// `names` and their `source_profile` chains: each pass keeps one more link of each.
     fn parse_chains(&self, names: &[&str], skip: Skip) -> Result<Config> {
-        let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        let mut links = 0;
-        loop {
-            wanted.sort_unstable();
-            wanted.dedup();
+        with_links(names, |wanted| {
             let keep = |n: &str| wanted.binary_search_by(|w| w.as_str().cmp(n)).is_ok();
-            let config = self.parse(&keep, skip, false)?;
-            let missing: Vec<String> = names
-                .iter()
-                .filter_map(|name| config.missing_link(name, &wanted))
-                .collect();
-            // Past MAX_CHAIN, resolving reports the chain as too long anyway.
-            if missing.is_empty() || links >= MAX_CHAIN {
-                return Ok(config);
-            }
-            wanted.extend(missing);
-            links += 1;
-        }
+            self.parse(&keep, skip, false)
+        })
     }
 
     fn names(&self, skip: Skip) -> Result<Vec<String>> {
@@ -652,6 +626,31 @@ impl Files {
         merged.config_path = self.config_path.clone();
         merged.credentials_path = self.credentials_path.clone();
         Ok(merged)
+    }
+}
+
+/// Reads `names`, then link by link the profiles their `source_profile` chains need:
+/// `read` gives the config holding the (sorted) names asked for.
+fn with_links<E>(
+    names: &[&str],
+    mut read: impl FnMut(&[String]) -> std::result::Result<Config, E>,
+) -> std::result::Result<Config, E> {
+    let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let mut links = 0;
+    loop {
+        wanted.sort_unstable();
+        wanted.dedup();
+        let config = read(&wanted)?;
+        let missing: Vec<String> = names
+            .iter()
+            .filter_map(|name| config.missing_link(name, &wanted))
+            .collect();
+        // Past MAX_CHAIN, resolving reports the chain as too long anyway.
+        if missing.is_empty() || links >= MAX_CHAIN {
+            return Ok(config);
+        }
+        wanted.extend(missing);
+        links += 1;
     }
 }
 
