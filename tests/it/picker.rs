@@ -31,9 +31,10 @@ impl Term {
     fn open_picker(&self, args: &str) -> String {
         self.line(&format!("awsp{args}"));
         self.wait_for("the picker", |s| {
+            // `0/0` is the counter before skim's first search has ended.
             let caught_up = || {
                 counter(s)
-                    .and_then(|c| c.split_once('/').map(|(a, b)| a == b))
+                    .and_then(|c| c.split_once('/').map(|(a, b)| a == b && a != "0"))
                     .unwrap_or(false)
             };
             s.contains("profile>") && !list_names(s).is_empty() && (!args.is_empty() || caught_up())
@@ -156,12 +157,7 @@ fn the_status_line_is_the_match_counter_alone() {
         let line = s.lines().nth(1).unwrap_or("");
         line.split('│').next().unwrap_or("").trim().to_string()
     };
-    // The counter is rewritten when skim's first search ends, which may be a frame later.
-    let s = if status(&s) == "6/6" {
-        s
-    } else {
-        t.wait_for("the counter", |s| status(s) == "6/6")
-    };
+    assert_eq!(status(&s), "6/6", "{s}");
     let names = list_names(&s);
     t.key("Down");
     t.key("Down");
