@@ -83,12 +83,7 @@ impl Endpoint {
 
 /// Percent-encodes all but letters, digits and `-._~`.
 pub fn url_encode(s: &str) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(s, SET).to_string()
+    percent_encoding::utf8_percent_encode(s, crate::aws::sigv4::UNRESERVED).to_string()
 }
 
 /// The host of `authority/path…`, without port, user info or IPv6 brackets.

@@ -3,10 +3,10 @@
 //! An error is `<ErrorResponse><Error><Code>…</Code><Message>…</Message>`; throttling
 //! (`Throttling`, HTTP 400 or 429) and server errors are tried again with growing pauses.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use crate::aws::Credentials;
-use crate::aws::sigv4;
+use crate::aws::{sigv4, sso};
 use crate::error::Error;
 use crate::net::{Client, url_encode};
 use crate::oidc::{ApiError, backoff};
@@ -141,15 +141,8 @@ fn parse_credentials(xml: &str) -> Option<Credentials> {
         access_key_id: element(creds, "AccessKeyId")?,
         secret_access_key: element(creds, "SecretAccessKey")?,
         session_token: Some(element(creds, "SessionToken")?),
-        expiration: Some(parse_time(&expiration)?),
+        expiration: Some(sso::parse_time(&expiration)?),
     })
-}
-
-/// An ISO 8601 time in UTC (`2026-11-30T10:00:00Z`, fractions allowed).
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The text between `<tag>` and `</tag>`, as written.

@@ -64,9 +64,8 @@ impl Credentials {
         let expiration = match o.get("Expiration") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(
-                DateTime::parse_from_rfc3339(s)
-                    .map_err(|_| "has an Expiration that is not an ISO 8601 time".to_string())?
-                    .with_timezone(&Utc),
+                super::sso::parse_time(s)
+                    .ok_or_else(|| "has an Expiration that is not an ISO 8601 time".to_string())?,
             ),
             Some(_) => return Err("has an Expiration that is not a string".into()),
         };

@@ -270,7 +270,7 @@ impl Index {
             return Some(Vec::new());
         }
         let len = usize::try_from(end.checked_sub(start)?).ok()?;
-        if len < 8 || len > 1 << 24 {
+        if !(8..=1 << 24).contains(&len) {
             return None;
         }
         let run = read_exact_at(self.file.file(), start, len)?;

@@ -417,7 +417,7 @@ impl Files {
         let Some(sources) = self.open_both() else {
             return Indexed::Off;
         };
-        let ids = [0, 1].map(|i| sources[i].as_ref().map(fsio::Source::identity));
+        let ids = identities(&sources);
         match index::Index::open(dir, self.paths(), &ids) {
             Some(idx) if idx.usable => Indexed::Fresh(idx, sources),
             Some(_) => Indexed::Unusable,
@@ -459,7 +459,7 @@ impl Files {
         let Some(sources) = self.open_both() else {
             return;
         };
-        let ids = [0, 1].map(|i| sources[i].as_ref().map(fsio::Source::identity));
+        let ids = identities(&sources);
         if ids.iter().flatten().any(|id| !index::settled(id, now)) {
             return;
         }
@@ -627,6 +627,13 @@ impl Files {
         merged.credentials_path = self.credentials_path.clone();
         Ok(merged)
     }
+}
+
+/// The identities of the two files as opened (`None`: missing).
+fn identities(sources: &[Option<fsio::Source>; 2]) -> index::Identities {
+    sources
+        .each_ref()
+        .map(|s| s.as_ref().map(fsio::Source::identity))
 }
 
 /// Reads `names`, then link by link the profiles their `source_profile` chains need:

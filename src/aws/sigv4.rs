@@ -13,6 +13,7 @@
 //! `"AWS4" + secret key`.
 
 use chrono::{DateTime, Utc};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::md;
 use super::sha256;
@@ -52,17 +53,21 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     sha256::digest(&outer)
 }
 
+/// RFC 3986's unreserved characters, the only ones SigV4 leaves unencoded (and what every
+/// query awsp sends is encoded with).
+pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A path's set: the unreserved characters and `/`.
+const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
+
 /// Percent-encodes every byte outside the unreserved set; `/` too unless `keep_slash`.
 fn encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let set = if keep_slash { PATH } else { UNRESERVED };
+    utf8_percent_encode(s, set).to_string()
 }
 
 /// A header value as it is signed: trimmed, inner runs of blanks made one space.
