@@ -52,10 +52,12 @@ pub fn row_text(e: &Entry, env: &Env) -> String {
 /// A bare `awsp` at a terminal: draws before the whole config is parsed. A first pass
 /// checks every line (so a file [`Config::load`] rejects fails here, before anything is
 /// drawn) and collects the names; with the history they fix the order. A second pass keeps
-/// only the profiles a first screen shows, and skim gets those rows at once. A full load
-/// on another thread sends the rest after them, so they land where the order puts them,
-/// and then serves the preview pane. Returns the chosen name and the whole config.
-pub fn pick_streamed(env: &Env) -> Result<(String, Config)> {
+/// only the profiles a first screen shows, and skim gets those rows at once. Another
+/// thread then reads the rest a block at a time ([`rows::each_entry`]), sending each
+/// block's rows as it is read, so they land where the order puts them and no more than a
+/// block of parsed profiles is ever held; then it serves the preview pane, reading each
+/// profile shown there on its own. Returns the chosen name.
+pub fn pick_streamed(env: &Env) -> Result<String> {
     let names = Config::load_names(env)?;
     if names.is_empty() {
         bail!(
@@ -69,6 +71,7 @@ pub fn pick_streamed(env: &Env) -> Result<(String, Config)> {
     let (first, rest) = order.split_at(first_screen().min(order.len()));
     let early = Config::load_profiles(env, first)?;
     let first = rows::entries_of(&early, &pick_out(&early, first.iter().copied()), env);
+    drop(early);
 
     let (requests, served) = mpsc::channel();
     let previews = Arc::new(requests);
@@ -78,34 +81,40 @@ pub fn pick_streamed(env: &Env) -> Result<(String, Config)> {
     let opts = options("", layout.header(), false);
     let (items, source) = unbounded();
     let _ = items.send(layout.items(&first));
+    drop(first);
 
     let rest: Vec<String> = rest.iter().map(|n| n.to_string()).collect();
+    drop(names);
     let loader_env = env.clone();
-    let loader = std::thread::spawn(move || -> Result<Config> {
+    let loader = std::thread::spawn(move || -> Result<()> {
         let env = loader_env;
         yield_to_the_screen();
-        let config = Config::load(&env)?;
-        // Profiles added since the first pass go last.
-        let added = config
-            .names()
-            .filter(|n| names.binary_search_by(|m| m.as_str().cmp(n)).is_err());
-        let wanted = pick_out(&config, rest.iter().map(String::as_str).chain(added));
-        let entries = rows::entries_of(&config, &wanted, &env);
-        let _ = items.send(layout.items(&entries));
+        let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+        let mut block = Vec::new();
+        let read = rows::each_entry(&env, &rest, |_, e| {
+            block.push(Arc::new(layout.row(&e)) as Arc<dyn SkimItem>);
+            if block.len() == ROWS_SENT {
+                let _ = items.send(std::mem::take(&mut block));
+            }
+            Ok(())
+        });
+        let _ = items.send(block);
         // The last rows are in: skim's reader can stop.
         drop(items);
-        drop((entries, wanted, rest, names, layout));
-        serve_previews(&config, &env, &served);
-        Ok(config)
+        serve_previews(&env, &served, |name| Config::load_profile(&env, name).map(Cow::Owned));
+        read
     });
     let name = chosen(Skim::run_with(opts, Some(source)));
     let _ = previews.send(Req::Stop);
     let name = name?;
-    let config = loader
+    loader
         .join()
         .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-    Ok((name, config))
+    Ok(name)
 }
+
+/// How many rows the picker's loader hands skim at a time.
+const ROWS_SENT: usize = 512;
 
 /// Lowers this thread's priority (and its children's) below skim's, which draws the first
 /// frame on the same two cores: 8 ms sooner at 10,000 profiles. Linux only: elsewhere
@@ -143,7 +152,7 @@ pub fn pick(entries: Vec<Entry>, query: &str, config: &Config, env: &Env) -> Res
     // The preview reads the config where it is, on a thread of this scope, instead of
     // copying 10,000 profiles into skim's 'static items.
     std::thread::scope(|s| {
-        s.spawn(move || serve_previews(config, env, &served));
+        s.spawn(move || serve_previews(env, &served, |_| Ok(Cow::Borrowed(config))));
         let out = Skim::run_items(opts, rows);
         let _ = previews.send(Req::Stop);
         chosen(out)
@@ -254,15 +263,23 @@ enum Req {
     Stop,
 }
 
-/// Answers the preview pane's requests until told to stop.
-fn serve_previews(config: &Config, env: &Env, requests: &mpsc::Receiver<Req>) {
-    let view = Preview {
-        config,
-        env,
-        home: env.home().map(|h| h.to_string_lossy().into_owned()),
-    };
+/// Answers the preview pane's requests until told to stop; `config(name)` gives a
+/// config holding profile `name`.
+fn serve_previews<'c>(
+    env: &Env,
+    requests: &mpsc::Receiver<Req>,
+    config: impl Fn(&str) -> Result<Cow<'c, Config>>,
+) {
+    let home = env.home().map(|h| h.to_string_lossy().into_owned());
     while let Ok(Req::Text(name, reply)) = requests.recv() {
-        let _ = reply.send(view.text(&name));
+        let text = match config(&name) {
+            Ok(config) => {
+                let home = home.clone();
+                Preview { config: &config, env, home }.text(&name)
+            }
+            Err(e) => shown(&e.to_string()).into_owned(),
+        };
+        let _ = reply.send(text);
     }
 }
 

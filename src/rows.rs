@@ -146,6 +146,30 @@ pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
     entries_of(config, &profiles, env)
 }
 
+/// How many profiles [`each_entry`] parses at a time.
+const BLOCK: usize = 512;
+
+/// Profiles `names`, resolved, in that order, each with a [`Config`] holding it: read a
+/// block at a time ([`Config::load_in_blocks`]), so that 10,000 profiles never sit in
+/// memory at once. Names the files lack are skipped.
+pub fn each_entry(
+    env: &Env,
+    names: &[&str],
+    mut f: impl FnMut(&Config, Entry) -> crate::error::Result<()>,
+) -> crate::error::Result<()> {
+    let (active, _) = env.selected_profile();
+    let mut tokens = Tokens::new(env);
+    Config::load_in_blocks(env, names, BLOCK, |config, block| {
+        for name in block {
+            if let Some((name, raw)) = config.profiles.get_key_value(*name) {
+                let profile = config.resolve_raw(name, raw);
+                f(config, Entry::new(config, profile, &mut tokens, &active))?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// `profiles` of `config`, resolved, in the order given.
 pub fn entries_of(config: &Config, profiles: &[(&String, &RawProfile)], env: &Env) -> Vec<Entry> {
     let (active, _) = env.selected_profile();

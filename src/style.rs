@@ -68,32 +68,78 @@ pub fn table<const N: usize>(
     rows: &[[String; N]],
     color: impl Fn(usize, usize) -> &'static str,
 ) -> std::io::Result<()> {
-    let header = header.map(shown);
-    let rows: Vec<[std::borrow::Cow<str>; N]> = rows
-        .iter()
-        .map(|r| r.each_ref().map(|c| shown(c)))
-        .collect();
-    let mut widths = header.each_ref().map(|h| h.chars().count());
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
+    let mut t = Table::new(header);
+    for r in rows {
+        t.push(r.each_ref().map(String::as_str));
+    }
+    t.write(out, st, color)
+}
+
+/// A table filled a row at a time: each cell is made safe ([`shown`]) and measured as it
+/// comes, and all of them are kept as one text, so 10,000 rows of seven cells cost their
+/// bytes rather than 70,000 strings.
+pub struct Table<const N: usize> {
+    header: [String; N],
+    /// Every cell, made safe, each followed by NUL (which [`shown`] never leaves in text).
+    cells: String,
+    widths: [usize; N],
+}
+
+impl<const N: usize> Table<N> {
+    pub fn new(header: [&str; N]) -> Table<N> {
+        let header = header.map(|h| shown(h).into_owned());
+        Table {
+            widths: header.each_ref().map(|h| h.chars().count()),
+            header,
+            cells: String::new(),
         }
     }
-    let line: Vec<String> = header
-        .iter()
-        .zip(widths)
-        .map(|(h, w)| pad(h, st.paint_shown(BOLD, h), w))
-        .collect();
-    writeln!(out, "{}", line.join("  ").trim_end())?;
-    for (ri, r) in rows.iter().enumerate() {
-        let cells: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(ci, c)| pad(c, st.paint_shown(color(ri, ci), c), widths[ci]))
-            .collect();
-        writeln!(out, "{}", cells.join("  ").trim_end())?;
+
+    /// Adds a row of raw cells.
+    pub fn push(&mut self, row: [&str; N]) {
+        for (w, c) in self.widths.iter_mut().zip(row) {
+            let c = shown(c);
+            *w = (*w).max(c.chars().count());
+            self.cells.push_str(&c);
+            self.cells.push('\0');
+        }
     }
-    Ok(())
+
+    /// Writes the header and every row; `color(row, column)` as for [`table`].
+    pub fn write(
+        &self,
+        out: &mut impl std::io::Write,
+        st: Style,
+        color: impl Fn(usize, usize) -> &'static str,
+    ) -> std::io::Result<()> {
+        let mut line = String::new();
+        let end_line = |out: &mut dyn std::io::Write, line: &mut String| {
+            let r = writeln!(out, "{}", line.trim_end());
+            line.clear();
+            r
+        };
+        for (h, w) in self.header.iter().zip(self.widths) {
+            if !line.is_empty() {
+                line.push_str("  ");
+            }
+            line.push_str(&pad(h, st.paint_shown(BOLD, h), w));
+        }
+        end_line(out, &mut line)?;
+        let mut cells = self.cells.split_terminator('\0');
+        for r in 0.. {
+            for (c, w) in self.widths.iter().enumerate() {
+                let Some(text) = cells.next() else {
+                    return Ok(());
+                };
+                if c > 0 {
+                    line.push_str("  ");
+                }
+                line.push_str(&pad(text, st.paint_shown(color(r, c), text), *w));
+            }
+            end_line(out, &mut line)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -114,6 +114,8 @@ pub struct Index {
     names: (u64, u64),
     pub sessions: Vec<Range>,
     checked_at: i64,
+    /// The whole index, once [`Index::read_whole`] has read it: then looked up in memory.
+    whole: Option<Vec<u8>>,
 }
 
 /// A bucket table entry: the offset in the low 40 bits, and above it 24 bits of a
@@ -252,7 +254,26 @@ impl Index {
             names,
             sessions,
             checked_at,
+            whole: None,
         })
+    }
+
+    /// Reads the whole index into memory, for a command that looks up every profile: one
+    /// read instead of one per name. Lookups check what they read as before.
+    pub fn read_whole(&mut self) -> Option<()> {
+        self.whole = Some(read_exact_at(self.file.file(), 0, usize::try_from(self.file.len()).ok()?)?);
+        Some(())
+    }
+
+    /// `len` bytes of the index at `at`.
+    fn bytes(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match &self.whole {
+            Some(all) => {
+                let at = usize::try_from(at).ok()?;
+                all.get(at..at.checked_add(len)?).map(std::borrow::Cow::Borrowed)
+            }
+            None => read_exact_at(self.file.file(), at, len).map(std::borrow::Cow::Owned),
+        }
     }
 
     /// The sections of profile `name`, in file order (none when neither file has it);
@@ -263,7 +284,7 @@ impl Index {
         }
         let bucket = checksum(name.as_bytes()) & (self.buckets - 1);
         let at = self.table.checked_add(bucket * 8)?;
-        let pair = read_exact_at(self.file.file(), at, 16)?;
+        let pair = self.bytes(at, 16)?;
         let start = self.untag(bucket, u64::from_le_bytes(pair[..8].try_into().ok()?))?;
         let end = self.untag(bucket + 1, u64::from_le_bytes(pair[8..].try_into().ok()?))?;
         if start == end {
@@ -273,7 +294,7 @@ impl Index {
         if !(8..=1 << 24).contains(&len) {
             return None;
         }
-        let run = read_exact_at(self.file.file(), start, len)?;
+        let run = self.bytes(start, len)?;
         let (body, sum) = run.split_at(len - 8);
         if checksum(body) != u64::from_le_bytes(sum.try_into().ok()?) {
             return None;
@@ -301,7 +322,7 @@ impl Index {
     fn name_blocks(&self) -> Option<Vec<(u64, u32, String)>> {
         let (at, len) = self.names;
         let len = usize::try_from(len).ok()?;
-        let all = read_exact_at(self.file.file(), at, len.checked_add(8)?)?;
+        let all = self.bytes(at, len.checked_add(8)?)?;
         let (body, sum) = all.split_at(len);
         if checksum(body) != u64::from_le_bytes(sum.try_into().ok()?) {
             return None;
@@ -319,7 +340,7 @@ impl Index {
 
     /// One block of names, checked.
     fn name_block(&self, at: u64, len: u32) -> Option<String> {
-        let all = read_exact_at(self.file.file(), at, (len as usize).checked_add(8)?)?;
+        let all = self.bytes(at, (len as usize).checked_add(8)?)?;
         let (body, sum) = all.split_at(len as usize);
         if checksum(body) != u64::from_le_bytes(sum.try_into().ok()?) {
             return None;

@@ -1,5 +1,6 @@
 //! The merged view of the config and credentials files, and profiles resolved from it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -511,27 +512,36 @@ impl Files {
         }
     }
 
-    /// `names` and their `source_profile` chains through a fresh index.
+    /// `names` and their `source_profile` chains through a fresh index, each section read
+    /// where the index points.
     fn chains_indexed(
         &self,
         idx: &index::Index,
         sources: &[Option<fsio::Source>; 2],
         names: &[&str],
     ) -> Option<Config> {
-        with_links(names, |wanted| {
-            self.read_indexed(idx, sources, wanted).ok_or(())
-        })
-        .ok()
+        let config = self.chains_from(idx, names, |file, r| {
+            let source = sources[file].as_ref()?;
+            index::read_exact_at(source.file(), r.offset, r.len as usize).map(Cow::Owned)
+        })?;
+        // Still the files the index describes, after reading them.
+        let same = sources.iter().flatten().all(|s| {
+            s.file()
+                .metadata()
+                .is_ok_and(|m| crate::os::identity(&m) == s.identity())
+        });
+        same.then_some(config)
     }
 
-    /// The profiles `wanted` (sorted) and every sso-session, read from the sections the
-    /// index points at: the same [`Config`] a full parse keeping only them gives, or
-    /// `None` when anything read does not fit the index.
-    fn read_indexed(
+    /// The profiles `wanted` (sorted) and every sso-session, parsed from the sections the
+    /// index points at (each one's bytes from `section(file, range)`): the same [`Config`]
+    /// a full parse keeping only them gives, or `None` when anything read does not fit
+    /// the index.
+    fn sections_indexed<'b>(
         &self,
         idx: &index::Index,
-        sources: &[Option<fsio::Source>; 2],
         wanted: &[String],
+        section: impl Fn(usize, &index::Range) -> Option<Cow<'b, [u8]>>,
     ) -> Option<Config> {
         let mut ranges: [Vec<index::Range>; 2] = [idx.sessions.clone(), Vec::new()];
         let mut present = Vec::new();
@@ -544,29 +554,24 @@ impl Files {
                 ranges[usize::from(r.file)].push(r);
             }
         }
-        let keep = |n: &str| wanted.binary_search_by(|w| w.as_str().cmp(n)).is_ok();
+        // Every section read is one of them, or an sso-session.
+        let keep = |_: &str| true;
         let mut parsed = [ParsedFile::default(), ParsedFile::default()];
         for (i, list) in ranges.iter_mut().enumerate() {
             if list.is_empty() {
                 continue;
             }
             list.sort_unstable_by_key(|r| r.offset);
-            let source = sources[i].as_ref()?;
             let path = Arc::new(self.paths()[i].to_path_buf());
             let mut p = ini::Parser::new(index::KINDS[i], path, &keep, Skip::Unread);
             for r in list.iter() {
-                let bytes = index::read_exact_at(source.file(), r.offset, r.len as usize)?;
+                let bytes = section(i, r)?;
                 if bytes.first() != Some(&b'[') {
                     return None;
                 }
                 let text = std::str::from_utf8(&bytes).ok()?;
                 p.resume_at((r.line as usize).checked_sub(1)?, r.offset);
                 p.feed(text).ok()?;
-            }
-            // Still the file the index describes, after reading it.
-            let now = crate::os::identity(&source.file().metadata().ok()?);
-            if now != source.identity() {
-                return None;
             }
             let file = p.finish();
             if !index::clean(&file) {
@@ -576,15 +581,60 @@ impl Files {
         }
         let [config, credentials] = parsed;
         let mut merged = Config::merge(config, credentials);
-        if present
-            .iter()
-            .any(|n| !merged.profiles.contains_key(n.as_str()))
-        {
+        // Exactly the profiles the index says the files have (both lists sorted): a
+        // section read where the index points holds the profile it names.
+        if !merged.profiles.keys().eq(present) {
             return None;
         }
         merged.config_path = self.config_path.clone();
         merged.credentials_path = self.credentials_path.clone();
         Some(merged)
+    }
+
+    /// `names` and their `source_profile` chains, read from the sections the index points
+    /// at (each section's bytes from `section`): each pass reads only the links the last
+    /// one found missing and adds them.
+    fn chains_from<'b>(
+        &self,
+        idx: &index::Index,
+        names: &[&str],
+        section: impl Fn(usize, &index::Range) -> Option<Cow<'b, [u8]>>,
+    ) -> Option<Config> {
+        let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut config = self.sections_indexed(idx, &wanted, &section)?;
+        // Past MAX_CHAIN, resolving reports the chain as too long anyway.
+        for _ in 0..MAX_CHAIN {
+            let mut missing: Vec<String> = names
+                .iter()
+                .filter_map(|name| config.missing_link(name, &wanted))
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            missing.sort_unstable();
+            missing.dedup();
+            let links = self.sections_indexed(idx, &missing, &section)?;
+            config.profiles.extend(links.profiles);
+            wanted.extend(missing);
+            wanted.sort_unstable();
+        }
+        Some(config)
+    }
+
+    /// Both files, whole, as the index describes them: `None` when either changed.
+    fn contents(sources: &[Option<fsio::Source>; 2]) -> Option<[Vec<u8>; 2]> {
+        let mut out = [Vec::new(), Vec::new()];
+        for (buf, source) in out.iter_mut().zip(sources) {
+            let Some(source) = source else { continue };
+            *buf = index::read_exact_at(source.file(), 0, usize::try_from(source.len()).ok()?)?;
+            let now = crate::os::identity(&source.file().metadata().ok()?);
+            if now != source.identity() {
+                return None;
+            }
+        }
+        Some(out)
     }
 
     /// `names` and their `source_profile` chains: each pass keeps one more link of each.
@@ -697,6 +747,73 @@ impl Config {
         )
     }
 
+    /// `names` (each once; any the files lack are left out of the [`Config`]s) `block`
+    /// at a time, in the order given: `each` gets a [`Config`] holding at least the
+    /// block's profiles, their `source_profile` chains and every sso-session, and the
+    /// block's names. Through a fresh index both files are read once and each block
+    /// parses only its own sections, so no more than a block of profiles is ever held
+    /// (10,000 parsed profiles are some 15 MB); otherwise one full load serves every
+    /// block, and the index is made anew when it was stale.
+    pub fn load_in_blocks(
+        env: &Env,
+        mut names: &[&str],
+        block: usize,
+        mut each: impl FnMut(&Config, &[&str]) -> Result<()>,
+    ) -> Result<()> {
+        let files = Files::of(env);
+        if let Indexed::Fresh(mut idx, sources) = files.indexed()
+            && let Some(()) = idx.read_whole()
+            && let Some(contents) = Files::contents(&sources)
+        {
+            let section = |file: usize, r: &index::Range| {
+                let start = usize::try_from(r.offset).ok()?;
+                let bytes = contents[file].get(start..start.checked_add(r.len as usize)?)?;
+                Some(Cow::Borrowed(bytes))
+            };
+            let block = block.max(1);
+            let read = |now: &[&str]| files.chains_from(&idx, now, section);
+            let done = if names.len() <= block {
+                match read(names) {
+                    Some(config) => each(&config, names).map(|()| names.len())?,
+                    None => 0,
+                }
+            } else {
+                // Blocks are parsed on a second thread, a couple ahead of `each`.
+                std::thread::scope(|s| -> Result<usize> {
+                    let (tx, rx) = std::sync::mpsc::sync_channel(2);
+                    s.spawn(move || {
+                        for now in names.chunks(block) {
+                            // Anything that does not fit the index ends the blocks here.
+                            let Some(config) = read(now) else { return };
+                            if tx.send(config).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    let mut done = 0;
+                    for (config, now) in rx.into_iter().zip(names.chunks(block)) {
+                        each(&config, now)?;
+                        done += now.len();
+                    }
+                    Ok(done)
+                })?
+            };
+            // The rest (after a block that did not fit the index) by a full load.
+            names = &names[done..];
+            if names.is_empty() {
+                return Ok(());
+            }
+        }
+        let config = files.through_index(
+            |_, _| None,
+            || files.parse(&|_| true, Skip::Checked, true),
+        )?;
+        for now in names.chunks(block.max(1)) {
+            each(&config, now)?;
+        }
+        Ok(())
+    }
+
     /// Every profile name, sorted, keeping no property: `list --names`, and the picker's
     /// first pass before anything is drawn. Every line is still checked (plain ones in a
     /// tight loop), so it fails exactly when [`Config::load`] fails: one verdict per file
@@ -720,7 +837,8 @@ impl Config {
         )
     }
 
-    /// The first profile on `name`'s `source_profile` chain that was not loaded yet.
+    /// The first profile on `name`'s `source_profile` chain that was not loaded yet (`loaded`:
+    /// the names asked for so far, sorted).
     fn missing_link(&self, name: &str, loaded: &[String]) -> Option<String> {
         let mut seen = vec![name];
         let mut current = name;
@@ -736,7 +854,8 @@ impl Config {
                 return None;
             }
             if !self.profiles.contains_key(next) {
-                return (!loaded.iter().any(|l| l == next)).then(|| next.to_string());
+                let tried = loaded.binary_search_by(|l| l.as_str().cmp(next)).is_ok();
+                return (!tried).then(|| next.to_string());
             }
             seen.push(next);
             current = next;

@@ -10,9 +10,8 @@ pub fn run(args: &UseArgs, env: &Env) -> Result<()> {
     let query = args.query.as_deref().unwrap_or("").trim();
     let (config, name) = if query.is_empty() && env.interactive {
         // A bare `awsp` at a terminal: the picker draws while the files are parsed.
-        crate::mem::prefer_huge_pages();
-        let (name, config) = picker::pick_streamed(env)?;
-        (config, Ok(name))
+        let name = picker::pick_streamed(env)?;
+        (Config::load_profile_checked(env, &name)?, Ok(name))
     } else {
         let config = load(env, query)?;
         let name = target::resolve(&config, query, env);
