@@ -173,11 +173,12 @@ print("%.1f µs" % ((time.perf_counter() - t0) * 1e6 / n), end="")'
 
 # Milliseconds from Enter on a bare `awsp` (the shell function, in a real terminal under
 # tmux) until the first profile row is on screen, and until the counter shows every row
-# (the rows past the first screen stream in after it); medians of 9. The screen is read
+# (the rows past the first screen stream in after it); medians of 9. Then the picker's
+# peak RSS once every row is in (the most of the 9 runs), from /proc (Linux only). The screen is read
 # every 2 ms: a loop that spawns `tmux capture-pane` back to back would take a core from
 # the picker it is timing.
 first_frame() { # HOME
-    local home=$1 sock="awsp-bench-$$" ms=() all=() t0 t1 never total
+    local home=$1 sock="awsp-bench-$$" ms=() all=() t0 t1 never total pid kb peak=0
     total=$(clean "$home" "" "$bin" list --names | wc -l)
     command -v tmux >/dev/null || { printf 'n/a (no tmux)'; return; }
     exec {never}<> <(:)
@@ -198,6 +199,9 @@ first_frame() { # HOME
         done
         t1=${EPOCHREALTIME/[.,]/}
         all+=($(((t1 - t0) / 1000)))
+        pid=$(pgrep -n -x awsp || :)
+        kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || :)
+        ((${kb:-0} > peak)) && peak=$kb
         tmux -L "$sock" send-keys Escape
         sleep 0.3
         tmux -L "$sock" send-keys clear Enter
@@ -207,6 +211,11 @@ first_frame() { # HOME
     exec {never}<&-
     printf '%s\n' "${ms[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%d ms (range %d–%d)", a[5], a[1], a[9] }'
     printf '\t%s' "$(printf '%s\n' "${all[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%d ms (range %d–%d)", a[5], a[1], a[9] }')"
+    if ((peak > 0)); then
+        awk -v kb="$peak" 'BEGIN { printf "\t%.1f MB", kb / 1024 }'
+    else
+        printf '\tn/a'
+    fi
 }
 
 # CPU time the hypervisor gave to other guests while this ran (`steal` in /proc/stat):
@@ -237,8 +246,8 @@ for n in $sizes; do
     cell[complete,$n]=$(wall "$home" "" __complete fish -- awsp "$prefix")
     cell[names,$n]=$(wall "$home" "" list --names)
     cell[list,$n]=$(wall "$home" "" list)
-    IFS=$'\t' read -r frame rows < <(first_frame "$home") || : # no final newline
-    cell[frame,$n]=$frame cell[rows,$n]=$rows
+    IFS=$'\t' read -r frame rows picker_kb < <(first_frame "$home") || : # no final newline
+    cell[frame,$n]=$frame cell[rows,$n]=$rows cell[rss_picker,$n]=${picker_kb:-n/a}
     cell[rss_prompt,$n]=$(rss "$home" "$profile" prompt)
     cell[rss_use,$n]=$(rss "$home" "" use "$profile" --shell bash --no-login)
     cell[rss_complete,$n]=$(rss "$home" "" __complete fish -- awsp "$prefix")
@@ -287,3 +296,4 @@ row rss_complete 'peak RSS, `awsp __complete`' '≤ 10 MB'
 row rss_names 'peak RSS, `awsp list --names`' '≤ 10 MB'
 row rss_list 'peak RSS, `awsp list`' '≤ 10 MB'
 row rss_json 'peak RSS, `awsp list --json`' '≤ 10 MB'
+row rss_picker 'peak RSS, picker (every row in)' '≤ 10 MB'
