@@ -147,7 +147,7 @@ pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
 }
 
 /// How many profiles [`each_entry`] parses at a time.
-const BLOCK: usize = 512;
+const BLOCK: usize = 256;
 
 /// Profiles `names`, resolved, in that order, each with a [`Config`] holding it: read a
 /// block at a time ([`Config::load_in_blocks`]), so that 10,000 profiles never sit in

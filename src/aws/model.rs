@@ -780,7 +780,7 @@ impl Config {
             } else {
                 // Blocks are parsed on a second thread, a couple ahead of `each`.
                 std::thread::scope(|s| -> Result<usize> {
-                    let (tx, rx) = std::sync::mpsc::sync_channel(2);
+                    let (tx, rx) = std::sync::mpsc::sync_channel(1);
                     s.spawn(move || {
                         for now in names.chunks(block) {
                             // Anything that does not fit the index ends the blocks here.

@@ -350,3 +350,63 @@ fn the_index_never_follows_a_link() {
     assert!(index_files(h).is_empty());
     let _ = std::fs::metadata(&dir).unwrap().uid();
 }
+
+/// `list` reads profiles a block of a few hundred at a time through the index, with role
+/// chains that reach into other blocks, and profiles written in both files: the table and
+/// the JSON are what a full parse gives.
+#[test]
+fn list_in_blocks_gives_what_a_full_parse_gives() {
+    let h = Home::new();
+    let mut config = String::from(
+        "[sso-session org]\nsso_start_url = https://o.awsapps.com/start\nsso_region = us-east-1\n\n",
+    );
+    let mut credentials = String::new();
+    for i in 0..700 {
+        let body = match i % 7 {
+            0 => format!("sso_session = org\nsso_account_id = {:012}\nsso_role_name = Admin\n", i),
+            1 => "sso_start_url = https://legacy.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 111122223333\nsso_role_name = Read\n".to_string(),
+            // A chain two or three links long, into a profile hundreds of names away.
+            2 => format!("role_arn = arn:aws:iam::222233334444:role/R{i}\nsource_profile = p{}\n", (i + 300) % 700),
+            3 => format!("role_arn = arn:aws:iam::222233334444:role/S{i}\nsource_profile = p{}\n", i - 1),
+            4 => "credential_process = /bin/false\n".to_string(),
+            5 => {
+                credentials.push_str(&format!("[p{i}]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"));
+                "region = ap-south-1\n".to_string()
+            }
+            _ => "role_arn = arn:aws:iam::222233334444:role/Loop\nsource_profile = nowhere\n".to_string(),
+        };
+        config.push_str(&format!("[profile p{i}]\n{body}region = us-west-{}\n\n", i % 3));
+    }
+    credentials.push_str("[only-keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = y\n");
+    h.config(&config);
+    h.credentials(&credentials);
+    // The legacy start URL has a valid token, the sso-session an expired one.
+    h.token("https://legacy.awsapps.com/start", 90, false);
+    h.token("org", -5, true);
+    std::thread::sleep(SETTLE);
+    h.run(&["list", "--names"], &[]).expect(0);
+    let idx = index_files(&h);
+    assert_eq!(idx.len(), 1, "the names pass indexes settled files");
+    // An index of sections, not the short one that records files it cannot index.
+    assert!(std::fs::metadata(&idx[0]).unwrap().len() > 10_000);
+    let off = [("AWSP_INDEX", "0")];
+    for args in [vec!["list"], vec!["list", "--json"]] {
+        let with = h.run(&args, &[("AWS_PROFILE", "p350")]).expect(0);
+        let without = h.run(&args, &[("AWS_PROFILE", "p350"), off[0]]).expect(0);
+        assert_eq!(with.stdout, without.stdout, "{args:?}");
+        assert_eq!(with.stderr, without.stderr, "{args:?}");
+    }
+    let json = h.run(&["list", "--json"], &[]).expect(0);
+    let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 701);
+    // Chains resolved across blocks: p2 assumes its role from p302, a legacy SSO profile
+    // (so its token is the legacy one), and p3 from p2.
+    let by_name = |n: &str| rows.iter().find(|r| r["name"] == n).unwrap();
+    assert_eq!(by_name("p2")["source_profile"], "p302");
+    assert_eq!(by_name("p3")["source_profile"], "p2");
+    assert_eq!(by_name("p302")["token_state"], "valid");
+    assert_eq!(by_name("p3")["token_state"], "valid");
+    assert_eq!(by_name("p0")["token_state"], "refreshable");
+    assert_eq!(by_name("p5")["kind"], by_name("only-keys")["kind"]);
+}
