@@ -371,7 +371,7 @@ fn list_in_blocks_gives_what_a_full_parse_gives() {
             4 => "credential_process = /bin/false\n".to_string(),
             5 => {
                 credentials.push_str(&format!("[p{i}]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"));
-                "region = ap-south-1\n".to_string()
+                "output = json\n".to_string()
             }
             _ => "role_arn = arn:aws:iam::222233334444:role/Loop\nsource_profile = nowhere\n".to_string(),
         };
