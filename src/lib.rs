@@ -14,7 +14,6 @@ pub mod history;
 #[doc(hidden)]
 pub mod invariants;
 pub mod login;
-pub mod mem;
 pub mod net;
 pub mod oidc;
 pub mod os;

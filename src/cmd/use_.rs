@@ -100,6 +100,5 @@ fn load(env: &Env, query: &str) -> Result<Config> {
         }
     }
     // Every profile, for the picker or a query.
-    crate::mem::prefer_huge_pages();
     Config::load(env)
 }
