@@ -778,7 +778,7 @@ impl Config {
                     None => 0,
                 }
             } else {
-                // Blocks are parsed on a second thread, a couple ahead of `each`.
+                // Blocks are parsed on a second thread, one ahead of `each`.
                 std::thread::scope(|s| -> Result<usize> {
                     let (tx, rx) = std::sync::mpsc::sync_channel(1);
                     s.spawn(move || {
