@@ -101,7 +101,9 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
         let _ = items.send(block);
         // The last rows are in: skim's reader can stop.
         drop(items);
-        serve_previews(&env, &served, |name| Config::load_profile(&env, name).map(Cow::Owned));
+        serve_previews(&env, &served, |name| {
+            Config::load_profile(&env, name).map(Cow::Owned)
+        });
         read
     });
     let name = chosen(Skim::run_with(opts, Some(source)));
@@ -275,7 +277,12 @@ fn serve_previews<'c>(
         let text = match config(&name) {
             Ok(config) => {
                 let home = home.clone();
-                Preview { config: &config, env, home }.text(&name)
+                Preview {
+                    config: &config,
+                    env,
+                    home,
+                }
+                .text(&name)
             }
             Err(e) => shown(&e.to_string()).into_owned(),
         };

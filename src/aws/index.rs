@@ -261,7 +261,11 @@ impl Index {
     /// Reads the whole index into memory, for a command that looks up every profile: one
     /// read instead of one per name. Lookups check what they read as before.
     pub fn read_whole(&mut self) -> Option<()> {
-        self.whole = Some(read_exact_at(self.file.file(), 0, usize::try_from(self.file.len()).ok()?)?);
+        self.whole = Some(read_exact_at(
+            self.file.file(),
+            0,
+            usize::try_from(self.file.len()).ok()?,
+        )?);
         Some(())
     }
 
@@ -270,7 +274,8 @@ impl Index {
         match &self.whole {
             Some(all) => {
                 let at = usize::try_from(at).ok()?;
-                all.get(at..at.checked_add(len)?).map(std::borrow::Cow::Borrowed)
+                all.get(at..at.checked_add(len)?)
+                    .map(std::borrow::Cow::Borrowed)
             }
             None => read_exact_at(self.file.file(), at, len).map(std::borrow::Cow::Owned),
         }

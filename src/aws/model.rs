@@ -804,10 +804,8 @@ impl Config {
                 return Ok(());
             }
         }
-        let config = files.through_index(
-            |_, _| None,
-            || files.parse(&|_| true, Skip::Checked, true),
-        )?;
+        let config =
+            files.through_index(|_, _| None, || files.parse(&|_| true, Skip::Checked, true))?;
         for now in names.chunks(block.max(1)) {
             each(&config, now)?;
         }

@@ -375,9 +375,13 @@ fn list_in_blocks_gives_what_a_full_parse_gives() {
             }
             _ => "role_arn = arn:aws:iam::222233334444:role/Loop\nsource_profile = nowhere\n".to_string(),
         };
-        config.push_str(&format!("[profile p{i}]\n{body}region = us-west-{}\n\n", i % 3));
+        config.push_str(&format!(
+            "[profile p{i}]\n{body}region = us-west-{}\n\n",
+            i % 3
+        ));
     }
-    credentials.push_str("[only-keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = y\n");
+    credentials
+        .push_str("[only-keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = y\n");
     h.config(&config);
     h.credentials(&credentials);
     // The legacy start URL has a valid token, the sso-session an expired one.
