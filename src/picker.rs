@@ -58,6 +58,7 @@ pub fn row_text(e: &Entry, env: &Env) -> String {
 /// block of parsed profiles is ever held; then it serves the preview pane, reading each
 /// profile shown there on its own. Returns the chosen name.
 pub fn pick_streamed(env: &Env) -> Result<String> {
+    one_heap();
     let names = Config::load_names(env)?;
     if names.is_empty() {
         bail!(
@@ -113,6 +114,17 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
         .join()
         .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
     Ok(name)
+}
+
+/// Makes every thread allocate from one heap. glibc gives each thread that allocates its
+/// own arena, and memory freed in one is not reused by another: with skim's threads and
+/// the loader's, the picker's peak at 10,000 profiles was some 15 MB.
+fn one_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: sets an allocator tunable before this process starts any thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }
 
 /// How many rows the picker's loader hands skim at a time.
