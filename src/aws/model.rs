@@ -778,22 +778,29 @@ impl Config {
                     None => 0,
                 }
             } else {
-                // Blocks are parsed on a second thread, one ahead of `each`.
+                // Blocks are parsed on a second thread, one ahead of `each`, and handed
+                // back to it to be freed: glibc's free of memory another thread allocated
+                // takes that thread's heap lock, and the two would contend for it.
                 std::thread::scope(|s| -> Result<usize> {
                     let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                    let (used_tx, used) = std::sync::mpsc::channel::<Config>();
                     s.spawn(move || {
                         for now in names.chunks(block) {
                             // Anything that does not fit the index ends the blocks here.
-                            let Some(config) = read(now) else { return };
+                            let Some(config) = read(now) else { break };
                             if tx.send(config).is_err() {
-                                return;
+                                break;
                             }
+                            used.try_iter().for_each(drop);
                         }
+                        drop(tx);
+                        used.iter().for_each(drop);
                     });
                     let mut done = 0;
                     for (config, now) in rx.into_iter().zip(names.chunks(block)) {
                         each(&config, now)?;
                         done += now.len();
+                        let _ = used_tx.send(config);
                     }
                     Ok(done)
                 })?
