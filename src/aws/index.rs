@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime};
 use super::ini::{self, FileKind, Mark, Opens};
 use crate::fsio::{self, Source};
 
-const MAGIC: &[u8; 8] = b"AWSPIX03";
+const MAGIC: &[u8; 8] = b"AWSPIX04";
 
 /// How long before the index was made both files must have been last changed for it to
 /// be trusted: more than any file system's timestamp granularity (FAT's is 2 s).
@@ -112,7 +112,8 @@ pub struct Index {
     buckets: u64,
     table: u64,
     names: (u64, u64),
-    pub sessions: Vec<Range>,
+    /// Each sso-session's section, by name.
+    pub sessions: Vec<(String, Range)>,
     checked_at: i64,
     /// The whole index, once [`Index::read_whole`] has read it: then looked up in memory.
     whole: Option<Vec<u8>>,
@@ -241,7 +242,9 @@ impl Index {
         let n = r.u32()? as usize;
         let mut sessions = Vec::with_capacity(n.min(1024));
         for _ in 0..n {
-            sessions.push(r.range()?);
+            let len = r.u16()? as usize;
+            let name = std::str::from_utf8(r.take(len)?).ok()?.to_string();
+            sessions.push((name, r.range()?));
         }
         if buckets != 0 && !buckets.is_power_of_two() {
             return None;
@@ -279,6 +282,14 @@ impl Index {
             }
             None => read_exact_at(self.file.file(), at, len).map(std::borrow::Cow::Owned),
         }
+    }
+
+    /// The section of sso-session `name`, if the config file has one.
+    pub fn session(&self, name: &str) -> Option<Range> {
+        self.sessions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| *r)
     }
 
     /// The sections of profile `name`, in file order (none when neither file has it);
@@ -408,7 +419,7 @@ pub struct Scanned {
 pub fn encode(files: [&Path; 2], scanned: &[Scanned; 2], checked_at: i64) -> Option<Vec<u8>> {
     use std::collections::BTreeMap;
     let mut profiles: BTreeMap<&str, Vec<Range>> = BTreeMap::new();
-    let mut sessions: Vec<Range> = Vec::new();
+    let mut sessions: Vec<(&str, Range)> = Vec::new();
     for (f, s) in scanned.iter().enumerate() {
         let mut seen_profiles = std::collections::HashSet::new();
         let mut seen_sessions = std::collections::HashSet::new();
@@ -431,17 +442,7 @@ pub fn encode(files: [&Path; 2], scanned: &[Scanned; 2], checked_at: i64) -> Opt
                     if !seen_sessions.insert(name.as_str()) || f != 0 {
                         return None;
                     }
-                    match sessions.last_mut() {
-                        // Sections one after the other are read in one go.
-                        Some(last)
-                            if last.offset + u64::from(last.len) == range.offset
-                                && u64::from(last.len) + u64::from(range.len)
-                                    <= u64::from(u32::MAX) =>
-                        {
-                            last.len += range.len;
-                        }
-                        _ => sessions.push(range),
-                    }
+                    sessions.push((name.as_str(), range));
                 }
                 Opens::Other => return None,
             }
@@ -477,7 +478,9 @@ pub fn encode(files: [&Path; 2], scanned: &[Scanned; 2], checked_at: i64) -> Opt
         head.extend_from_slice(p.as_bytes());
     }
     head.extend_from_slice(&u32::try_from(sessions.len()).ok()?.to_le_bytes());
-    for r in &sessions {
+    for (name, r) in &sessions {
+        head.extend_from_slice(&u16::try_from(name.len()).ok()?.to_le_bytes());
+        head.extend_from_slice(name.as_bytes());
         put_range(&mut head, r);
     }
     let head_len = head.len() + 8;
@@ -634,14 +637,17 @@ mod tests {
         let ids = [s[0].identity, s[1].identity];
         let idx = Index::open(&dir, files, &ids).unwrap();
         assert!(idx.usable);
-        // Sessions one after the other are one range.
         let r = |file, offset, len, line| Range {
             file,
             offset,
             len,
             line,
         };
-        assert_eq!(idx.sessions, [r(0, 0, 40, 1)]);
+        let sessions = [
+            ("s".to_string(), r(0, 0, 20, 1)),
+            ("t".into(), r(0, 20, 20, 4)),
+        ];
+        assert_eq!(idx.sessions, sessions);
         assert_eq!(idx.lookup("a").unwrap(), [r(0, 40, 30, 7)]);
         assert_eq!(idx.lookup("b").unwrap(), [r(0, 70, 30, 10), r(1, 0, 30, 1)]);
         assert_eq!(idx.lookup("zz").unwrap(), []);

@@ -533,17 +533,17 @@ impl Files {
         same.then_some(config)
     }
 
-    /// The profiles `wanted` (sorted) and every sso-session, parsed from the sections the
-    /// index points at (each one's bytes from `section(file, range)`): the same [`Config`]
-    /// a full parse keeping only them gives, or `None` when anything read does not fit
-    /// the index.
+    /// The profiles `wanted` (sorted) and the sso-sessions they name, parsed from the
+    /// sections the index points at (each one's bytes from `section(file, range)`): the
+    /// same profiles a full parse keeping only them gives, with the same sections for
+    /// those sso-sessions, or `None` when anything read does not fit the index.
     fn sections_indexed<'b>(
         &self,
         idx: &index::Index,
         wanted: &[String],
         section: impl Fn(usize, &index::Range) -> Option<Cow<'b, [u8]>>,
     ) -> Option<Config> {
-        let mut ranges: [Vec<index::Range>; 2] = [idx.sessions.clone(), Vec::new()];
+        let mut ranges: [Vec<index::Range>; 2] = [Vec::new(), Vec::new()];
         let mut present = Vec::new();
         for name in wanted {
             let found = idx.lookup(name)?;
@@ -554,41 +554,67 @@ impl Files {
                 ranges[usize::from(r.file)].push(r);
             }
         }
-        // Every section read is one of them, or an sso-session.
-        let keep = |_: &str| true;
-        let mut parsed = [ParsedFile::default(), ParsedFile::default()];
-        for (i, list) in ranges.iter_mut().enumerate() {
-            if list.is_empty() {
-                continue;
-            }
-            list.sort_unstable_by_key(|r| r.offset);
-            let path = Arc::new(self.paths()[i].to_path_buf());
-            let mut p = ini::Parser::new(index::KINDS[i], path, &keep, Skip::Unread);
-            for r in list.iter() {
-                let bytes = section(i, r)?;
-                if bytes.first() != Some(&b'[') {
-                    return None;
-                }
-                let text = std::str::from_utf8(&bytes).ok()?;
-                p.resume_at((r.line as usize).checked_sub(1)?, r.offset);
-                p.feed(text).ok()?;
-            }
-            let file = p.finish();
-            if !index::clean(&file) {
-                return None;
-            }
-            parsed[i] = file;
-        }
-        let [config, credentials] = parsed;
+        let [config, credentials] = ranges;
+        let config = self.parse_ranges(0, config, &section)?;
+        let credentials = self.parse_ranges(1, credentials, &section)?;
         let mut merged = Config::merge(config, credentials);
         // Exactly the profiles the index says the files have (both lists sorted): a
         // section read where the index points holds the profile it names.
         if !merged.profiles.keys().eq(present) {
             return None;
         }
+        let mut named: Vec<String> = merged
+            .profiles
+            .values()
+            .filter_map(|raw| raw.get("sso_session"))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        // Those the config file has (a missing one stays missing, as in a full parse).
+        let (found, ranges): (Vec<&String>, Vec<index::Range>) = named
+            .iter()
+            .filter_map(|n| Some((n, idx.session(n)?)))
+            .unzip();
+        let sessions = self.parse_ranges(0, ranges, &section)?;
+        if !sessions.sso_sessions.keys().eq(found) || !sessions.profiles.is_empty() {
+            return None;
+        }
+        merged.sso_sessions = sessions.sso_sessions;
         merged.config_path = self.config_path.clone();
         merged.credentials_path = self.credentials_path.clone();
         Some(merged)
+    }
+
+    /// Parses the sections `ranges` of file `i` (0: config, 1: credentials), each one's
+    /// bytes from `section`, in file order; `None` when one does not start a section or
+    /// anything in them is not as the index was made for (an error, a warning).
+    fn parse_ranges<'b>(
+        &self,
+        i: usize,
+        mut ranges: Vec<index::Range>,
+        section: impl Fn(usize, &index::Range) -> Option<Cow<'b, [u8]>>,
+    ) -> Option<ParsedFile> {
+        if ranges.is_empty() {
+            return Some(ParsedFile::default());
+        }
+        ranges.sort_unstable_by_key(|r| r.offset);
+        let path = Arc::new(self.paths()[i].to_path_buf());
+        // Every section read is one asked for.
+        let keep = |_: &str| true;
+        let mut p = ini::Parser::new(index::KINDS[i], path, &keep, Skip::Unread);
+        for r in &ranges {
+            let bytes = section(i, r)?;
+            if bytes.first() != Some(&b'[') {
+                return None;
+            }
+            let text = std::str::from_utf8(&bytes).ok()?;
+            p.resume_at((r.line as usize).checked_sub(1)?, r.offset);
+            p.feed(text).ok()?;
+        }
+        let file = p.finish();
+        index::clean(&file).then_some(file)
     }
 
     /// `names` and their `source_profile` chains, read from the sections the index points
@@ -617,6 +643,7 @@ impl Files {
             missing.dedup();
             let links = self.sections_indexed(idx, &missing, &section)?;
             config.profiles.extend(links.profiles);
+            config.sso_sessions.extend(links.sso_sessions);
             wanted.extend(missing);
             wanted.sort_unstable();
         }
