@@ -712,12 +712,16 @@ fn console_signs_in_through_federation_for_each_partition() {
             ],
         )
         .expect(0);
-    // The browser runs on its own after awsp has exited.
+    // The browser runs on its own after awsp has exited; its log is created before the
+    // line is written in it, so the wait is for a whole line.
     let start = std::time::Instant::now();
-    while !log.exists() && start.elapsed() < std::time::Duration::from_secs(10) {
+    let opened = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.ends_with('\n') || start.elapsed() > std::time::Duration::from_secs(10) {
+            break text;
+        }
         std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let opened = std::fs::read_to_string(&log).unwrap();
+    };
     assert!(opened.contains("Action=login&Issuer=awsp"), "{opened}");
     assert!(!r.stdout.contains("SigninToken") && !r.stderr.contains("SigninToken"));
     assert!(
