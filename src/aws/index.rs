@@ -18,6 +18,7 @@
 //! were opened, the sso-session sections, a checksum), a table of bucket offsets, each
 //! bucket's records (a name and its sections) with a checksum, and the names.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -273,14 +274,13 @@ impl Index {
     }
 
     /// `len` bytes of the index at `at`.
-    fn bytes(&self, at: u64, len: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+    fn bytes(&self, at: u64, len: usize) -> Option<Cow<'_, [u8]>> {
         match &self.whole {
             Some(all) => {
                 let at = usize::try_from(at).ok()?;
-                all.get(at..at.checked_add(len)?)
-                    .map(std::borrow::Cow::Borrowed)
+                all.get(at..at.checked_add(len)?).map(Cow::Borrowed)
             }
-            None => read_exact_at(self.file.file(), at, len).map(std::borrow::Cow::Owned),
+            None => read_exact_at(self.file.file(), at, len).map(Cow::Owned),
         }
     }
 

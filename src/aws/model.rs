@@ -490,12 +490,7 @@ impl Files {
             });
         }
         // Changed while it was read: the next command tries again.
-        let same = sources.iter().flatten().all(|s| {
-            s.file()
-                .metadata()
-                .is_ok_and(|m| crate::os::identity(&m) == s.identity())
-        });
-        if !same {
+        if !unchanged(&sources) {
             return;
         }
         let scanned: [index::Scanned; 2] = match scanned.try_into() {
@@ -525,12 +520,7 @@ impl Files {
             index::read_exact_at(source.file(), r.offset, r.len as usize).map(Cow::Owned)
         })?;
         // Still the files the index describes, after reading them.
-        let same = sources.iter().flatten().all(|s| {
-            s.file()
-                .metadata()
-                .is_ok_and(|m| crate::os::identity(&m) == s.identity())
-        });
-        same.then_some(config)
+        unchanged(sources).then_some(config)
     }
 
     /// The profiles `wanted` (sorted) and the sso-sessions they name, parsed from the
@@ -626,21 +616,14 @@ impl Files {
         names: &[&str],
         section: impl Fn(usize, &index::Range) -> Option<Cow<'b, [u8]>>,
     ) -> Option<Config> {
-        let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        wanted.sort_unstable();
-        wanted.dedup();
+        let mut wanted = sorted(names);
         let mut config = self.sections_indexed(idx, &wanted, &section)?;
         // Past MAX_CHAIN, resolving reports the chain as too long anyway.
         for _ in 0..MAX_CHAIN {
-            let mut missing: Vec<String> = names
-                .iter()
-                .filter_map(|name| config.missing_link(name, &wanted))
-                .collect();
+            let missing = config.missing_links(names, &wanted);
             if missing.is_empty() {
                 break;
             }
-            missing.sort_unstable();
-            missing.dedup();
             let links = self.sections_indexed(idx, &missing, &section)?;
             config.profiles.extend(links.profiles);
             config.sso_sessions.extend(links.sso_sessions);
@@ -656,12 +639,8 @@ impl Files {
         for (buf, source) in out.iter_mut().zip(sources) {
             let Some(source) = source else { continue };
             *buf = index::read_exact_at(source.file(), 0, usize::try_from(source.len()).ok()?)?;
-            let now = crate::os::identity(&source.file().metadata().ok()?);
-            if now != source.identity() {
-                return None;
-            }
         }
-        Some(out)
+        unchanged(sources).then_some(out)
     }
 
     /// `names` and their `source_profile` chains: each pass keeps one more link of each.
@@ -713,27 +692,40 @@ fn identities(sources: &[Option<fsio::Source>; 2]) -> index::Identities {
         .map(|s| s.as_ref().map(fsio::Source::identity))
 }
 
+/// Whether the opened files still have the identities they were opened with.
+fn unchanged(sources: &[Option<fsio::Source>; 2]) -> bool {
+    sources.iter().flatten().all(|s| {
+        s.file()
+            .metadata()
+            .is_ok_and(|m| crate::os::identity(&m) == s.identity())
+    })
+}
+
+/// `names`, sorted, each once.
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Reads `names`, then link by link the profiles their `source_profile` chains need:
 /// `read` gives the config holding the (sorted) names asked for.
 fn with_links<E>(
     names: &[&str],
     mut read: impl FnMut(&[String]) -> std::result::Result<Config, E>,
 ) -> std::result::Result<Config, E> {
-    let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let mut wanted = sorted(names);
     let mut links = 0;
     loop {
-        wanted.sort_unstable();
-        wanted.dedup();
         let config = read(&wanted)?;
-        let missing: Vec<String> = names
-            .iter()
-            .filter_map(|name| config.missing_link(name, &wanted))
-            .collect();
+        let missing = config.missing_links(names, &wanted);
         // Past MAX_CHAIN, resolving reports the chain as too long anyway.
         if missing.is_empty() || links >= MAX_CHAIN {
             return Ok(config);
         }
         wanted.extend(missing);
+        wanted.sort_unstable();
         links += 1;
     }
 }
@@ -867,6 +859,18 @@ impl Config {
             |idx, _| idx.names_starting(prefix),
             || files.names(Skip::CheckedNames).map(starts),
         )
+    }
+
+    /// The next missing link of each of `names`' chains (`loaded` as for
+    /// [`Config::missing_link`]), sorted, each once.
+    fn missing_links(&self, names: &[&str], loaded: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = names
+            .iter()
+            .filter_map(|name| self.missing_link(name, loaded))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The first profile on `name`'s `source_profile` chain that was not loaded yet (`loaded`:
