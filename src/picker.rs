@@ -69,9 +69,9 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
     }
     let mut order: Vec<&str> = names.iter().map(String::as_str).collect();
     history::order(&mut order, &history::scores(env), |n| n);
-    let (first, rest) = order.split_at(first_screen().min(order.len()));
-    let early = Config::load_profiles(env, first)?;
-    let first = rows::entries_of(&early, &pick_out(&early, first.iter().copied()), env);
+    let (first_names, rest) = order.split_at(first_screen().min(order.len()));
+    let early = Config::load_profiles(env, first_names)?;
+    let first = rows::entries_of(&early, &pick_out(&early, first_names.iter().copied()), env);
     drop(early);
 
     let (requests, served) = mpsc::channel();
@@ -84,7 +84,16 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
     let _ = items.send(layout.items(&first));
     drop(first);
 
-    let rest: Vec<String> = rest.iter().map(|n| n.to_string()).collect();
+    // The first screen's names last, and not sent again: asked for with the rest, every
+    // profile's row is kept for the next run.
+    let mut shown: Vec<&str> = first_names.to_vec();
+    shown.sort_unstable();
+    let rest: Vec<String> = rest
+        .iter()
+        .chain(first_names)
+        .map(|n| n.to_string())
+        .collect();
+    let shown: Vec<String> = shown.into_iter().map(str::to_string).collect();
     drop(names);
     let loader_env = env.clone();
     let loader = std::thread::spawn(move || -> Result<()> {
@@ -92,7 +101,10 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
         yield_to_the_screen();
         let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
         let mut block = Vec::new();
-        let read = rows::each_entry(&env, &rest, |_, e| {
+        let read = rows::each_entry(&env, &rest, |e| {
+            if shown.binary_search(&e.profile.name).is_ok() {
+                return Ok(());
+            }
             block.push(Arc::new(layout.row(&e)) as Arc<dyn SkimItem>);
             if block.len() == ROWS_SENT {
                 let _ = items.send(std::mem::take(&mut block));

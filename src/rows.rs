@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use crate::aws::{Config, Kind, Profile, RawProfile, TokenCache, TokenState, login_cache};
+use crate::aws::model::{CliView, Derived};
+use crate::aws::wire;
+use crate::aws::{
+    Config, Kind, Profile, RawProfile, TokenCache, TokenKey, TokenState, login_cache,
+};
 use crate::env::Env;
 use crate::login::{SetupProblem, setup_problem};
 use crate::style;
@@ -26,8 +30,210 @@ pub struct Entry {
     pub problem: Option<SetupProblem>,
     /// The `aws login` session the credentials come from.
     pub login_session: Option<String>,
+    /// How the AWS CLI reads the profile, where that differs from the SDKs' reading.
+    pub cli: Option<CliView>,
     pub active: bool,
 }
+
+/// What an [`Entry`] shows that the files alone decide: everything but the token's state
+/// and whether the profile is the active one. Kept beside the profile index, so that
+/// `list` and the picker decode 10,000 of them instead of parsing and resolving.
+pub struct Row {
+    pub profile: Profile,
+    pub problem: Option<SetupProblem>,
+    pub login_session: Option<String>,
+    pub cli: Option<CliView>,
+}
+
+impl Row {
+    /// `profile` of `config`.
+    pub fn of(config: &Config, mut profile: Profile) -> Row {
+        let problem = setup_problem(config, &profile);
+        let login_session = login_cache::session_of(config, &profile).map(str::to_string);
+        if profile.kind == Kind::Login
+            && let Some(session) = &login_session
+        {
+            let (account, role) = login_cache::session_account_role(session);
+            profile.account_id = profile.account_id.or(account);
+            profile.role_name = profile.role_name.or(role);
+        }
+        let cli = config.cli_view(&profile.name);
+        Row {
+            profile,
+            problem,
+            login_session,
+            cli,
+        }
+    }
+
+    /// With its token's state now; `active` names the profile the environment selects.
+    pub fn entry(self, tokens: &mut Tokens, active: &str) -> Entry {
+        let token = match (&self.problem, &self.profile.token_key, &self.login_session) {
+            (Some(_), _, _) => None,
+            (None, Some(key), _) => Some(tokens.sso.state(key)),
+            (None, None, Some(session)) => Some(tokens.login(session)),
+            (None, None, None) => None,
+        };
+        Entry {
+            token,
+            problem: self.problem,
+            login_session: self.login_session,
+            cli: self.cli,
+            active: self.profile.name == active,
+            profile: self.profile,
+        }
+    }
+}
+
+impl Derived for Row {
+    const KEPT_AS: &'static str = "rows1";
+
+    fn derive(config: &Config, name: &str, raw: &RawProfile) -> Row {
+        Row::of(config, config.resolve_raw(name, raw))
+    }
+
+    fn encode(&self, w: &mut wire::Writer) -> bool {
+        // Only files the index takes are kept, and the AWS CLI reads those as the SDKs do.
+        if self.cli.is_some() {
+            return false;
+        }
+        let p = &self.profile;
+        w.text(&p.name);
+        let Some(kind) = KINDS.iter().position(|k| *k == p.kind) else {
+            return false;
+        };
+        w.num(kind as u64);
+        for v in [
+            &p.account_id,
+            &p.account_name,
+            &p.role_name,
+            &p.region,
+            &p.sso_session,
+            &p.sso_start_url,
+            &p.sso_region,
+            &p.source_profile,
+            &p.chain_error,
+            &self.login_session,
+        ] {
+            w.maybe(v.as_deref());
+        }
+        w.texts(&p.chain);
+        match &p.token_key {
+            None => w.num(0),
+            Some(TokenKey::Session(s)) => {
+                w.num(1);
+                w.text(s);
+            }
+            Some(TokenKey::StartUrl(u)) => {
+                w.num(2);
+                w.text(u);
+            }
+        }
+        match &self.problem {
+            None => w.num(0),
+            Some(SetupProblem::NoSession { holder, session }) => {
+                w.num(1);
+                w.text(holder);
+                w.text(session);
+            }
+            Some(SetupProblem::SessionIncomplete { session, missing }) => {
+                w.num(2);
+                w.text(session);
+                w.texts(missing);
+            }
+            Some(SetupProblem::LegacyIncomplete { holder, missing }) => {
+                w.num(3);
+                w.text(holder);
+                w.texts(missing);
+            }
+        }
+        true
+    }
+
+    fn decode(mut r: wire::Reader) -> Option<Row> {
+        let name = r.text()?;
+        let kind = *KINDS.get(usize::try_from(r.num()?).ok()?)?;
+        let mut v: [Option<String>; 10] = Default::default();
+        for slot in &mut v {
+            *slot = r.maybe()?;
+        }
+        let [
+            account_id,
+            account_name,
+            role_name,
+            region,
+            sso_session,
+            sso_start_url,
+            sso_region,
+            source_profile,
+            chain_error,
+            login_session,
+        ] = v;
+        let chain = r.texts()?;
+        let token_key = match r.num()? {
+            0 => None,
+            1 => Some(TokenKey::Session(r.text()?)),
+            2 => Some(TokenKey::StartUrl(r.text()?)),
+            _ => return None,
+        };
+        // The settings a login needs, as `setup_problem` names them.
+        let settings = |r: &mut wire::Reader| -> Option<Vec<&'static str>> {
+            r.texts()?
+                .iter()
+                .map(|m| ["sso_start_url", "sso_region"].into_iter().find(|s| s == m))
+                .collect()
+        };
+        let problem = match r.num()? {
+            0 => None,
+            1 => Some(SetupProblem::NoSession {
+                holder: r.text()?,
+                session: r.text()?,
+            }),
+            2 => Some(SetupProblem::SessionIncomplete {
+                session: r.text()?,
+                missing: settings(&mut r)?,
+            }),
+            3 => Some(SetupProblem::LegacyIncomplete {
+                holder: r.text()?,
+                missing: settings(&mut r)?,
+            }),
+            _ => return None,
+        };
+        r.is_empty().then_some(Row {
+            profile: Profile {
+                name,
+                kind,
+                account_id,
+                account_name,
+                role_name,
+                region,
+                sso_session,
+                sso_start_url,
+                sso_region,
+                source_profile,
+                chain,
+                chain_error,
+                token_key,
+            },
+            problem,
+            login_session,
+            cli: None,
+        })
+    }
+}
+
+/// Every kind, in the order a kept row numbers them.
+const KINDS: [Kind; 9] = [
+    Kind::Sso,
+    Kind::SsoLegacy,
+    Kind::Login,
+    Kind::Static,
+    Kind::AssumeRole,
+    Kind::Process,
+    Kind::WebIdentity,
+    Kind::Settings,
+    Kind::Unknown,
+];
 
 impl Entry {
     /// `valid 3h12m`, `expired`, `static keys`, `no session "acme"`, …
@@ -72,29 +278,8 @@ impl Entry {
 
     /// `profile` of `config` with its token state; `active` names the profile the
     /// environment selects.
-    fn new(config: &Config, mut profile: Profile, tokens: &mut Tokens, active: &str) -> Entry {
-        let problem = setup_problem(config, &profile);
-        let login_session = login_cache::session_of(config, &profile).map(str::to_string);
-        let token = match (&problem, &profile.token_key, &login_session) {
-            (Some(_), _, _) => None,
-            (None, Some(key), _) => Some(tokens.sso.state(key)),
-            (None, None, Some(session)) => Some(tokens.login(session)),
-            (None, None, None) => None,
-        };
-        if profile.kind == Kind::Login
-            && let Some(session) = &login_session
-        {
-            let (account, role) = login_cache::session_account_role(session);
-            profile.account_id = profile.account_id.or(account);
-            profile.role_name = profile.role_name.or(role);
-        }
-        Entry {
-            token,
-            problem,
-            login_session,
-            active: profile.name == active,
-            profile,
-        }
+    fn new(config: &Config, profile: Profile, tokens: &mut Tokens, active: &str) -> Entry {
+        Row::of(config, profile).entry(tokens, active)
     }
 
     /// Profile `name` of `config`, resolved.
@@ -149,24 +334,19 @@ pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
 /// How many profiles [`each_entry`] parses at a time.
 const BLOCK: usize = 256;
 
-/// Profiles `names`, resolved, in that order, each with a [`Config`] holding it: read a
-/// block at a time ([`Config::load_in_blocks`]), so that 10,000 profiles never sit in
-/// memory at once. Names the files lack are skipped.
+/// Profiles `names`, resolved, in that order (names the files lack are skipped): their
+/// rows decoded from what an earlier command kept beside the index when the files have
+/// not changed since, else read a block at a time, so that 10,000 parsed profiles never
+/// sit in memory at once ([`Config::load_derived`]).
 pub fn each_entry(
     env: &Env,
     names: &[&str],
-    mut f: impl FnMut(&Config, Entry) -> crate::error::Result<()>,
+    mut f: impl FnMut(Entry) -> crate::error::Result<()>,
 ) -> crate::error::Result<()> {
     let (active, _) = env.selected_profile();
     let mut tokens = Tokens::new(env);
-    Config::load_in_blocks(env, names, BLOCK, |config, block| {
-        for name in block {
-            if let Some((name, raw)) = config.profiles.get_key_value(*name) {
-                let profile = config.resolve_raw(name, raw);
-                f(config, Entry::new(config, profile, &mut tokens, &active))?;
-            }
-        }
-        Ok(())
+    Config::load_derived(env, names, BLOCK, |row: Row| {
+        f(row.entry(&mut tokens, &active))
     })
 }
 

@@ -27,11 +27,7 @@ impl Style {
     /// `text`, made safe for the terminal ([`shown`]), inside the colour `code`. `text` is
     /// raw: sanitised here, once.
     pub fn paint(self, code: &str, text: &str) -> String {
-        self.paint_shown(code, &shown(text))
-    }
-
-    /// [`Style::paint`] for text that has been through [`shown`] already.
-    fn paint_shown(self, code: &str, text: &str) -> String {
+        let text = shown(text);
         if self.enabled && !code.is_empty() && !text.is_empty() {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -49,13 +45,6 @@ pub fn cut(v: &str, w: usize) -> String {
     let mut out: String = v.chars().take(w.saturating_sub(1)).collect();
     out.push('…');
     out
-}
-
-/// Pads to a width in characters, which `format!` cannot do around colour codes.
-pub fn pad(text: &str, mut painted: String, width: usize) -> String {
-    let n = text.chars().count();
-    painted.extend(std::iter::repeat_n(' ', width.saturating_sub(n)));
-    painted
 }
 
 /// Writes a table: a bold header, then rows with columns padded to the widest cell.
@@ -80,8 +69,10 @@ pub fn table<const N: usize>(
 /// bytes rather than 70,000 strings.
 pub struct Table<const N: usize> {
     header: [String; N],
-    /// Every cell, made safe, each followed by NUL (which [`shown`] never leaves in text).
+    /// Every cell, made safe, one after the other.
     cells: String,
+    /// Where each cell ends in `cells`, and its width in characters.
+    ends: Vec<(u32, u32)>,
     widths: [usize; N],
 }
 
@@ -92,6 +83,7 @@ impl<const N: usize> Table<N> {
             widths: header.each_ref().map(|h| h.chars().count()),
             header,
             cells: String::new(),
+            ends: Vec::new(),
         }
     }
 
@@ -99,9 +91,11 @@ impl<const N: usize> Table<N> {
     pub fn push(&mut self, row: [&str; N]) {
         for (w, c) in self.widths.iter_mut().zip(row) {
             let c = shown(c);
-            *w = (*w).max(c.chars().count());
+            let n = c.chars().count();
+            *w = (*w).max(n);
             self.cells.push_str(&c);
-            self.cells.push('\0');
+            let end = u32::try_from(self.cells.len()).unwrap_or(u32::MAX);
+            self.ends.push((end, u32::try_from(n).unwrap_or(u32::MAX)));
         }
     }
 
@@ -113,28 +107,35 @@ impl<const N: usize> Table<N> {
         color: impl Fn(usize, usize) -> &'static str,
     ) -> std::io::Result<()> {
         let mut line = String::new();
+        // A cell painted and padded to the column's width, after the space between columns.
+        let cell = |line: &mut String, c: usize, text: &str, n: usize, code: &str| {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            if st.enabled && !code.is_empty() && !text.is_empty() {
+                line.extend(["\x1b[", code, "m", text, "\x1b[0m"]);
+            } else {
+                line.push_str(text);
+            }
+            line.extend(std::iter::repeat_n(' ', self.widths[c].saturating_sub(n)));
+        };
         let end_line = |out: &mut dyn std::io::Write, line: &mut String| {
-            let r = writeln!(out, "{}", line.trim_end());
+            let r = out
+                .write_all(line.trim_end().as_bytes())
+                .and_then(|()| out.write_all(b"\n"));
             line.clear();
             r
         };
-        for (h, w) in self.header.iter().zip(self.widths) {
-            if !line.is_empty() {
-                line.push_str("  ");
-            }
-            line.push_str(&pad(h, st.paint_shown(BOLD, h), w));
+        for (c, h) in self.header.iter().enumerate() {
+            cell(&mut line, c, h, h.chars().count(), BOLD);
         }
         end_line(out, &mut line)?;
-        let mut cells = self.cells.split_terminator('\0');
-        for r in 0.. {
-            for (c, w) in self.widths.iter().enumerate() {
-                let Some(text) = cells.next() else {
-                    return Ok(());
-                };
-                if c > 0 {
-                    line.push_str("  ");
-                }
-                line.push_str(&pad(text, st.paint_shown(color(r, c), text), *w));
+        let mut start = 0;
+        for (r, row) in self.ends.chunks_exact(N).enumerate() {
+            for (c, &(end, n)) in row.iter().enumerate() {
+                let text = &self.cells[start..end as usize];
+                start = end as usize;
+                cell(&mut line, c, text, n as usize, color(r, c));
             }
             end_line(out, &mut line)?;
         }

@@ -116,6 +116,8 @@ pub struct Index {
     /// Each sso-session's section, by name.
     pub sessions: Vec<(String, Range)>,
     checked_at: i64,
+    /// The header's checksum: what a file kept beside the index is bound to.
+    head_sum: u64,
     /// The whole index, once [`Index::read_whole`] has read it: then looked up in memory.
     whole: Option<Vec<u8>>,
 }
@@ -258,6 +260,7 @@ impl Index {
             names,
             sessions,
             checked_at,
+            head_sum: sum,
             whole: None,
         })
     }
@@ -588,6 +591,75 @@ pub fn write(state_dir: &Path, files: [&Path; 2], bytes: &[u8]) {
         return;
     }
     let _ = fsio::replace_file(&path(state_dir, files), bytes, None, false);
+}
+
+const BESIDE_MAGIC: &[u8; 8] = b"AWSPBS01";
+
+/// The file kept beside the index for `files` under the name `what`.
+fn beside_path(state_dir: &Path, files: [&Path; 2], what: &str) -> PathBuf {
+    path(state_dir, files).with_extension(what)
+}
+
+impl Index {
+    /// What [`Index::keep_beside`] kept as `what` with `key`, when it was kept with this
+    /// very index (the same header, so the same files with the same identities) and reads
+    /// back whole: the file's bytes, and where the body is in them. The answer a command
+    /// worked out from the files, valid exactly as long as the index is.
+    pub fn kept_beside(
+        &self,
+        state_dir: &Path,
+        files: [&Path; 2],
+        what: &str,
+        key: &[u8],
+    ) -> Option<(Vec<u8>, std::ops::Range<usize>)> {
+        let file =
+            fsio::open_read(&beside_path(state_dir, files, what), fsio::Accept::PRIVATE).ok()??;
+        let all = read_exact_at(file.file(), 0, usize::try_from(file.len()).ok()?)?;
+        let split = all.len().checked_sub(8)?;
+        let sum = u64::from_le_bytes(all[split..].try_into().ok()?);
+        if checksum(&all[..split]) != sum {
+            return None;
+        }
+        let mut r = Reader {
+            b: &all[..split],
+            at: 0,
+        };
+        if r.take(8)? != BESIDE_MAGIC || r.u64()? != self.head_sum {
+            return None;
+        }
+        let len = r.u32()? as usize;
+        if r.take(len)? != key {
+            return None;
+        }
+        let body = r.at..split;
+        Some((all, body))
+    }
+
+    /// Keeps `body` beside this index as `what`, for the files it describes, under `key`
+    /// (what else the body depends on: awsp's own build). Best effort, written as the
+    /// index is.
+    pub fn keep_beside(
+        &self,
+        state_dir: &Path,
+        files: [&Path; 2],
+        what: &str,
+        key: &[u8],
+        body: &[u8],
+    ) {
+        let Ok(key_len) = u32::try_from(key.len()) else {
+            return;
+        };
+        let mut out = Vec::with_capacity(body.len() + key.len() + 32);
+        out.extend_from_slice(BESIDE_MAGIC);
+        out.extend_from_slice(&self.head_sum.to_le_bytes());
+        out.extend_from_slice(&key_len.to_le_bytes());
+        out.extend_from_slice(key);
+        out.extend_from_slice(body);
+        out.extend_from_slice(&checksum(&out).to_le_bytes());
+        if fsio::private_dir(state_dir).is_ok() {
+            let _ = fsio::replace_file(&beside_path(state_dir, files, what), &out, None, false);
+        }
+    }
 }
 
 /// Which file kind each slot holds.

@@ -13,6 +13,7 @@ pub mod sha256;
 pub mod sigv4;
 pub mod sso;
 pub mod sso_store;
+pub mod wire;
 
 pub use credentials::Credentials;
 pub use model::{Config, Kind, Profile, RawProfile, TokenCache};

@@ -2,14 +2,15 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::index;
 use super::ini::{self, CliHeader, FileKind, Keep, Loc, ParsedFile, Props, Section, Skip, Warning};
 use super::sso::{self, TokenKey, TokenState};
+use super::{index, wire};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fsio;
@@ -507,6 +508,78 @@ impl Files {
         }
     }
 
+    /// `names` (each once; any the files lack are left out of the [`Config`]s) `block`
+    /// at a time, in the order given: `each` gets a [`Config`] holding at least the
+    /// block's profiles, their `source_profile` chains and every sso-session, and the
+    /// block's names. Through a fresh index both files are read once and each block
+    /// parses only its own sections, so no more than a block of profiles is ever held
+    /// (10,000 parsed profiles are some 15 MB); otherwise one full load serves every
+    /// block, and the index is made anew when it was stale. The index, when every block
+    /// went through it.
+    fn in_blocks(
+        &self,
+        mut names: &[&str],
+        block: usize,
+        mut each: impl FnMut(&Config, &[&str]) -> Result<()>,
+    ) -> Result<Option<index::Index>> {
+        if let Indexed::Fresh(mut idx, sources) = self.indexed()
+            && let Some(()) = idx.read_whole()
+            && let Some(contents) = Files::contents(&sources)
+        {
+            let section = |file: usize, r: &index::Range| {
+                let start = usize::try_from(r.offset).ok()?;
+                let bytes = contents[file].get(start..start.checked_add(r.len as usize)?)?;
+                Some(Cow::Borrowed(bytes))
+            };
+            let block = block.max(1);
+            let read = |now: &[&str]| self.chains_from(&idx, now, section);
+            let done = if names.len() <= block {
+                match read(names) {
+                    Some(config) => each(&config, names).map(|()| names.len())?,
+                    None => 0,
+                }
+            } else {
+                // Blocks are parsed on a second thread, one ahead of `each`, and handed
+                // back to it to be freed: glibc's free of memory another thread allocated
+                // takes that thread's heap lock, and the two would contend for it.
+                std::thread::scope(|s| -> Result<usize> {
+                    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                    let (used_tx, used) = std::sync::mpsc::channel::<Config>();
+                    s.spawn(move || {
+                        for now in names.chunks(block) {
+                            // Anything that does not fit the index ends the blocks here.
+                            let Some(config) = read(now) else { break };
+                            if tx.send(config).is_err() {
+                                break;
+                            }
+                            used.try_iter().for_each(drop);
+                        }
+                        drop(tx);
+                        used.iter().for_each(drop);
+                    });
+                    let mut done = 0;
+                    for (config, now) in rx.into_iter().zip(names.chunks(block)) {
+                        each(&config, now)?;
+                        done += now.len();
+                        let _ = used_tx.send(config);
+                    }
+                    Ok(done)
+                })?
+            };
+            // The rest (after a block that did not fit the index) by a full load.
+            names = &names[done..];
+            if names.is_empty() {
+                return Ok(Some(idx));
+            }
+        }
+        let config =
+            self.through_index(|_, _| None, || self.parse(&|_| true, Skip::Checked, true))?;
+        for now in names.chunks(block.max(1)) {
+            each(&config, now)?;
+        }
+        Ok(None)
+    }
+
     /// `names` and their `source_profile` chains through a fresh index, each section read
     /// where the index points.
     fn chains_indexed(
@@ -730,6 +803,104 @@ fn with_links<E>(
     }
 }
 
+/// What a command works out from one profile of the files (with its `source_profile`
+/// chain and sso-session), kept beside the profile index by [`Config::load_derived`] so
+/// that the next command decodes it instead of parsing and resolving the files again.
+/// What is kept is valid exactly while the index is (the same files, with the same
+/// identities) and only for the build of awsp that kept it.
+pub trait Derived: Sized {
+    /// The name it is kept under; a new name for each new encoding.
+    const KEPT_AS: &'static str;
+    fn derive(config: &Config, name: &str, raw: &RawProfile) -> Self;
+    /// Writes itself; `false` when it cannot be kept (nothing is then kept).
+    fn encode(&self, w: &mut wire::Writer) -> bool;
+    /// What [`Derived::encode`] wrote, whole.
+    fn decode(r: wire::Reader) -> Option<Self>;
+}
+
+/// [`Derived::derive`] for each of `names` that `config` has.
+fn derive_each<D: Derived>(
+    config: &Config,
+    names: &[&str],
+    each: &mut impl FnMut(D) -> Result<()>,
+) -> Result<()> {
+    for name in names {
+        if let Some((name, raw)) = config.profiles.get_key_value(*name) {
+            each(D::derive(config, name, raw))?;
+        }
+    }
+    Ok(())
+}
+
+/// This build of awsp, which what is kept beside the index depends on: its version, and
+/// the identity of its executable (a rebuilt or reinstalled binary has another).
+fn this_build() -> Option<Vec<u8>> {
+    let exe = std::env::current_exe().ok()?;
+    let identity = crate::os::identity(&std::fs::metadata(exe).ok()?);
+    let mut key = env!("CARGO_PKG_VERSION").as_bytes().to_vec();
+    for v in identity {
+        key.extend_from_slice(&v.to_le_bytes());
+    }
+    Some(key)
+}
+
+/// Each profile's [`Derived`] as it is derived, to be kept once there is one for every
+/// profile: a count, then per profile, sorted by name, its name and its encoding.
+#[derive(Default)]
+struct Keeping {
+    text: String,
+    /// Where each profile's name and encoding are in `text`.
+    at: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Keeping {
+    fn add(&mut self, name: &str, d: &impl Derived) -> bool {
+        let name_at = self.text.len()..self.text.len() + name.len();
+        self.text.push_str(name);
+        let start = self.text.len();
+        let ok = d.encode(&mut wire::Writer(&mut self.text));
+        self.at.push((name_at, start..self.text.len()));
+        ok
+    }
+
+    /// What to keep, when there is something for every profile the index names.
+    fn body(mut self, idx: &index::Index) -> Option<String> {
+        let text = |r: &Range<usize>| &self.text[r.clone()];
+        self.at.sort_unstable_by(|a, b| text(&a.0).cmp(text(&b.0)));
+        self.at.dedup_by(|a, b| text(&a.0) == text(&b.0));
+        let names = idx.names()?;
+        if names.len() != self.at.len()
+            || !names.iter().zip(&self.at).all(|(n, (r, _))| n == text(r))
+        {
+            return None;
+        }
+        let mut out = String::with_capacity(self.text.len() + self.at.len() * 4 + 4);
+        let mut w = wire::Writer(&mut out);
+        w.num(self.at.len() as u64);
+        for (name, d) in &self.at {
+            w.text(text(name));
+            w.text(text(d));
+        }
+        Some(out)
+    }
+}
+
+/// The profiles' names and encodings in what [`Keeping::body`] made, sorted by name;
+/// `None` when it is not such a thing.
+fn kept_table(body: &str) -> Option<Vec<(&str, &str)>> {
+    let mut r = wire::Reader(body);
+    let count = usize::try_from(r.num()?).ok()?;
+    let mut out: Vec<(&str, &str)> = Vec::with_capacity(count.min(body.len()));
+    for _ in 0..count {
+        let name = r.str()?;
+        if out.last().is_some_and(|(last, _)| *last >= name) {
+            return None;
+        }
+        out.push((name, r.str()?));
+    }
+    r.is_empty().then_some(out)
+}
+
 impl Config {
     pub fn load(env: &Env) -> Result<Config> {
         Files::of(env).parse(&|_| true, Skip::Checked, true)
@@ -766,74 +937,77 @@ impl Config {
         )
     }
 
-    /// `names` (each once; any the files lack are left out of the [`Config`]s) `block`
-    /// at a time, in the order given: `each` gets a [`Config`] holding at least the
-    /// block's profiles, their `source_profile` chains and every sso-session, and the
-    /// block's names. Through a fresh index both files are read once and each block
-    /// parses only its own sections, so no more than a block of profiles is ever held
-    /// (10,000 parsed profiles are some 15 MB); otherwise one full load serves every
-    /// block, and the index is made anew when it was stale.
-    pub fn load_in_blocks(
+    /// `D` of each of `names`, in the order given (names the files lack are skipped). What
+    /// the files give is kept beside the index (see [`Derived`]): while the index is fresh
+    /// and that was kept by this build of awsp, each profile's `D` is decoded instead of
+    /// parsed and resolved. Otherwise the files are read a block of profiles at a time
+    /// ([`Files::in_blocks`]), and when that went through a fresh index and gave every
+    /// profile, what it gave is kept for the next command.
+    pub fn load_derived<D: Derived>(
         env: &Env,
-        mut names: &[&str],
+        names: &[&str],
         block: usize,
-        mut each: impl FnMut(&Config, &[&str]) -> Result<()>,
+        mut each: impl FnMut(D) -> Result<()>,
     ) -> Result<()> {
         let files = Files::of(env);
-        if let Indexed::Fresh(mut idx, sources) = files.indexed()
-            && let Some(()) = idx.read_whole()
-            && let Some(contents) = Files::contents(&sources)
+        let build = this_build();
+        let (dir, build) = match (&files.index_dir, &build) {
+            (Some(dir), Some(build)) => (dir, build),
+            _ => {
+                return files
+                    .in_blocks(names, block, |config, now| {
+                        derive_each(config, now, &mut each)
+                    })
+                    .map(drop);
+            }
+        };
+        let mut names = names;
+        if let Indexed::Fresh(idx, _) = files.indexed()
+            && let Some((kept, body)) = idx.kept_beside(dir, files.paths(), D::KEPT_AS, build)
+            && let Ok(body) = std::str::from_utf8(&kept[body])
+            && let Some(table) = kept_table(body)
         {
-            let section = |file: usize, r: &index::Range| {
-                let start = usize::try_from(r.offset).ok()?;
-                let bytes = contents[file].get(start..start.checked_add(r.len as usize)?)?;
-                Some(Cow::Borrowed(bytes))
-            };
-            let block = block.max(1);
-            let read = |now: &[&str]| files.chains_from(&idx, now, section);
-            let done = if names.len() <= block {
-                match read(names) {
-                    Some(config) => each(&config, names).map(|()| names.len())?,
-                    None => 0,
+            let (mut done, mut next) = (0, 0);
+            for name in names {
+                // Names in order (as `list` asks) are found without a search.
+                let at = match table.get(next) {
+                    Some((n, _)) if n == name => Ok(next),
+                    _ => table.binary_search_by(|(n, _)| n.cmp(name)),
+                };
+                // Kept for every profile: a name not there is not in the files.
+                if let Ok(at) = at {
+                    let Some(d) = D::decode(wire::Reader(table[at].1)) else {
+                        break;
+                    };
+                    each(d)?;
+                    next = at + 1;
                 }
-            } else {
-                // Blocks are parsed on a second thread, one ahead of `each`, and handed
-                // back to it to be freed: glibc's free of memory another thread allocated
-                // takes that thread's heap lock, and the two would contend for it.
-                std::thread::scope(|s| -> Result<usize> {
-                    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-                    let (used_tx, used) = std::sync::mpsc::channel::<Config>();
-                    s.spawn(move || {
-                        for now in names.chunks(block) {
-                            // Anything that does not fit the index ends the blocks here.
-                            let Some(config) = read(now) else { break };
-                            if tx.send(config).is_err() {
-                                break;
-                            }
-                            used.try_iter().for_each(drop);
-                        }
-                        drop(tx);
-                        used.iter().for_each(drop);
-                    });
-                    let mut done = 0;
-                    for (config, now) in rx.into_iter().zip(names.chunks(block)) {
-                        each(&config, now)?;
-                        done += now.len();
-                        let _ = used_tx.send(config);
-                    }
-                    Ok(done)
-                })?
-            };
-            // The rest (after a block that did not fit the index) by a full load.
+                done += 1;
+            }
             names = &names[done..];
             if names.is_empty() {
                 return Ok(());
             }
         }
-        let config =
-            files.through_index(|_, _| None, || files.parse(&|_| true, Skip::Checked, true))?;
-        for now in names.chunks(block.max(1)) {
-            each(&config, now)?;
+        let mut keep = Some(Keeping::default());
+        let through = files.in_blocks(names, block, |config, now| {
+            for name in now {
+                if let Some((name, raw)) = config.profiles.get_key_value(*name) {
+                    let d = D::derive(config, name, raw);
+                    if let Some(k) = &mut keep
+                        && !k.add(name, &d)
+                    {
+                        keep = None;
+                    }
+                    each(d)?;
+                }
+            }
+            Ok(())
+        })?;
+        if let (Some(idx), Some(keep)) = (through, keep)
+            && let Some(body) = keep.body(&idx)
+        {
+            idx.keep_beside(dir, files.paths(), D::KEPT_AS, build, body.as_bytes());
         }
         Ok(())
     }

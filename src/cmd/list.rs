@@ -28,10 +28,11 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
         let f = SafeFormatter(serde_json::ser::PrettyFormatter::new());
         let mut ser = serde_json::Serializer::with_formatter(&mut out, f);
         let mut seq = ser.serialize_seq(None).map_err(std::io::Error::from)?;
-        each_entry(env, &names, |config, e| {
+        each_entry(env, &names, |e| {
             let mut v = e.to_json();
-            v["aws_cli"] = config
-                .cli_view(&e.profile.name)
+            v["aws_cli"] = e
+                .cli
+                .as_ref()
                 .map_or(serde_json::Value::Null, |cli| cli.to_json());
             Ok(seq.serialize_element(&v).map_err(std::io::Error::from)?)
         })?;
@@ -61,9 +62,9 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
     // Profiles the AWS CLI will not find, and why (the first few).
     let (mut missing, mut why_missing) = (0, Vec::new());
     let dash = |v: &Option<String>| v.as_deref().unwrap_or("-").to_string();
-    each_entry(env, &names, |config, e| {
+    each_entry(env, &names, |e| {
         let p = &e.profile;
-        let cli = config.cli_view(&p.name);
+        let cli = e.cli.as_ref();
         let account = match (&p.account_id, &p.account_name) {
             (Some(id), Some(n)) => format!("{id} ({n})"),
             (id, n) => dash(if id.is_some() { id } else { n }),
