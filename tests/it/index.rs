@@ -28,6 +28,15 @@ fn config(n: usize, region: &str) -> String {
 }
 
 fn index_files(h: &Home) -> Vec<PathBuf> {
+    state_files(h, ".idx")
+}
+
+/// The rows `list` and the picker keep beside the index.
+fn kept_rows(h: &Home) -> Vec<PathBuf> {
+    state_files(h, ".rows1")
+}
+
+fn state_files(h: &Home, ending: &str) -> Vec<PathBuf> {
     let Ok(dir) = std::fs::read_dir(h.path(".local/state/awsp")) else {
         return Vec::new();
     };
@@ -35,11 +44,24 @@ fn index_files(h: &Home) -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let n = p.file_name().unwrap().to_string_lossy();
-            n.starts_with("profiles-") && n.ends_with(".idx")
+            n.starts_with("profiles-") && n.ends_with(ending)
         })
         .collect();
     found.sort();
     found
+}
+
+/// The region `list --json` shows for `name` (`-` for none, `absent` when not listed).
+fn list_region(h: &Home, name: &str) -> String {
+    let r = h.run(&["list", "--json"], &[]);
+    if r.code != 0 {
+        return format!("error: {}", r.stderr.trim());
+    }
+    let rows: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    match rows.as_array().unwrap().iter().find(|r| r["name"] == name) {
+        Some(row) => row["region"].as_str().unwrap_or("-").to_string(),
+        None => "absent".into(),
+    }
 }
 
 /// The region `use NAME` exports (`-` when it unsets it), or the error.
@@ -84,6 +106,12 @@ fn indexed_homes(n: usize) -> Vec<Home> {
     for h in &homes {
         assert_eq!(region(h, "p2"), "eu-west-1");
         assert_eq!(index_files(h).len(), 1, "a switch indexes settled files");
+        assert_eq!(list_region(h, "p2"), "eu-west-1");
+        assert_eq!(
+            kept_rows(h).len(),
+            1,
+            "list keeps the rows of indexed files"
+        );
     }
     homes
 }
@@ -165,6 +193,7 @@ fn every_change_to_the_files_is_seen_at_once() {
     );
     assert_eq!(region(h, "p2"), "us-west-2");
     assert_eq!(prompt_region(h, "p5"), "us-west-2");
+    assert_eq!(list_region(h, "p6"), "us-west-2");
 
     // 2. Replaced by another file (a new inode) of the same size and modification time.
     let h = &homes[1];
@@ -173,6 +202,7 @@ fn every_change_to_the_files_is_seen_at_once() {
     std::fs::write(&tmp, config(20, "ap-south-1")).unwrap();
     set_mtime(&tmp, was);
     std::fs::rename(&tmp, cfg(h)).unwrap();
+    assert_eq!(list_region(h, "p7"), "ap-south-1");
     assert_eq!(prompt_region(h, "p7"), "ap-south-1");
     assert_eq!(region(h, "p2"), "ap-south-1");
 
@@ -182,12 +212,14 @@ fn every_change_to_the_files_is_seen_at_once() {
         "{}\n[profile extra]\nregion = sa-east-1\n",
         config(20, "eu-west-1")
     ));
+    assert_eq!(list_region(h, "extra"), "sa-east-1");
     assert_eq!(region(h, "extra"), "sa-east-1");
     assert!(names(h).contains("\nextra\n"));
 
     // 4. A profile removed.
     let h = &homes[3];
     h.config(&config(10, "eu-west-1"));
+    assert_eq!(list_region(h, "p15"), "absent");
     assert!(
         region(h, "p15").starts_with("error:"),
         "{}",
@@ -200,8 +232,10 @@ fn every_change_to_the_files_is_seen_at_once() {
     h.credentials(
         "[p3]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\nregion = me-south-1\n",
     );
+    assert_eq!(list_region(h, "p3"), "me-south-1");
     assert_eq!(region(h, "p3"), "me-south-1");
     std::fs::remove_file(h.path(".aws/credentials")).unwrap();
+    assert_eq!(list_region(h, "p3"), "eu-west-1");
     assert_eq!(region(h, "p3"), "eu-west-1");
     h.credentials("[new]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n");
     assert!(names(h).contains("\nnew\n"));
@@ -213,6 +247,8 @@ fn every_change_to_the_files_is_seen_at_once() {
         "{}[profile broken]\nno equals sign here\n",
         config(20, "eu-west-1")
     ));
+    let r = list_region(h, "p2");
+    assert!(r.starts_with("error:") && r.contains("config:"), "{r}");
     let r = region(h, "p2");
     assert!(r.starts_with("error:") && r.contains("config:"), "{r}");
     assert!(names(h).contains("awsp: "), "list --names fails too");
@@ -229,6 +265,7 @@ fn every_change_to_the_files_is_seen_at_once() {
     let other = h.path("elsewhere");
     std::fs::write(&other, config(20, "ca-central-1")).unwrap();
     std::os::unix::fs::symlink(&other, cfg(h)).unwrap();
+    assert_eq!(list_region(h, "p2"), "ca-central-1");
     assert_eq!(region(h, "p2"), "ca-central-1");
 
     // 8. AWS_CONFIG_FILE pointing elsewhere: that file, not the indexed one.
@@ -253,6 +290,7 @@ fn every_change_to_the_files_is_seen_at_once() {
     let h = &homes[8];
     h.config(&config(20, "eu-west-1 # note"));
     assert_eq!(region(h, "p2"), "eu-west-1");
+    assert_eq!(list_region(h, "p2"), "eu-west-1");
 }
 
 /// The racy case: an index made within the same tick of the file system's clock as an
@@ -394,12 +432,19 @@ fn list_in_blocks_gives_what_a_full_parse_gives() {
     // An index of sections, not the short one that records files it cannot index.
     assert!(std::fs::metadata(&idx[0]).unwrap().len() > 10_000);
     let off = [("AWSP_INDEX", "0")];
-    for args in [vec!["list"], vec!["list", "--json"]] {
+    // The first `list` reads the files and keeps the rows, the next ones decode them.
+    for args in [
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["list"],
+        vec!["list", "--json"],
+    ] {
         let with = h.run(&args, &[("AWS_PROFILE", "p350")]).expect(0);
         let without = h.run(&args, &[("AWS_PROFILE", "p350"), off[0]]).expect(0);
         assert_eq!(with.stdout, without.stdout, "{args:?}");
         assert_eq!(with.stderr, without.stderr, "{args:?}");
     }
+    assert_eq!(kept_rows(&h).len(), 1);
     let json = h.run(&["list", "--json"], &[]).expect(0);
     let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let rows = rows.as_array().unwrap();
@@ -413,4 +458,117 @@ fn list_in_blocks_gives_what_a_full_parse_gives() {
     assert_eq!(by_name("p3")["token_state"], "valid");
     assert_eq!(by_name("p0")["token_state"], "refreshable");
     assert_eq!(by_name("p5")["kind"], by_name("only-keys")["kind"]);
+}
+
+/// The checksum awsp's state files end with (FNV-1a, eight bytes at a time, rotated).
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap());
+        h = (h ^ w).wrapping_mul(0x0100_0000_01b3).rotate_left(23);
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The rows kept beside the index are what `list` shows while the files stay as they
+/// were (a row altered in place, its checksum made right, shows), and nothing else: a
+/// damaged file is not believed, a change to the config file makes them stale, and the
+/// token states and the active profile are read anew every time.
+#[test]
+fn kept_rows_are_used_only_while_the_files_are_as_they_were() {
+    let h = &indexed_homes(1)[0];
+    let rows = kept_rows(h)[0].clone();
+    let meta = std::fs::symlink_metadata(&rows).unwrap();
+    assert!(meta.is_file());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let good = std::fs::read(&rows).unwrap();
+    let off = [("AWSP_INDEX", "0")];
+    for profile in ["p4", "chain", ""] {
+        for args in [vec!["list"], vec!["list", "--json"]] {
+            let with = h.run(&args, &[("AWS_PROFILE", profile)]).expect(0);
+            let without = h.run(&args, &[("AWS_PROFILE", profile), off[0]]).expect(0);
+            assert_eq!(with.stdout, without.stdout, "{args:?} {profile}");
+            assert_eq!(with.stderr, without.stderr, "{args:?} {profile}");
+        }
+    }
+    assert_eq!(
+        std::fs::read(&rows).unwrap(),
+        good,
+        "kept once, then only read"
+    );
+
+    // A token that appears after the rows were kept: its state, not the one before.
+    let before = h.run(&["list", "--json"], &[]).expect(0).stdout;
+    assert!(before.contains("\"token_state\": \"missing\""), "{before}");
+    h.token("org", 90, true);
+    let after = h.run(&["list", "--json"], &[]).expect(0).stdout;
+    assert!(!after.contains("\"token_state\": \"missing\""), "{after}");
+    assert!(after.contains("\"token_state\": \"valid\""), "{after}");
+
+    // p5's region altered in place: with the old checksum it is not believed; with the
+    // checksum made right it is what list shows, so the rows are what list reads.
+    let at = |b: &[u8]| {
+        let p5 = b.windows(3).position(|w| w == b"\x02p5").unwrap();
+        p5 + b[p5..].windows(9).position(|w| w == b"eu-west-1").unwrap()
+    };
+    let mut altered = good.clone();
+    let i = at(&altered);
+    altered[i..i + 9].copy_from_slice(b"eu-west-9");
+    std::fs::write(&rows, &altered).unwrap();
+    assert_eq!(
+        list_region(h, "p5"),
+        "eu-west-1",
+        "a damaged file is not believed"
+    );
+    let mut altered = good.clone();
+    altered[i..i + 9].copy_from_slice(b"eu-west-9");
+    let end = altered.len() - 8;
+    let sum = checksum(&altered[..end]);
+    altered[end..].copy_from_slice(&sum.to_le_bytes());
+    std::fs::write(&rows, &altered).unwrap();
+    assert_eq!(
+        list_region(h, "p5"),
+        "eu-west-9",
+        "the kept row is what list shows"
+    );
+    assert_eq!(list_region(h, "p6"), "eu-west-1");
+
+    // Another build of awsp (here the same one, copied: another executable) does not
+    // believe what this one kept.
+    let copy = h.path("awsp-copy");
+    std::fs::copy(BIN, &copy).unwrap();
+    let other = std::process::Command::new(&copy)
+        .args(["list", "--json"])
+        .env_clear()
+        .current_dir(&h.dir)
+        .envs(h.base_env())
+        .output()
+        .unwrap();
+    let other = String::from_utf8(other.stdout).unwrap();
+    assert!(!other.contains("eu-west-9"), "{other}");
+    assert!(other.contains("eu-west-1"), "{other}");
+    std::fs::write(&rows, &altered).unwrap();
+    assert_eq!(list_region(h, "p5"), "eu-west-9");
+
+    // The config file changed (same content, a new modification time): not believed,
+    // nor once the index of the changed file is made.
+    set_mtime(
+        &h.path(".aws/config"),
+        SystemTime::now() - Duration::from_secs(60),
+    );
+    assert_eq!(list_region(h, "p5"), "eu-west-1");
+    std::thread::sleep(SETTLE);
+    assert_eq!(region(h, "p2"), "eu-west-1");
+    assert_eq!(
+        list_region(h, "p5"),
+        "eu-west-1",
+        "kept for the index before"
+    );
+    let json = h.run(&["list", "--json"], &[]).expect(0).stdout;
+    assert_eq!(json, h.run(&["list", "--json"], &[off[0]]).expect(0).stdout);
+    assert_ne!(std::fs::read(&rows).unwrap(), altered, "kept anew");
 }
