@@ -101,7 +101,7 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
         yield_to_the_screen();
         let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
         let mut block = Vec::new();
-        let read = rows::each_entry(&env, &rest, |e| {
+        let read = rows::each_entry(&env, Some(&rest), |e| {
             if shown.binary_search(&e.profile.name).is_ok() {
                 return Ok(());
             }

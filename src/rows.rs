@@ -334,13 +334,14 @@ pub fn entries(config: &Config, env: &Env) -> Vec<Entry> {
 /// How many profiles [`each_entry`] parses at a time.
 const BLOCK: usize = 256;
 
-/// Profiles `names`, resolved, in that order (names the files lack are skipped): their
-/// rows decoded from what an earlier command kept beside the index when the files have
-/// not changed since, else read a block at a time, so that 10,000 parsed profiles never
-/// sit in memory at once ([`Config::load_derived`]).
+/// Profiles `names` (`None`: every profile, in name order), resolved, in that order
+/// (names the files lack are skipped): their rows decoded from what an earlier command
+/// kept beside the index when the files have not changed since, else read a block at a
+/// time, so that 10,000 parsed profiles never sit in memory at once
+/// ([`Config::load_derived`]).
 pub fn each_entry(
     env: &Env,
-    names: &[&str],
+    names: Option<&[&str]>,
     mut f: impl FnMut(Entry) -> crate::error::Result<()>,
 ) -> crate::error::Result<()> {
     let (active, _) = env.selected_profile();

@@ -937,7 +937,8 @@ impl Config {
         )
     }
 
-    /// `D` of each of `names`, in the order given (names the files lack are skipped). What
+    /// `D` of each of `names` (`None`: of every profile, in name order), in the order
+    /// given (names the files lack are skipped). What
     /// the files give is kept beside the index (see [`Derived`]): while the index is fresh
     /// and that was kept by this build of awsp, each profile's `D` is decoded instead of
     /// parsed and resolved. Otherwise the files are read a block of profiles at a time
@@ -945,7 +946,7 @@ impl Config {
     /// profile, what it gave is kept for the next command.
     pub fn load_derived<D: Derived>(
         env: &Env,
-        names: &[&str],
+        names: Option<&[&str]>,
         block: usize,
         mut each: impl FnMut(D) -> Result<()>,
     ) -> Result<()> {
@@ -954,19 +955,40 @@ impl Config {
         let (dir, build) = match (&files.index_dir, &build) {
             (Some(dir), Some(build)) => (dir, build),
             _ => {
+                let all = match names {
+                    Some(_) => Vec::new(),
+                    None => Config::load_names(env)?,
+                };
+                let all: Vec<&str> = all.iter().map(String::as_str).collect();
                 return files
-                    .in_blocks(names, block, |config, now| {
+                    .in_blocks(names.unwrap_or(&all), block, |config, now| {
                         derive_each(config, now, &mut each)
                     })
                     .map(drop);
             }
         };
-        let mut names = names;
-        if let Indexed::Fresh(idx, _) = files.indexed()
-            && let Some((kept, body)) = idx.kept_beside(dir, files.paths(), D::KEPT_AS, build)
-            && let Ok(body) = std::str::from_utf8(&kept[body])
-            && let Some(table) = kept_table(body)
-        {
+        let kept = match files.indexed() {
+            Indexed::Fresh(idx, _) => idx.kept_beside(dir, files.paths(), D::KEPT_AS, build),
+            _ => None,
+        };
+        let table = kept
+            .as_ref()
+            .and_then(|(kept, body)| kept_table(std::str::from_utf8(&kept[body.clone()]).ok()?));
+        let (all, every): (Vec<String>, Vec<&str>);
+        let mut names = match (names, &table) {
+            (Some(names), _) => names,
+            // Every profile, in name order: what was kept has every name.
+            (None, Some(table)) => {
+                every = table.iter().map(|(n, _)| *n).collect();
+                &every
+            }
+            (None, None) => {
+                all = Config::load_names(env)?;
+                every = all.iter().map(String::as_str).collect();
+                &every
+            }
+        };
+        if let Some(table) = &table {
             let (mut done, mut next) = (0, 0);
             for name in names {
                 // Names in order (as `list` asks) are found without a search.

@@ -14,21 +14,19 @@ use crate::style::{self, Style, Table};
 
 pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    // Every line checked, only names kept, no resolving, no token files.
-    let names = Config::load_names(env)?;
     if args.names {
-        for name in &names {
+        // Every line checked, only names kept, no resolving, no token files.
+        for name in &Config::load_names(env)? {
             writeln!(out, "{name}")?;
         }
         return Ok(out.flush()?);
     }
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     if args.json {
         // One entry's JSON at a time, as its block of profiles is read.
         let f = SafeFormatter(serde_json::ser::PrettyFormatter::new());
         let mut ser = serde_json::Serializer::with_formatter(&mut out, f);
         let mut seq = ser.serialize_seq(None).map_err(std::io::Error::from)?;
-        each_entry(env, &names, |e| {
+        each_entry(env, None, |e| {
             let mut v = e.to_json();
             v["aws_cli"] = e
                 .cli
@@ -40,14 +38,6 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
         writeln!(out)?;
         return Ok(out.flush()?);
     }
-    if names.is_empty() {
-        eprintln!(
-            "awsp: no profiles in {} or {}; create one with `aws configure sso`",
-            shown(&env.config_file().display().to_string()),
-            shown(&env.credentials_file().display().to_string())
-        );
-        return Ok(());
-    }
     let mut table = Table::new([
         "  NAME",
         "KIND",
@@ -58,26 +48,33 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
         "TOKEN",
     ]);
     // Per row: whether it is the active profile, and its token's colour.
-    let mut marks: Vec<(bool, &'static str)> = Vec::with_capacity(names.len());
+    let mut marks: Vec<(bool, &'static str)> = Vec::new();
     // Profiles the AWS CLI will not find, and why (the first few).
     let (mut missing, mut why_missing) = (0, Vec::new());
-    let dash = |v: &Option<String>| v.as_deref().unwrap_or("-").to_string();
-    each_entry(env, &names, |e| {
+    // The cells made of parts, rewritten for each row.
+    let (mut name, mut account, mut region) = (String::new(), String::new(), String::new());
+    fn dash(v: &Option<String>) -> &str {
+        v.as_deref().unwrap_or("-")
+    }
+    each_entry(env, None, |e| {
         let p = &e.profile;
         let cli = e.cli.as_ref();
-        let account = match (&p.account_id, &p.account_name) {
-            (Some(id), Some(n)) => format!("{id} ({n})"),
-            (id, n) => dash(if id.is_some() { id } else { n }),
-        };
-        let region = match &cli {
-            // The region the AWS CLI uses, where it is not the profile's own.
-            Some(v) if v.region != p.region && !v.missing => {
-                format!("{} (aws cli: {})", dash(&p.region), dash(&v.region))
-            }
-            _ => dash(&p.region),
-        };
+        name.clear();
+        name.push_str(if e.active { "* " } else { "  " });
+        name.push_str(&p.name);
+        account.clear();
+        match (&p.account_id, &p.account_name) {
+            (Some(id), Some(n)) => account.extend([id, " (", n, ")"]),
+            (id, n) => account.push_str(dash(if id.is_some() { id } else { n })),
+        }
+        region.clear();
+        region.push_str(dash(&p.region));
+        // The region the AWS CLI uses, where it is not the profile's own.
+        if let Some(v) = cli.filter(|v| v.region != p.region && !v.missing) {
+            region.extend([" (aws cli: ", dash(&v.region), ")"]);
+        }
         table.push([
-            &format!("{} {}", if e.active { "*" } else { " " }, p.name),
+            &name,
             p.kind.name(),
             &account,
             p.role_name.as_deref().unwrap_or("-"),
@@ -94,6 +91,14 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
         }
         Ok(())
     })?;
+    if marks.is_empty() {
+        eprintln!(
+            "awsp: no profiles in {} or {}; create one with `aws configure sso`",
+            shown(&env.config_file().display().to_string()),
+            shown(&env.credentials_file().display().to_string())
+        );
+        return Ok(());
+    }
     let st = Style::stdout(env);
     table.write(&mut out, st, |r, c| match c {
         0 if marks[r].0 => style::BOLD,
