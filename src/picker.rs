@@ -84,30 +84,35 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
     let _ = items.send(layout.items(&first));
     drop(first);
 
-    // The first screen's names last, and not sent again: asked for with the rest, every
-    // profile's row is kept for the next run.
-    let mut shown: Vec<&str> = first_names.to_vec();
+    // The first screen's rows are not sent again, but are asked for with the rest, so
+    // that every profile's row is kept for the next run ([`rows::each_entry`]). Past the
+    // profiles in the history the order is the names' own: then the loader asks for every
+    // profile in name order, and holds no list of names.
+    let mut shown: Vec<String> = first_names.iter().map(|n| n.to_string()).collect();
     shown.sort_unstable();
-    let rest: Vec<String> = rest
-        .iter()
-        .chain(first_names)
-        .map(|n| n.to_string())
-        .collect();
-    let shown: Vec<String> = shown.into_iter().map(str::to_string).collect();
+    let rest: Option<Vec<String>> = (!rest.is_sorted()).then(|| {
+        rest.iter()
+            .chain(first_names)
+            .map(|n| n.to_string())
+            .collect()
+    });
+    drop(order);
     drop(names);
     let loader_env = env.clone();
     let loader = std::thread::spawn(move || -> Result<()> {
         let env = loader_env;
         yield_to_the_screen();
-        let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-        let mut block = Vec::new();
-        let read = rows::each_entry(&env, Some(&rest), |e| {
+        let rest: Option<Vec<&str>> = rest
+            .as_ref()
+            .map(|r| r.iter().map(String::as_str).collect());
+        let mut block = Vec::with_capacity(ROWS_SENT);
+        let read = rows::each_entry(&env, rest.as_deref(), |e| {
             if shown.binary_search(&e.profile.name).is_ok() {
                 return Ok(());
             }
             block.push(Arc::new(layout.row(&e)) as Arc<dyn SkimItem>);
             if block.len() == ROWS_SENT {
-                let _ = items.send(std::mem::take(&mut block));
+                let _ = items.send(std::mem::replace(&mut block, Vec::with_capacity(ROWS_SENT)));
             }
             Ok(())
         });
