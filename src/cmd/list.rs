@@ -22,21 +22,14 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
         return Ok(out.flush()?);
     }
     if args.json {
-        // One entry's JSON at a time, as its block of profiles is read.
-        let f = SafeFormatter(serde_json::ser::PrettyFormatter::new());
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, f);
-        let mut seq = ser.serialize_seq(None).map_err(std::io::Error::from)?;
-        each_entry(env, None, |e| {
-            let mut v = e.to_json();
-            v["aws_cli"] = e
-                .cli
-                .as_ref()
-                .map_or(serde_json::Value::Null, |cli| cli.to_json());
-            Ok(seq.serialize_element(&v).map_err(std::io::Error::from)?)
-        })?;
-        seq.end().map_err(std::io::Error::from)?;
-        writeln!(out)?;
-        return Ok(out.flush()?);
+        return match json(env, &mut out) {
+            Ok(()) => Ok(out.flush()?),
+            Err(e) => {
+                // Not even the `[`: a file the SDKs reject leaves stdout empty.
+                let _ = out.into_parts();
+                Err(e)
+            }
+        };
     }
     let mut table = Table::new([
         "  NAME",
@@ -119,4 +112,21 @@ pub fn run(args: &ListArgs, env: &Env) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Every profile as a JSON array, one entry at a time as its rows are read.
+fn json(env: &Env, out: &mut impl Write) -> Result<()> {
+    let f = SafeFormatter(serde_json::ser::PrettyFormatter::new());
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, f);
+    let mut seq = ser.serialize_seq(None).map_err(std::io::Error::from)?;
+    each_entry(env, None, |e| {
+        let mut v = e.to_json();
+        v["aws_cli"] = e
+            .cli
+            .as_ref()
+            .map_or(serde_json::Value::Null, |cli| cli.to_json());
+        Ok(seq.serialize_element(&v).map_err(std::io::Error::from)?)
+    })?;
+    seq.end().map_err(std::io::Error::from)?;
+    Ok(writeln!(out)?)
 }
