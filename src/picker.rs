@@ -738,7 +738,10 @@ impl Preview<'_> {
 fn shown_cells(e: &Entry) -> [Cow<'_, str>; 4] {
     cells(e).map(|c| match c {
         Cow::Borrowed(b) => shown(b),
-        Cow::Owned(o) => Cow::Owned(shown(&o).into_owned()),
+        Cow::Owned(o) => match shown(&o) {
+            Cow::Borrowed(_) => Cow::Owned(o),
+            Cow::Owned(safe) => Cow::Owned(safe),
+        },
     })
 }
 
