@@ -391,3 +391,84 @@ pub fn token_color(t: Option<&TokenState>) -> &'static str {
         None => style::DIM,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ini::{self, FileKind};
+
+    /// Every row of a config with each kind, token key and setup problem, through the
+    /// encoding kept beside the index and back: the same row.
+    #[test]
+    fn kept_rows_decode_to_the_rows_they_were() {
+        let text = "\
+[sso-session org]
+sso_start_url = https://o.awsapps.com/start
+sso_region = us-east-1
+[sso-session half]
+sso_region = eu-west-1
+[profile sso]
+sso_session = org
+sso_account_id = 111122223333
+sso_role_name = Admin
+sso_account_name = Prod ✓
+region = eu-west-1
+[profile no-session]
+sso_session = gone
+[profile incomplete]
+sso_session = half
+[profile legacy]
+sso_start_url = https://l.awsapps.com/start
+sso_account_id = 222233334444
+sso_role_name = Read
+[profile chain]
+role_arn = arn:aws:iam::333344445555:role/Deploy
+source_profile = sso
+[profile loop]
+role_arn = arn:aws:iam::333344445555:role/Loop
+source_profile = loop
+[profile signin]
+login_session = arn:aws:sts::444455556666:assumed-role/Dev/me
+[profile process]
+credential_process = /bin/true
+[profile settings]
+region = ap-south-1
+[profile empty]
+";
+        let path = std::sync::Arc::new(std::path::PathBuf::from("config"));
+        let keep = |_: &str| true;
+        let mut p = ini::Parser::new(FileKind::Config, path, &keep, ini::Skip::Checked);
+        p.feed(text).unwrap();
+        let config = Config::merge(p.finish(), Default::default());
+        let mut seen = Vec::new();
+        for (name, raw) in &config.profiles {
+            let row = Row::derive(&config, name, raw);
+            let mut bytes = String::new();
+            assert!(row.encode(&mut wire::Writer(&mut bytes)), "{name}");
+            let back = Row::decode(wire::Reader(&bytes)).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(format!("{:?}", back.profile), format!("{:?}", row.profile));
+            assert_eq!(back.problem, row.problem, "{name}");
+            assert_eq!(back.login_session, row.login_session, "{name}");
+            // Anything cut short or left over is not a row.
+            assert!(Row::decode(wire::Reader(&bytes[..bytes.len() - 1])).is_none());
+            assert!(Row::decode(wire::Reader(&format!("{bytes}x"))).is_none());
+            seen.push((
+                row.profile.kind,
+                row.problem.is_some(),
+                row.profile.chain.len(),
+            ));
+        }
+        // The config has what the test means to cover.
+        for kind in [
+            Kind::Sso,
+            Kind::SsoLegacy,
+            Kind::Login,
+            Kind::AssumeRole,
+            Kind::Process,
+        ] {
+            assert!(seen.iter().any(|s| s.0 == kind), "{kind:?}");
+        }
+        assert!(seen.iter().filter(|s| s.1).count() >= 2, "setup problems");
+        assert!(seen.iter().any(|s| s.2 > 1), "a chain");
+    }
+}

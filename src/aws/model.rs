@@ -818,15 +818,23 @@ pub trait Derived: Sized {
     fn decode(r: wire::Reader) -> Option<Self>;
 }
 
-/// [`Derived::derive`] for each of `names` that `config` has.
+/// [`Derived::derive`] for each of `names` that `config` has, given to `each` in turn;
+/// each also added to `keep`, which is dropped when one cannot be kept.
 fn derive_each<D: Derived>(
     config: &Config,
     names: &[&str],
+    keep: &mut Option<Keeping>,
     each: &mut impl FnMut(D) -> Result<()>,
 ) -> Result<()> {
     for name in names {
         if let Some((name, raw)) = config.profiles.get_key_value(*name) {
-            each(D::derive(config, name, raw))?;
+            let d = D::derive(config, name, raw);
+            if let Some(k) = keep
+                && !k.add(name, &d)
+            {
+                *keep = None;
+            }
+            each(d)?;
         }
     }
     Ok(())
@@ -938,12 +946,12 @@ impl Config {
     }
 
     /// `D` of each of `names` (`None`: of every profile, in name order), in the order
-    /// given (names the files lack are skipped). What
-    /// the files give is kept beside the index (see [`Derived`]): while the index is fresh
-    /// and that was kept by this build of awsp, each profile's `D` is decoded instead of
-    /// parsed and resolved. Otherwise the files are read a block of profiles at a time
-    /// ([`Files::in_blocks`]), and when that went through a fresh index and gave every
-    /// profile, what it gave is kept for the next command.
+    /// given (names the files lack are skipped). What the files give is kept beside the
+    /// index (see [`Derived`]): while the index is fresh and that was kept by this build
+    /// of awsp, each profile's `D` is decoded instead of parsed and resolved. Otherwise
+    /// the files are read a block of profiles at a time ([`Files::in_blocks`]), and when
+    /// that went through a fresh index and gave every profile, what it gave is kept for
+    /// the next command.
     pub fn load_derived<D: Derived>(
         env: &Env,
         names: Option<&[&str]>,
@@ -952,25 +960,12 @@ impl Config {
     ) -> Result<()> {
         let files = Files::of(env);
         let build = this_build();
-        let (dir, build) = match (&files.index_dir, &build) {
-            (Some(dir), Some(build)) => (dir, build),
-            _ => {
-                let all = match names {
-                    Some(_) => Vec::new(),
-                    None => Config::load_names(env)?,
-                };
-                let all: Vec<&str> = all.iter().map(String::as_str).collect();
-                return files
-                    .in_blocks(names.unwrap_or(&all), block, |config, now| {
-                        derive_each(config, now, &mut each)
-                    })
-                    .map(drop);
-            }
-        };
-        let kept = match files.indexed() {
+        // Where what is kept lives, and the build it is kept for: none, nothing kept.
+        let kept_in = files.index_dir.as_deref().zip(build.as_deref());
+        let kept = kept_in.and_then(|(dir, build)| match files.indexed() {
             Indexed::Fresh(idx, _) => idx.kept_beside(dir, files.paths(), D::KEPT_AS, build),
             _ => None,
-        };
+        });
         let table = kept
             .as_ref()
             .and_then(|(kept, body)| kept_table(std::str::from_utf8(&kept[body.clone()]).ok()?));
@@ -1011,22 +1006,11 @@ impl Config {
                 return Ok(());
             }
         }
-        let mut keep = Some(Keeping::default());
+        let mut keep = kept_in.map(|_| Keeping::default());
         let through = files.in_blocks(names, block, |config, now| {
-            for name in now {
-                if let Some((name, raw)) = config.profiles.get_key_value(*name) {
-                    let d = D::derive(config, name, raw);
-                    if let Some(k) = &mut keep
-                        && !k.add(name, &d)
-                    {
-                        keep = None;
-                    }
-                    each(d)?;
-                }
-            }
-            Ok(())
+            derive_each(config, now, &mut keep, &mut each)
         })?;
-        if let (Some(idx), Some(keep)) = (through, keep)
+        if let (Some((dir, build)), Some(idx), Some(keep)) = (kept_in, through, keep)
             && let Some(body) = keep.body(&idx)
         {
             idx.keep_beside(dir, files.paths(), D::KEPT_AS, build, body.as_bytes());
