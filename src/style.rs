@@ -27,11 +27,17 @@ impl Style {
     /// `text`, made safe for the terminal ([`shown`]), inside the colour `code`. `text` is
     /// raw: sanitised here, once.
     pub fn paint(self, code: &str, text: &str) -> String {
-        let text = shown(text);
+        let mut out = String::new();
+        self.paint_into(&mut out, code, &shown(text));
+        out
+    }
+
+    /// Appends `text`, made safe already, inside the colour `code`.
+    fn paint_into(self, out: &mut String, code: &str, text: &str) {
         if self.enabled && !code.is_empty() && !text.is_empty() {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            out.extend(["\x1b[", code, "m", text, "\x1b[0m"]);
         } else {
-            text.to_string()
+            out.push_str(text);
         }
     }
 }
@@ -112,11 +118,7 @@ impl<const N: usize> Table<N> {
             if c > 0 {
                 line.push_str("  ");
             }
-            if st.enabled && !code.is_empty() && !text.is_empty() {
-                line.extend(["\x1b[", code, "m", text, "\x1b[0m"]);
-            } else {
-                line.push_str(text);
-            }
+            st.paint_into(line, code, text);
             line.extend(std::iter::repeat_n(' ', self.widths[c].saturating_sub(n)));
         };
         let end_line = |out: &mut dyn std::io::Write, line: &mut String| {
