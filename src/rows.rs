@@ -103,6 +103,7 @@ impl Derived for Row {
             return false;
         };
         w.num(kind as u64);
+        // In the order of Profile's fields, which decoding fills in that order.
         for v in [
             &p.account_id,
             &p.account_name,
@@ -112,12 +113,11 @@ impl Derived for Row {
             &p.sso_start_url,
             &p.sso_region,
             &p.source_profile,
-            &p.chain_error,
-            &self.login_session,
         ] {
             w.maybe(v.as_deref());
         }
         w.texts(&p.chain);
+        w.maybe(p.chain_error.as_deref());
         match &p.token_key {
             None => w.num(0),
             Some(TokenKey::Session(s)) => {
@@ -129,6 +129,7 @@ impl Derived for Row {
                 w.text(u);
             }
         }
+        w.maybe(self.login_session.as_deref());
         match &self.problem {
             None => w.num(0),
             Some(SetupProblem::NoSession { holder, session }) => {
@@ -151,31 +152,28 @@ impl Derived for Row {
     }
 
     fn decode(mut r: wire::Reader) -> Option<Row> {
-        let name = r.text()?;
-        let kind = *KINDS.get(usize::try_from(r.num()?).ok()?)?;
-        let mut v: [Option<String>; 10] = Default::default();
-        for slot in &mut v {
-            *slot = r.maybe()?;
-        }
-        let [
-            account_id,
-            account_name,
-            role_name,
-            region,
-            sso_session,
-            sso_start_url,
-            sso_region,
-            source_profile,
-            chain_error,
-            login_session,
-        ] = v;
-        let chain = r.texts()?;
-        let token_key = match r.num()? {
-            0 => None,
-            1 => Some(TokenKey::Session(r.text()?)),
-            2 => Some(TokenKey::StartUrl(r.text()?)),
-            _ => return None,
+        // Struct fields are evaluated in the order written: the order they were encoded.
+        let profile = Profile {
+            name: r.text()?,
+            kind: *KINDS.get(usize::try_from(r.num()?).ok()?)?,
+            account_id: r.maybe()?,
+            account_name: r.maybe()?,
+            role_name: r.maybe()?,
+            region: r.maybe()?,
+            sso_session: r.maybe()?,
+            sso_start_url: r.maybe()?,
+            sso_region: r.maybe()?,
+            source_profile: r.maybe()?,
+            chain: r.texts()?,
+            chain_error: r.maybe()?,
+            token_key: match r.num()? {
+                0 => None,
+                1 => Some(TokenKey::Session(r.text()?)),
+                2 => Some(TokenKey::StartUrl(r.text()?)),
+                _ => return None,
+            },
         };
+        let login_session = r.maybe()?;
         // The settings a login needs, as `setup_problem` names them.
         let settings = |r: &mut wire::Reader| -> Option<Vec<&'static str>> {
             r.texts()?
@@ -200,21 +198,7 @@ impl Derived for Row {
             _ => return None,
         };
         r.is_empty().then_some(Row {
-            profile: Profile {
-                name,
-                kind,
-                account_id,
-                account_name,
-                role_name,
-                region,
-                sso_session,
-                sso_start_url,
-                sso_region,
-                source_profile,
-                chain,
-                chain_error,
-                token_key,
-            },
+            profile,
             problem,
             login_session,
             cli: None,
