@@ -260,22 +260,11 @@ impl Entry {
         })
     }
 
-    /// `profile` of `config` with its token state; `active` names the profile the
-    /// environment selects.
-    fn new(config: &Config, profile: Profile, tokens: &mut Tokens, active: &str) -> Entry {
-        Row::of(config, profile).entry(tokens, active)
-    }
-
     /// Profile `name` of `config`, resolved.
     pub fn of(config: &Config, name: &str, env: &Env) -> Option<Entry> {
         let (name, raw) = config.profiles.get_key_value(name)?;
-        let profile = config.resolve_raw(name, raw);
-        Some(Entry::new(
-            config,
-            profile,
-            &mut Tokens::new(env),
-            &env.selected_profile().0,
-        ))
+        let row = Row::derive(config, name, raw);
+        Some(row.entry(&mut Tokens::new(env), &env.selected_profile().0))
     }
 }
 
@@ -339,15 +328,16 @@ pub fn each_entry(
 pub fn entries_of(config: &Config, profiles: &[(&String, &RawProfile)], env: &Env) -> Vec<Entry> {
     let (active, _) = env.selected_profile();
     // Straight into entries: a Vec<Profile> beside them would be 3 MB more at 10,000.
-    let resolve =
-        |profiles: &[(&String, &RawProfile)], capacity: usize| {
-            let mut tokens = Tokens::new(env);
-            let mut out = Vec::with_capacity(capacity);
-            out.extend(profiles.iter().map(|(n, raw)| {
-                Entry::new(config, config.resolve_raw(n, raw), &mut tokens, &active)
-            }));
-            out
-        };
+    let resolve = |profiles: &[(&String, &RawProfile)], capacity: usize| {
+        let mut tokens = Tokens::new(env);
+        let mut out = Vec::with_capacity(capacity);
+        out.extend(
+            profiles
+                .iter()
+                .map(|(n, raw)| Row::derive(config, n, raw).entry(&mut tokens, &active)),
+        );
+        out
+    };
     if profiles.len() < 2000 {
         return resolve(profiles, profiles.len());
     }

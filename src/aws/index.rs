@@ -587,10 +587,15 @@ pub fn stamp(t: SystemTime) -> i64 {
 /// missing, the file replaced whole (0600, never through a link). Best effort: an
 /// unusable directory leaves the commands as fast as without an index, nothing more.
 pub fn write(state_dir: &Path, files: [&Path; 2], bytes: &[u8]) {
-    if fsio::private_dir(state_dir).is_err() {
-        return;
+    put(state_dir, &path(state_dir, files), bytes);
+}
+
+/// Replaces `file` in `state_dir` with `bytes` (0600, never through a link), the directory
+/// made private when missing; best effort.
+fn put(state_dir: &Path, file: &Path, bytes: &[u8]) {
+    if fsio::private_dir(state_dir).is_ok() {
+        let _ = fsio::replace_file(file, bytes, None, false);
     }
-    let _ = fsio::replace_file(&path(state_dir, files), bytes, None, false);
 }
 
 const BESIDE_MAGIC: &[u8; 8] = b"AWSPBS01";
@@ -656,9 +661,7 @@ impl Index {
         out.extend_from_slice(key);
         out.extend_from_slice(body);
         out.extend_from_slice(&checksum(&out).to_le_bytes());
-        if fsio::private_dir(state_dir).is_ok() {
-            let _ = fsio::replace_file(&beside_path(state_dir, files, what), &out, None, false);
-        }
+        put(state_dir, &beside_path(state_dir, files, what), &out);
     }
 }
 

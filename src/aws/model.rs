@@ -442,6 +442,11 @@ impl Files {
             Indexed::Stale => true,
             Indexed::Unusable | Indexed::Off => false,
         };
+        self.then_index(rebuild, slow)
+    }
+
+    /// `slow`, then a new index when `rebuild` (the index was stale, or did not fit).
+    fn then_index<T>(&self, rebuild: bool, slow: impl FnOnce() -> Result<T>) -> Result<T> {
         let found = slow();
         if rebuild {
             self.build_index();
@@ -514,15 +519,18 @@ impl Files {
     /// block's names. Through a fresh index both files are read once and each block
     /// parses only its own sections, so no more than a block of profiles is ever held
     /// (10,000 parsed profiles are some 15 MB); otherwise one full load serves every
-    /// block, and the index is made anew when it was stale. The index, when every block
-    /// went through it.
+    /// block, and the index is made anew when it was stale. `indexed`: the index as the
+    /// caller found it. The index, when every block went through it.
     fn in_blocks(
         &self,
+        indexed: Indexed,
         mut names: &[&str],
         block: usize,
         mut each: impl FnMut(&Config, &[&str]) -> Result<()>,
     ) -> Result<Option<index::Index>> {
-        if let Indexed::Fresh(mut idx, sources) = self.indexed()
+        // A fresh index that does not fit is made anew, as a stale one is.
+        let rebuild = matches!(indexed, Indexed::Fresh(..) | Indexed::Stale);
+        if let Indexed::Fresh(mut idx, sources) = indexed
             && let Some(()) = idx.read_whole()
             && let Some(contents) = Files::contents(&sources)
         {
@@ -572,8 +580,7 @@ impl Files {
                 return Ok(Some(idx));
             }
         }
-        let config =
-            self.through_index(|_, _| None, || self.parse(&|_| true, Skip::Checked, true))?;
+        let config = self.then_index(rebuild, || self.parse(&|_| true, Skip::Checked, true))?;
         for now in names.chunks(block.max(1)) {
             each(&config, now)?;
         }
@@ -962,10 +969,15 @@ impl Config {
         let build = this_build();
         // Where what is kept lives, and the build it is kept for: none, nothing kept.
         let kept_in = files.index_dir.as_deref().zip(build.as_deref());
-        let kept = kept_in.and_then(|(dir, build)| match files.indexed() {
-            Indexed::Fresh(idx, _) => idx.kept_beside(dir, files.paths(), D::KEPT_AS, build),
+        // Opened once: for what is kept, the names, and the blocks.
+        let indexed = files.indexed();
+        let fresh = match &indexed {
+            Indexed::Fresh(idx, _) => Some(idx),
             _ => None,
-        });
+        };
+        let kept = kept_in
+            .zip(fresh)
+            .and_then(|((dir, build), idx)| idx.kept_beside(dir, files.paths(), D::KEPT_AS, build));
         let table = kept
             .as_ref()
             .and_then(|(kept, body)| kept_table(std::str::from_utf8(&kept[body.clone()]).ok()?));
@@ -978,7 +990,11 @@ impl Config {
                 &every
             }
             (None, None) => {
-                all = Config::load_names(env)?;
+                // The index's names, else a names pass that checks every line.
+                all = match fresh.and_then(index::Index::names) {
+                    Some(names) => names,
+                    None => files.names(Skip::CheckedNames)?,
+                };
                 every = all.iter().map(String::as_str).collect();
                 &every
             }
@@ -1007,7 +1023,7 @@ impl Config {
             }
         }
         let mut keep = kept_in.map(|_| Keeping::default());
-        let through = files.in_blocks(names, block, |config, now| {
+        let through = files.in_blocks(indexed, names, block, |config, now| {
             derive_each(config, now, &mut keep, &mut each)
         })?;
         if let (Some((dir, build)), Some(idx), Some(keep)) = (kept_in, through, keep)

@@ -112,7 +112,7 @@ mod tests {
         w.maybe(None);
         w.maybe(Some(""));
         w.texts(&["a", "", "ü"]);
-        assert!(s.is_ascii() == false && std::str::from_utf8(s.as_bytes()).is_ok());
+        assert!(!s.is_ascii() && std::str::from_utf8(s.as_bytes()).is_ok());
         let mut r = Reader(&s);
         for n in [0, 1, 63, 64, 4095, 4096, u64::from(u32::MAX), u64::MAX] {
             assert_eq!(r.num(), Some(n));
