@@ -36,17 +36,19 @@ use crate::sanitize::{shown, shown_lines};
 
 /// The text a row shows and matches on: name, account, role, region, token state.
 pub fn row_text(e: &Entry, env: &Env) -> String {
-    let token = e.token_text(env.now);
-    let cells = shown_cells(e);
-    let mut s =
-        String::with_capacity(cells.iter().map(|c| c.len() + 1).sum::<usize>() + token.len());
-    for c in &cells {
-        // `-` marks an empty cell on screen; it is not something to match.
-        s.push_str(if c == "-" { "" } else { c });
-        s.push(' ');
-    }
-    s.push_str(&token);
+    let mut s = String::new();
+    push_cells(&mut s, e, ' ');
+    s.push_str(&e.token_text(env.now));
     s
+}
+
+/// Pushes `e`'s cells as shown, each followed by `sep`.
+fn push_cells(s: &mut String, e: &Entry, sep: char) {
+    for c in shown_cells(e) {
+        // `-` marks an empty cell on screen; it is not something to match.
+        s.push_str(if c == "-" { "" } else { &c });
+        s.push(sep);
+    }
 }
 
 /// A bare `awsp` at a terminal: draws before the whole config is parsed. A first pass
@@ -74,9 +76,8 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
     let first = rows::entries_of(&early, &pick_out(&early, first_names.iter().copied()), env);
     drop(early);
 
-    let (requests, served) = mpsc::channel();
-    let previews = Arc::new(requests);
-    let mut layout = Layout::new(&first, env, Arc::clone(&previews));
+    let (previews, served) = mpsc::channel();
+    let mut layout = Layout::new(&first, env, previews.clone());
     // Names are all known: the column fits the longest, whenever its row comes.
     layout.fit_names(names.iter().map(String::as_str));
     let opts = options("", layout.header(), false);
@@ -171,9 +172,8 @@ fn pick_out<'c, 'n>(
 /// Lets the person choose one of `entries`, with `query` typed; returns its name.
 pub fn pick(entries: Vec<Entry>, query: &str, config: &Config, env: &Env) -> Result<String> {
     let entries = ordered(entries, env);
-    let (requests, served) = mpsc::channel();
-    let previews = Arc::new(requests);
-    let mut layout = Layout::new(&entries, env, Arc::clone(&previews));
+    let (previews, served) = mpsc::channel();
+    let mut layout = Layout::new(&entries, env, previews.clone());
     let rows = layout.rows(&entries);
     drop(entries);
     let opts = options(query, layout.header(), true);
@@ -319,21 +319,55 @@ fn serve_previews<'c>(
     }
 }
 
+/// Separates the cells in a row's text: a tab, which no shown cell holds ([`shown`]
+/// writes every control character as an escape).
+const SEP: char = '\t';
+
 struct Row {
-    /// What is drawn: the marker, the cells as wide as the layout gives them, the token.
-    /// When a cell was cut short, the whole cells follow, to be matched on but not drawn.
-    text: String,
-    /// The byte length of the drawn part.
-    visible: usize,
-    /// Where in `text` the whole name starts, and its length.
-    name_at: usize,
-    name_len: usize,
-    previews: Arc<mpsc::Sender<Req>>,
+    /// The name, account, role and region as shown, then the token state, each but the
+    /// first after a [`SEP`]: what the query is matched on, whole however narrow the
+    /// screen (an empty cell is empty here and `-` on screen). [`Row::drawn`] pads and
+    /// cuts it to the columns. At 10,000 profiles every byte here counts 10,000 times.
+    text: Box<str>,
+    active: bool,
+    shared: Arc<Shared>,
+}
+
+/// What the rows of one picker share.
+struct Shared {
+    /// The columns' widths ([`fit`]); 0 leaves a column out.
+    fitted: [usize; 4],
+    previews: mpsc::Sender<Req>,
 }
 
 impl Row {
     fn name(&self) -> &str {
-        &self.text[self.name_at..self.name_at + self.name_len]
+        self.text.split(SEP).next().unwrap_or_default()
+    }
+
+    /// The row as drawn: the marker, each cell cut and padded to its column, then the
+    /// token; and for each character of `text`, where it is drawn (`None`: not drawn).
+    fn drawn(&self) -> (String, Vec<Option<usize>>) {
+        let mut line = String::with_capacity(self.text.len() + 64);
+        let mut at = Vec::with_capacity(self.text.len());
+        line.push_str(if self.active { "* " } else { "  " });
+        let mut column = MARK;
+        let mut parts = self.text.split(SEP);
+        for (w, cell) in self.shared.fitted.into_iter().zip(parts.by_ref()) {
+            let n = cell.chars().count();
+            // A cut cell ends in `…`, which stands for no one character.
+            let drawn = if n > w { w.saturating_sub(1) } else { n };
+            at.extend((0..n).map(|i| (i < drawn).then_some(column + i)));
+            at.push(None);
+            if w > 0 {
+                pad(&mut line, if cell.is_empty() { "-" } else { cell }, w);
+                column += w + 2;
+            }
+        }
+        let token = parts.next().unwrap_or_default();
+        at.extend((0..token.chars().count()).map(|i| Some(column + i)));
+        line.push_str(token);
+        (line, at)
     }
 }
 
@@ -342,24 +376,25 @@ impl SkimItem for Row {
         Cow::Borrowed(&self.text)
     }
 
-    /// Only the drawn part, with the matches that fall in it highlighted.
+    /// The drawn row, with what the query matched highlighted where it is drawn.
     fn display(&self, mut context: DisplayContext) -> Line<'_> {
-        let shown = &self.text[..self.visible];
-        if shown.len() < self.text.len() {
-            let chars = shown.chars().count();
-            context.matches = match context.matches {
-                Matches::CharIndices(mut v) => {
-                    v.retain(|&i| i < chars);
-                    Matches::CharIndices(v)
+        let (line, at) = self.drawn();
+        let drawn = |chars: &mut dyn Iterator<Item = usize>| {
+            Matches::CharIndices(chars.filter_map(|i| at.get(i).copied().flatten()).collect())
+        };
+        context.matches = match std::mem::take(&mut context.matches) {
+            Matches::None => Matches::None,
+            Matches::CharIndices(v) => drawn(&mut v.into_iter()),
+            Matches::CharRange(a, b) => drawn(&mut (a..b)),
+            Matches::ByteRange(a, b) => {
+                let chars = |b: usize| self.text.get(..b).map(|s| s.chars().count());
+                match (chars(a), chars(b)) {
+                    (Some(a), Some(b)) => drawn(&mut (a..b)),
+                    _ => Matches::None,
                 }
-                Matches::CharRange(a, b) if a < chars => Matches::CharRange(a, b.min(chars)),
-                Matches::ByteRange(a, b) if a < shown.len() => {
-                    Matches::ByteRange(a, b.min(shown.len()))
-                }
-                _ => Matches::None,
-            };
-        }
-        context.to_line(Cow::Borrowed(shown))
+            }
+        };
+        context.to_line(Cow::Owned(line))
     }
 
     fn output(&self) -> Cow<'_, str> {
@@ -369,6 +404,7 @@ impl SkimItem for Row {
     fn preview(&self, _context: PreviewContext) -> ItemPreview {
         let (reply, answer) = mpsc::sync_channel(1);
         let text = match self
+            .shared
             .previews
             .send(Req::Text(self.name().to_string(), reply))
         {
@@ -388,19 +424,21 @@ const MARK: usize = 2;
 struct Layout {
     /// What each column needs, up to its cap.
     widths: [usize; 4],
-    /// What each column gets on this terminal ([`fit`]); 0 drops the column.
-    fitted: [usize; 4],
     /// The terminal's width; 0 when unknown (no fitting).
     cols: usize,
     /// Profiles of one sso-session share a token: each is described once.
-    tokens: HashMap<TokenKey, Arc<str>>,
+    tokens: HashMap<TokenKey, String>,
     now: DateTime<Utc>,
-    previews: Arc<mpsc::Sender<Req>>,
+    /// What the rows made from now on share: replaced, not changed, when the columns
+    /// change, so a row made earlier keeps the columns it was made for.
+    shared: Arc<Shared>,
+    /// One row's text, made here first: a row keeps exactly its length.
+    scratch: String,
 }
 
 impl Layout {
     /// Columns as wide as `entries` need, up to the caps.
-    fn new(entries: &[Entry], env: &Env, previews: Arc<mpsc::Sender<Req>>) -> Layout {
+    fn new(entries: &[Entry], env: &Env, previews: mpsc::Sender<Req>) -> Layout {
         let mut widths = [4, 7, 4, 6];
         for e in entries {
             for ((w, c), cap) in widths.iter_mut().zip(shown_cells(e)).zip(CAPS) {
@@ -410,11 +448,14 @@ impl Layout {
         let cols = usize::from(term_size().0);
         Layout {
             widths,
-            fitted: fit(widths, cols),
             cols,
             tokens: HashMap::new(),
             now: env.now,
-            previews,
+            shared: Arc::new(Shared {
+                fitted: fit(widths, cols),
+                previews,
+            }),
+            scratch: String::new(),
         }
     }
 
@@ -422,14 +463,21 @@ impl Layout {
         for n in names {
             self.widths[0] = self.widths[0].max(n.chars().count().min(CAPS[0]));
         }
-        self.fitted = fit(self.widths, self.cols);
+        self.refit();
     }
 
     /// Fits the columns to a terminal of `cols` columns (0: no limit).
     #[cfg(test)]
     fn fit_to(&mut self, cols: usize) {
         self.cols = cols;
-        self.fitted = fit(self.widths, cols);
+        self.refit();
+    }
+
+    fn refit(&mut self) {
+        self.shared = Arc::new(Shared {
+            fitted: fit(self.widths, self.cols),
+            previews: self.shared.previews.clone(),
+        });
     }
 
     fn rows(&mut self, entries: &[Entry]) -> Vec<Row> {
@@ -444,44 +492,21 @@ impl Layout {
     }
 
     fn row(&mut self, e: &Entry) -> Row {
-        let token = match (&e.token, &e.profile.token_key) {
-            (Some(t), Some(k)) => match self.tokens.get(k) {
-                Some(text) => Arc::clone(text),
-                None => {
-                    let text: Arc<str> = t.describe(self.now).into();
-                    self.tokens.insert(k.clone(), Arc::clone(&text));
-                    text
-                }
-            },
-            _ => e.token_text(self.now).into(),
-        };
-        let cells = shown_cells(e);
-        let mut s = String::with_capacity(self.widths.iter().sum::<usize>() + 32);
-        s.push_str(if e.active { "* " } else { "  " });
-        let mut cut = false;
-        for (c, w) in cells.iter().zip(self.fitted) {
-            cut |= pad(&mut s, c, w);
-        }
-        s.push_str(&token);
-        let visible = s.len();
-        let name_len = e.profile.name.len();
-        let mut name_at = MARK;
-        if cut {
-            // What the screen cut short is still matched on: the whole cells follow the
-            // visible part, and only that part is drawn ([`Row::display`]).
-            s.push_str("  ");
-            name_at = s.len();
-            for c in &cells {
-                s.push_str(c);
-                s.push(' ');
-            }
+        let s = &mut self.scratch;
+        s.clear();
+        push_cells(s, e, SEP);
+        match (&e.token, &e.profile.token_key) {
+            (Some(t), Some(k)) => s.push_str(
+                self.tokens
+                    .entry(k.clone())
+                    .or_insert_with(|| t.describe(self.now)),
+            ),
+            _ => s.push_str(&e.token_text(self.now)),
         }
         Row {
-            text: s,
-            visible,
-            name_at,
-            name_len,
-            previews: Arc::clone(&self.previews),
+            text: s.as_str().into(),
+            active: e.active,
+            shared: Arc::clone(&self.shared),
         }
     }
 
@@ -489,7 +514,7 @@ impl Layout {
         let mut s = " ".repeat(MARK);
         for (c, w) in ["NAME", "ACCOUNT", "ROLE", "REGION"]
             .iter()
-            .zip(self.fitted)
+            .zip(self.shared.fitted)
         {
             pad(&mut s, c, w);
         }
@@ -787,14 +812,14 @@ mod tests {
         (config, env)
     }
 
-    /// The header and every row's text, by name.
+    /// The header and every row as drawn, by name.
     fn table(config: &Config, env: &Env) -> (String, HashMap<String, String>) {
         let entries = rows::entries(config, env);
-        let mut layout = Layout::new(&entries, env, Arc::new(mpsc::channel().0));
+        let mut layout = Layout::new(&entries, env, mpsc::channel().0);
         layout.fit_to(0);
         let rows = layout.rows(&entries);
-        let texts = rows.iter().map(|r| (r.name().to_string(), r.text.clone()));
-        (layout.header(), texts.collect())
+        let drawn = rows.iter().map(|r| (r.name().to_string(), r.drawn().0));
+        (layout.header(), drawn.collect())
     }
 
     #[test]
@@ -821,9 +846,17 @@ mod tests {
             f("", FileKind::Credentials),
         );
         let env = Env::fake([("HOME", "/h")]);
-        let (_, rows) = table(&config, &env);
-        let row = &rows["a"];
-        assert!(!row.chars().any(crate::sanitize::is_unsafe), "{row:?}");
+        let entries = rows::entries(&config, &env);
+        let row = Layout::new(&entries, &env, mpsc::channel().0).row(&entries[0]);
+        let (drawn, row) = (row.drawn().0, row.text);
+        assert!(!drawn.chars().any(crate::sanitize::is_unsafe), "{drawn:?}");
+        assert!(drawn.contains("x\\x1b]52;c;eA==\\x07"), "{drawn}");
+        // What is matched on holds nothing unsafe either: only the tabs between cells.
+        assert!(
+            !row.chars()
+                .any(|c| c != SEP && crate::sanitize::is_unsafe(c)),
+            "{row:?}"
+        );
         assert!(row.contains("x\\x1b]52;c;eA==\\x07y\\u{9b}2J"), "{row}");
         assert!(row.contains("r\\u{202e}\\x7f"), "{row}");
         let view = Preview {
@@ -846,7 +879,7 @@ mod tests {
     fn names_fitted_later_widen_the_name_column() {
         let (config, env) = setup();
         let entries = rows::entries(&config, &env);
-        let mut layout = Layout::new(&entries[..1], &env, Arc::new(mpsc::channel().0));
+        let mut layout = Layout::new(&entries[..1], &env, mpsc::channel().0);
         layout.fit_to(0);
         let before = layout.header().find("ACCOUNT").unwrap();
         layout.fit_names(["a-much-longer-profile-name"].into_iter());
@@ -854,7 +887,8 @@ mod tests {
         assert_eq!(after, MARK + "a-much-longer-profile-name".len() + 2);
         assert!(after > before);
         let row = layout.row(&entries[0]);
-        assert_eq!(row.text.find("111111111111"), Some(after), "{}", row.text);
+        let drawn = row.drawn().0;
+        assert_eq!(drawn.find("111111111111"), Some(after), "{drawn}");
         assert_eq!(row.name(), entries[0].profile.name);
     }
 
@@ -881,11 +915,19 @@ sso_region = r
         );
         let env = Env::fake([("HOME", "/h")]);
         let entries = rows::entries(&config, &env);
-        let mut layout = Layout::new(&entries, &env, Arc::new(mpsc::channel().0));
+        let mut layout = Layout::new(&entries, &env, mpsc::channel().0);
         for cols in [200, 120, 100, 80, 70, 60] {
             layout.fit_to(cols);
             let row = layout.row(&entries[0]);
-            let drawn = &row.text[..row.visible];
+            let (drawn, at) = row.drawn();
+            let drawn = drawn.as_str();
+            let shown: Vec<char> = drawn.chars().collect();
+            for (c, at) in row.text.chars().zip(&at) {
+                if let Some(i) = *at {
+                    assert_eq!(shown[i], c, "{cols}: {drawn:?}");
+                }
+            }
+            assert_eq!(at.len(), row.text.chars().count());
             let width = drawn.chars().count();
             assert!(width + GUTTER <= cols, "{cols}: {width} columns: {drawn:?}");
             assert!(
@@ -911,10 +953,63 @@ sso_region = r
         // The name outlasts the account name and the role.
         layout.fit_to(80);
         let row = layout.row(&entries[0]);
-        let drawn = &row.text[..row.visible];
+        let drawn = row.drawn().0;
         assert!(drawn.contains("production-eu-west"), "{drawn}");
         assert!(!drawn.contains("acme-production"), "{drawn}");
         assert_eq!(fit([20, 30, 20, 14], 0), [20, 30, 20, 14]);
+    }
+
+    /// What the query matched is highlighted where it is drawn, and not at all when the
+    /// screen cut it off.
+    #[test]
+    fn matches_are_highlighted_where_they_are_drawn() {
+        use ratatui_core::style::{Modifier, Style};
+        let (config, env) = setup();
+        let entries = rows::entries(&config, &env);
+        let mut layout = Layout::new(&entries, &env, mpsc::channel().0);
+        let highlighted = |row: &Row, matches: Matches| {
+            let context = DisplayContext {
+                matches,
+                matched_style: Style::default().add_modifier(Modifier::BOLD),
+                ..DisplayContext::default()
+            };
+            let line = row.display(context);
+            line.spans
+                .iter()
+                .filter(|s| s.style.add_modifier.contains(Modifier::BOLD))
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        layout.fit_to(0);
+        let row = layout.row(&entries[0]);
+        let text = row.text.to_string();
+        let admin = text.find("Admin").unwrap();
+        let chars = |from: usize, n: usize| (from..from + n).collect::<Vec<_>>();
+        assert_eq!(
+            highlighted(&row, Matches::CharIndices(chars(admin, 5))),
+            "Admin"
+        );
+        assert_eq!(
+            highlighted(&row, Matches::CharRange(admin, admin + 3)),
+            "Adm"
+        );
+        assert_eq!(
+            highlighted(&row, Matches::ByteRange(admin + 1, admin + 4)),
+            "dmi"
+        );
+        // A byte range that is not in the text, or splits a character: nothing.
+        assert_eq!(highlighted(&row, Matches::ByteRange(admin, 10_000)), "");
+        // The tab between two cells is matched on but drawn as padding: not highlighted.
+        let tab = text.find(SEP).unwrap();
+        assert_eq!(
+            highlighted(&row, Matches::CharIndices(vec![tab - 1, tab, tab + 1])),
+            "a1"
+        );
+        // On a narrow screen the role is left out: what matched in it is not drawn.
+        layout.fit_to(30);
+        let row = layout.row(&entries[0]);
+        assert!(!row.drawn().0.contains("Admin"), "{}", row.drawn().0);
+        assert_eq!(highlighted(&row, Matches::CharIndices(chars(admin, 5))), "");
     }
 
     #[test]
