@@ -181,16 +181,21 @@ fn put_range(out: &mut Vec<u8>, r: &Range) {
 /// Reads exactly `len` bytes at `at`.
 pub fn read_exact_at(file: &File, at: u64, len: usize) -> Option<Vec<u8>> {
     let mut buf = vec![0u8; len];
+    fill_at(file, at, &mut buf).then_some(buf)
+}
+
+/// Fills `buf` with the bytes at `at`; false when the file ends first or cannot be read.
+fn fill_at(file: &File, at: u64, buf: &mut [u8]) -> bool {
     let mut got = 0;
-    while got < len {
+    while got < buf.len() {
         match crate::os::read_at(file, &mut buf[got..], at + got as u64) {
-            Ok(0) => return None,
+            Ok(0) => return false,
             Ok(n) => got += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
+            Err(_) => return false,
         }
     }
-    Some(buf)
+    true
 }
 
 /// Identities as the index stores them: `None` for a missing file.
@@ -605,39 +610,57 @@ fn beside_path(state_dir: &Path, files: [&Path; 2], what: &str) -> PathBuf {
     path(state_dir, files).with_extension(what)
 }
 
+/// What [`Index::keep_beside`] kept, found whole: read it as a whole ([`Kept::read`]) or
+/// a part at a time ([`Kept::each_part`]), never more than a part held.
+pub struct Kept {
+    file: fsio::Source,
+    body: std::ops::Range<u64>,
+}
+
+/// How much of a kept file is read at a time.
+const PART: usize = 64 * 1024;
+
 impl Index {
     /// What [`Index::keep_beside`] kept as `what` with `key`, when it was kept with this
-    /// very index (the same header, so the same files with the same identities) and reads
-    /// back whole: the file's bytes, and where the body is in them. The answer a command
-    /// worked out from the files, valid exactly as long as the index is.
+    /// very index (the same header, so the same files with the same identities) and its
+    /// checksum holds (read a part at a time): the answer a command worked out from the
+    /// files, valid exactly as long as the index is. The file is only ever replaced whole,
+    /// never written in place, so the open file reads the same again.
     pub fn kept_beside(
         &self,
         state_dir: &Path,
         files: [&Path; 2],
         what: &str,
         key: &[u8],
-    ) -> Option<(Vec<u8>, std::ops::Range<usize>)> {
+    ) -> Option<Kept> {
         let file =
             fsio::open_read(&beside_path(state_dir, files, what), fsio::Accept::PRIVATE).ok()??;
-        let all = read_exact_at(file.file(), 0, usize::try_from(file.len()).ok()?)?;
-        let split = all.len().checked_sub(8)?;
-        let sum = u64::from_le_bytes(all[split..].try_into().ok()?);
-        if checksum(&all[..split]) != sum {
-            return None;
+        let split = file.len().checked_sub(8)?;
+        let sum = u64::from_le_bytes(read_exact_at(file.file(), split, 8)?.try_into().ok()?);
+        let (mut h, mut at, mut body) = (FNV_START, 0, None);
+        let mut buf = vec![0u8; PART];
+        while at < split {
+            let part = &mut buf[..PART.min((split - at) as usize)];
+            if !fill_at(file.file(), at, part) {
+                return None;
+            }
+            if at == 0 {
+                // The head: magic, the index's checksum, the key; all in the first part.
+                let mut r = Reader { b: part, at: 0 };
+                if r.take(8)? != BESIDE_MAGIC || r.u64()? != self.head_sum {
+                    return None;
+                }
+                let len = r.u32()? as usize;
+                if r.take(len)? != key {
+                    return None;
+                }
+                body = Some(r.at as u64..split);
+            }
+            h = fnv(h, part);
+            at += part.len() as u64;
         }
-        let mut r = Reader {
-            b: &all[..split],
-            at: 0,
-        };
-        if r.take(8)? != BESIDE_MAGIC || r.u64()? != self.head_sum {
-            return None;
-        }
-        let len = r.u32()? as usize;
-        if r.take(len)? != key {
-            return None;
-        }
-        let body = r.at..split;
-        Some((all, body))
+        let body = body?;
+        (h == sum).then_some(Kept { file, body })
     }
 
     /// Keeps `body` beside this index as `what`, for the files it describes, under `key`
@@ -662,6 +685,46 @@ impl Index {
         out.extend_from_slice(body);
         out.extend_from_slice(&checksum(&out).to_le_bytes());
         put(state_dir, &beside_path(state_dir, files, what), &out);
+    }
+}
+
+impl Kept {
+    /// The whole body.
+    pub fn read(&self) -> Option<String> {
+        let len = usize::try_from(self.body.end - self.body.start).ok()?;
+        String::from_utf8(read_exact_at(self.file.file(), self.body.start, len)?).ok()
+    }
+
+    /// The body a part at a time: `each` gets the text read so far and not yet used (cut
+    /// where a part ends: it may end inside what the writer wrote as one) and says how
+    /// many bytes of it it used; `None` from it stops the reading. `None` when the body
+    /// is not text or was not all used.
+    pub fn each_part(&self, mut each: impl FnMut(&str) -> Option<usize>) -> Option<()> {
+        let mut buf: Vec<u8> = Vec::with_capacity(PART);
+        let mut at = self.body.start;
+        loop {
+            let want = PART.min((self.body.end - at) as usize);
+            let from = buf.len();
+            buf.resize(from + want, 0);
+            if !fill_at(self.file.file(), at, &mut buf[from..]) {
+                return None;
+            }
+            at += want as u64;
+            let last = at == self.body.end;
+            let text = match std::str::from_utf8(&buf) {
+                Ok(text) => text,
+                // A character the part cut in two: the rest comes with the next part.
+                Err(e) if e.error_len().is_none() && !last => {
+                    std::str::from_utf8(&buf[..e.valid_up_to()]).ok()?
+                }
+                Err(_) => return None,
+            };
+            let used = each(text)?;
+            buf.drain(..used.min(buf.len()));
+            if last {
+                return buf.is_empty().then_some(());
+            }
+        }
     }
 }
 
@@ -787,6 +850,59 @@ mod tests {
         assert!(!idx.usable && idx.lookup("a").is_none() && idx.names().is_none());
         drop(idx);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// What is kept reads back the same whole and in parts, however the parts cut it
+    /// (here through three-byte characters, many times over), and only while it is whole
+    /// and kept with this index and key.
+    #[test]
+    fn kept_reads_back_in_parts() {
+        let dir = std::env::temp_dir().join(format!("awsp-kept-unit-{}", std::process::id()));
+        fsio::private_dir(&dir).unwrap();
+        let files = [Path::new("/c"), Path::new("/k")];
+        let s = scanned();
+        write(&dir, files, &encode(files, &s, 5_000_000_000).unwrap());
+        let ids = [s[0].identity, s[1].identity];
+        let idx = Index::open(&dir, files, &ids).unwrap();
+        // Lines of 1 to 9 characters, each `✓` three bytes: 3.5 parts.
+        let body: String = (0..PART * 7 / 2 / 16)
+            .map(|i| format!("{}\n", "✓".repeat(1 + i % 9)))
+            .collect();
+        idx.keep_beside(&dir, files, "t", b"key", body.as_bytes());
+        let kept = idx.kept_beside(&dir, files, "t", b"key").unwrap();
+        assert_eq!(kept.read().unwrap(), body);
+        // Used a line at a time: what a part cut short comes again, whole, with the next.
+        let (mut lines, mut calls) = (String::new(), 0);
+        kept.each_part(|text| {
+            calls += 1;
+            let used = text.rfind('\n').map_or(0, |i| i + 1);
+            lines.push_str(&text[..used]);
+            Some(used)
+        })
+        .unwrap();
+        assert_eq!(lines, body);
+        assert_eq!(calls, 4);
+        // Stopped by the reader, or not all used: no answer.
+        assert!(kept.each_part(|_| None).is_none());
+        assert!(kept.each_part(|t| Some(t.len().min(1))).is_none());
+        assert!(idx.kept_beside(&dir, files, "t", b"other key").is_none());
+        assert!(idx.kept_beside(&dir, files, "u", b"key").is_none());
+        drop(kept);
+        // One byte altered anywhere, in any part: not kept.
+        let file = beside_path(&dir, files, "t");
+        let whole = std::fs::read(&file).unwrap();
+        for at in [0, 9, 30, PART + 1, whole.len() - 20, whole.len() - 1] {
+            let mut bad = whole.clone();
+            bad[at] ^= 0x01;
+            std::fs::write(&file, &bad).unwrap();
+            assert!(idx.kept_beside(&dir, files, "t", b"key").is_none(), "{at}");
+        }
+        // Cut short: not kept.
+        std::fs::write(&file, &whole[..whole.len() - 9]).unwrap();
+        assert!(idx.kept_beside(&dir, files, "t", b"key").is_none());
+        std::fs::write(&file, &whole).unwrap();
+        assert!(idx.kept_beside(&dir, files, "t", b"key").is_some());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

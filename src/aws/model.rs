@@ -916,6 +916,40 @@ fn kept_table(body: &str) -> Option<Vec<(&str, &str)>> {
     r.is_empty().then_some(out)
 }
 
+/// Hands `each` every profile's `D` that [`Keeping::body`] kept, in name order, reading a
+/// part at a time; counts them in `done`. True when every one was handed over; false when
+/// what was kept stops making sense part way (then the profiles past `done` are still to
+/// be read from the files).
+fn each_kept<D: Derived>(
+    kept: &index::Kept,
+    done: &mut usize,
+    each: &mut impl FnMut(D) -> Result<()>,
+) -> Result<bool> {
+    let (mut count, mut failed) = (None, None);
+    let whole = kept.each_part(|text| {
+        let mut r = wire::Reader(text);
+        if count.is_none() {
+            count = Some(r.num()?);
+        }
+        loop {
+            let rest = r.0;
+            // A name and its encoding that the part cut short come whole with the next.
+            let (Some(_name), Some(d)) = (r.str(), r.str()) else {
+                return Some(text.len() - rest.len());
+            };
+            if let Err(e) = each(D::decode(wire::Reader(d))?) {
+                failed = Some(e);
+                return None;
+            }
+            *done += 1;
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(whole.is_some() && count == u64::try_from(*done).ok()),
+    }
+}
+
 impl Config {
     pub fn load(env: &Env) -> Result<Config> {
         Files::of(env).parse(&|_| true, Skip::Checked, true)
@@ -978,18 +1012,28 @@ impl Config {
         let kept = kept_in
             .zip(fresh)
             .and_then(|((dir, build), idx)| idx.kept_beside(dir, files.paths(), D::KEPT_AS, build));
-        let table = kept
-            .as_ref()
-            .and_then(|(kept, body)| kept_table(std::str::from_utf8(&kept[body.clone()]).ok()?));
-        let (all, every): (Vec<String>, Vec<&str>);
-        let mut names = match (names, &table) {
-            (Some(names), _) => names,
-            // Every profile, in name order: what was kept has every name.
-            (None, Some(table)) => {
-                every = table.iter().map(|(n, _)| *n).collect();
-                &every
+        // How many of the names asked for (every name, in order, when none are) what was
+        // kept answered.
+        let mut done = 0;
+        let whole: Option<String>;
+        let mut table = None;
+        match (names, &kept) {
+            // Every profile in name order: the order it was kept in, read a part at a time.
+            (None, Some(kept)) => {
+                if each_kept(kept, &mut done, &mut each)? {
+                    return Ok(());
+                }
             }
-            (None, None) => {
+            (Some(_), Some(kept)) => {
+                whole = kept.read();
+                table = whole.as_deref().and_then(kept_table);
+            }
+            _ => {}
+        }
+        let (all, every): (Vec<String>, Vec<&str>);
+        let mut names = match names {
+            Some(names) => names,
+            None => {
                 // The index's names, else a names pass that checks every line.
                 all = match fresh.and_then(index::Index::names) {
                     Some(names) => names,
@@ -1000,9 +1044,9 @@ impl Config {
             }
         };
         if let Some(table) = &table {
-            let (mut done, mut next) = (0, 0);
+            let mut next = 0;
             for name in names {
-                // Names in order (as `list` asks) are found without a search.
+                // Names in order are found without a search.
                 let at = match table.get(next) {
                     Some((n, _)) if n == name => Ok(next),
                     _ => table.binary_search_by(|(n, _)| n.cmp(name)),
@@ -1017,10 +1061,10 @@ impl Config {
                 }
                 done += 1;
             }
-            names = &names[done..];
-            if names.is_empty() {
-                return Ok(());
-            }
+        }
+        names = &names[done.min(names.len())..];
+        if names.is_empty() && kept.is_some() {
+            return Ok(());
         }
         let mut keep = kept_in.map(|_| Keeping::default());
         let through = files.in_blocks(indexed, names, block, |config, now| {

@@ -399,12 +399,12 @@ fn list_in_blocks_gives_what_a_full_parse_gives() {
         "[sso-session org]\nsso_start_url = https://o.awsapps.com/start\nsso_region = us-east-1\n\n",
     );
     let mut credentials = String::new();
-    for i in 0..700 {
+    for i in 0..1500 {
         let body = match i % 7 {
             0 => format!("sso_session = org\nsso_account_id = {:012}\nsso_role_name = Admin\n", i),
             1 => "sso_start_url = https://legacy.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 111122223333\nsso_role_name = Read\n".to_string(),
             // A chain two or three links long, into a profile hundreds of names away.
-            2 => format!("role_arn = arn:aws:iam::222233334444:role/R{i}\nsource_profile = p{}\n", (i + 300) % 700),
+            2 => format!("role_arn = arn:aws:iam::222233334444:role/R{i}\nsource_profile = p{}\n", (i + 300) % 1500),
             3 => format!("role_arn = arn:aws:iam::222233334444:role/S{i}\nsource_profile = p{}\n", i - 1),
             4 => "credential_process = /bin/false\n".to_string(),
             5 => {
@@ -444,11 +444,15 @@ fn list_in_blocks_gives_what_a_full_parse_gives() {
         assert_eq!(with.stdout, without.stdout, "{args:?}");
         assert_eq!(with.stderr, without.stderr, "{args:?}");
     }
-    assert_eq!(kept_rows(&h).len(), 1);
+    let kept = kept_rows(&h);
+    assert_eq!(kept.len(), 1);
+    // Read a part of 64 KiB at a time: rows the parts cut in two are read whole.
+    let kept_len = std::fs::metadata(&kept[0]).unwrap().len();
+    assert!(kept_len > 64 * 1024, "{kept_len} bytes: more than one part");
     let json = h.run(&["list", "--json"], &[]).expect(0);
     let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 701);
+    assert_eq!(rows.len(), 1501);
     // Chains resolved across blocks: p2 assumes its role from p302, a legacy SSO profile
     // (so its token is the legacy one), and p3 from p2.
     let by_name = |n: &str| rows.iter().find(|r| r["name"] == n).unwrap();
