@@ -358,6 +358,39 @@ pub fn prompt_args(mut args: impl Iterator<Item = OsString>) -> Option<PromptArg
     Some(out)
 }
 
+/// `awsp use [QUERY] --shell S [--keep-region] [--no-login | --login]`, parsed without
+/// clap: what the shell hooks run for every switch and for the picker, where clap's code
+/// is some of the binary pages the picker would touch. Declines (`None`, and clap parses
+/// it) anything else, as [`prompt_args`] does.
+pub fn use_args(mut args: impl Iterator<Item = OsString>) -> Option<UseArgs> {
+    if args.next()? != "use" {
+        return None;
+    }
+    let (mut query, mut shell) = (None, None);
+    let (mut keep_region, mut login) = (false, LoginOpts::default());
+    while let Some(arg) = args.next() {
+        let arg = arg.into_string().ok()?;
+        // A flag given twice, or both login flags, is an error clap reports.
+        match arg.as_str() {
+            "--shell" if shell.is_none() => {
+                shell = Some(Shell::from_str(&args.next()?.into_string().ok()?, false).ok()?);
+            }
+            "--keep-region" if !keep_region => keep_region = true,
+            "--no-login" if !login.no_login && !login.login => login.no_login = true,
+            "--login" if !login.no_login && !login.login => login.login = true,
+            // `-` is a query (the previous profile); any other dash starts a flag.
+            q if query.is_none() && (q == "-" || !q.starts_with('-')) => query = Some(arg),
+            _ => return None,
+        }
+    }
+    Some(UseArgs {
+        query,
+        shell: ShellArg { shell: shell? },
+        keep_region,
+        login,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,5 +454,44 @@ mod tests {
             }
         }
         assert_eq!(fast, 6, "the hooks' own forms take the fast path");
+    }
+
+    /// The fast path either declines or agrees with clap.
+    #[test]
+    fn use_args_agree_with_clap() {
+        let cases: &[&[&str]] = &[
+            &["use", "--shell", "bash"],
+            &["use", "prod", "--shell", "zsh"],
+            &["use", "--shell", "fish", "-"],
+            &["use", "p", "--shell", "bash", "--keep-region", "--no-login"],
+            &["use", "--login", "--shell", "nu", "q"],
+            &["use", "p", "--shell", "bash", "--login", "--no-login"],
+            &["use", "p", "q", "--shell", "bash"],
+            &["use", "p"],
+            &["use", "--shell", "tcsh"],
+            &["use", "--shell"],
+            &["use", "--shell=bash"],
+            &["use", "-h"],
+            &["use", "--keep-region", "--keep-region", "--shell", "bash"],
+            &["use", "--", "--shell", "bash"],
+            &["use", "-x", "--shell", "bash"],
+            &["clear", "--shell", "bash"],
+        ];
+        let mut fast = 0;
+        for case in cases {
+            let argv = || case.iter().map(OsString::from);
+            let clap = Cli::try_parse_from(std::iter::once("awsp".into()).chain(argv()));
+            let Some(got) = use_args(argv()) else {
+                continue;
+            };
+            fast += 1;
+            match clap {
+                Ok(Cli {
+                    command: Command::Use(want),
+                }) => assert_eq!(format!("{got:?}"), format!("{want:?}"), "{case:?}"),
+                other => panic!("{case:?}: the fast path took what clap gives {other:?}"),
+            }
+        }
+        assert_eq!(fast, 5, "the hooks' own forms take the fast path");
     }
 }

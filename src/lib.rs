@@ -69,6 +69,7 @@ pub fn main() -> i32 {
     let argv = || std::env::args_os().skip(1);
     let command = match cli::prompt_args(argv()) {
         Some(args) => cli::Command::Prompt(args),
+        None if let Some(args) = cli::use_args(argv()) => cli::Command::Use(args),
         None => match cmd::complete::args(argv()) {
             Some(args) => cli::Command::Complete(args),
             None => match cli::Cli::try_parse() {
