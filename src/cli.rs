@@ -438,22 +438,34 @@ mod tests {
             &["list"],
             &[],
         ];
-        let mut fast = 0;
+        let fast = agreeing(cases, |a| prompt_args(a), |c| match c {
+            Command::Prompt(want) => Some(want),
+            _ => None,
+        });
+        assert_eq!(fast, 6, "the hooks' own forms take the fast path");
+    }
+
+    /// How many of `cases` a fast path takes (`fast`), checking that each it takes it
+    /// parses as clap does (`wanted`: the subcommand's arguments in clap's answer).
+    fn agreeing<T: std::fmt::Debug>(
+        cases: &[&[&str]],
+        fast: impl Fn(std::vec::IntoIter<OsString>) -> Option<T>,
+        wanted: impl Fn(Command) -> Option<T>,
+    ) -> usize {
+        let mut taken = 0;
         for case in cases {
-            let argv = || case.iter().map(OsString::from);
-            let clap = Cli::try_parse_from(std::iter::once("awsp".into()).chain(argv()));
-            let Some(got) = prompt_args(argv()) else {
+            let argv: Vec<OsString> = case.iter().map(OsString::from).collect();
+            let clap = Cli::try_parse_from(std::iter::once("awsp".into()).chain(argv.clone()));
+            let Some(got) = fast(argv.into_iter()) else {
                 continue;
             };
-            fast += 1;
-            match clap {
-                Ok(Cli {
-                    command: Command::Prompt(want),
-                }) => assert_eq!(format!("{got:?}"), format!("{want:?}"), "{case:?}"),
+            taken += 1;
+            match clap.map(|cli| wanted(cli.command)) {
+                Ok(Some(want)) => assert_eq!(format!("{got:?}"), format!("{want:?}"), "{case:?}"),
                 other => panic!("{case:?}: the fast path took what clap gives {other:?}"),
             }
         }
-        assert_eq!(fast, 6, "the hooks' own forms take the fast path");
+        taken
     }
 
     /// The fast path either declines or agrees with clap.
@@ -477,21 +489,10 @@ mod tests {
             &["use", "-x", "--shell", "bash"],
             &["clear", "--shell", "bash"],
         ];
-        let mut fast = 0;
-        for case in cases {
-            let argv = || case.iter().map(OsString::from);
-            let clap = Cli::try_parse_from(std::iter::once("awsp".into()).chain(argv()));
-            let Some(got) = use_args(argv()) else {
-                continue;
-            };
-            fast += 1;
-            match clap {
-                Ok(Cli {
-                    command: Command::Use(want),
-                }) => assert_eq!(format!("{got:?}"), format!("{want:?}"), "{case:?}"),
-                other => panic!("{case:?}: the fast path took what clap gives {other:?}"),
-            }
-        }
+        let fast = agreeing(cases, |a| use_args(a), |c| match c {
+            Command::Use(want) => Some(want),
+            _ => None,
+        });
         assert_eq!(fast, 5, "the hooks' own forms take the fast path");
     }
 }

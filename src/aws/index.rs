@@ -764,15 +764,21 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn what_is_written_reads_back_and_damage_is_caught() {
-        let dir = std::env::temp_dir().join(format!("awsp-index-unit-{}", std::process::id()));
+    /// A private directory (named after `tag`) holding the index of the [`scanned`] files
+    /// `/c` and `/k`; those files, and their identities.
+    fn written(tag: &str) -> (PathBuf, [&'static Path; 2], Identities) {
+        let dir = std::env::temp_dir().join(format!("awsp-{tag}-unit-{}", std::process::id()));
         fsio::private_dir(&dir).unwrap();
         let files = [Path::new("/c"), Path::new("/k")];
         let s = scanned();
-        let bytes = encode(files, &s, 5_000_000_000).unwrap();
-        write(&dir, files, &bytes);
-        let ids = [s[0].identity, s[1].identity];
+        write(&dir, files, &encode(files, &s, 5_000_000_000).unwrap());
+        (dir, files, [s[0].identity, s[1].identity])
+    }
+
+    #[test]
+    fn what_is_written_reads_back_and_damage_is_caught() {
+        let (dir, files, ids) = written("index");
+        let s = scanned();
         let idx = Index::open(&dir, files, &ids).unwrap();
         assert!(idx.usable);
         let r = |file, offset, len, line| Range {
@@ -857,12 +863,7 @@ mod tests {
     /// and kept with this index and key.
     #[test]
     fn kept_reads_back_in_parts() {
-        let dir = std::env::temp_dir().join(format!("awsp-kept-unit-{}", std::process::id()));
-        fsio::private_dir(&dir).unwrap();
-        let files = [Path::new("/c"), Path::new("/k")];
-        let s = scanned();
-        write(&dir, files, &encode(files, &s, 5_000_000_000).unwrap());
-        let ids = [s[0].identity, s[1].identity];
+        let (dir, files, ids) = written("kept");
         let idx = Index::open(&dir, files, &ids).unwrap();
         // Lines of 1 to 9 characters, each `✓` three bytes: 3.5 parts.
         let body: String = (0..PART * 7 / 2 / 16)

@@ -989,7 +989,8 @@ impl Config {
     /// `D` of each of `names` (`None`: of every profile, in name order), in the order
     /// given (names the files lack are skipped). What the files give is kept beside the
     /// index (see [`Derived`]): while the index is fresh and that was kept by this build
-    /// of awsp, each profile's `D` is decoded instead of parsed and resolved. Otherwise
+    /// of awsp, each profile's `D` is decoded instead of parsed and resolved (read a part
+    /// at a time when every profile is asked for, else read whole). Otherwise
     /// the files are read a block of profiles at a time ([`Files::in_blocks`]), and when
     /// that went through a fresh index and gave every profile, what it gave is kept for
     /// the next command.
