@@ -438,10 +438,14 @@ mod tests {
             &["list"],
             &[],
         ];
-        let fast = agreeing(cases, |a| prompt_args(a), |c| match c {
-            Command::Prompt(want) => Some(want),
-            _ => None,
-        });
+        let fast = agreeing(
+            cases,
+            |a| prompt_args(a),
+            |c| match c {
+                Command::Prompt(want) => Some(want),
+                _ => None,
+            },
+        );
         assert_eq!(fast, 6, "the hooks' own forms take the fast path");
     }
 
@@ -489,10 +493,14 @@ mod tests {
             &["use", "-x", "--shell", "bash"],
             &["clear", "--shell", "bash"],
         ];
-        let fast = agreeing(cases, |a| use_args(a), |c| match c {
-            Command::Use(want) => Some(want),
-            _ => None,
-        });
+        let fast = agreeing(
+            cases,
+            |a| use_args(a),
+            |c| match c {
+                Command::Use(want) => Some(want),
+                _ => None,
+            },
+        );
         assert_eq!(fast, 5, "the hooks' own forms take the fast path");
     }
 }
