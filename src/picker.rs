@@ -42,10 +42,13 @@ pub fn row_text(e: &Entry, env: &Env) -> String {
     s
 }
 
-/// Pushes `e`'s cells as shown ([`shown_cells`], written straight into `s`: a row's
-/// account cell made on its own was a sixth of the picker's loading), each followed by
-/// `sep`. `-` marks an empty cell on screen; it is not something to match, so an empty
-/// cell is empty here.
+/// Pushes `e`'s name, account (id and name), role and region cells, each made safe to
+/// draw ([`shown`]) and followed by `sep`: rows are drawn, measured and matched as
+/// shown. Written straight into `s` (an account cell made on its own was a sixth of the
+/// picker's loading). `-` marks an empty cell on screen; it is not something to match,
+/// so an empty cell is empty here. The name never changes: the grammar allows no control
+/// character, bidirectional control or backslash in one, so [`Row::name`] can take it
+/// from the row.
 fn push_cells(s: &mut String, e: &Entry, sep: char) {
     let p = &e.profile;
     let mut push = |v: Option<&str>, then: char| {
@@ -462,8 +465,11 @@ impl Layout {
     /// Columns as wide as `entries` need, up to the caps.
     fn new(entries: &[Entry], env: &Env, previews: mpsc::Sender<Req>) -> Layout {
         let mut widths = [4, 7, 4, 6];
+        let mut cells = String::new();
         for e in entries {
-            for ((w, c), cap) in widths.iter_mut().zip(shown_cells(e)).zip(CAPS) {
+            cells.clear();
+            push_cells(&mut cells, e, SEP);
+            for ((w, c), cap) in widths.iter_mut().zip(cells.split(SEP)).zip(CAPS) {
                 *w = (*w).max(c.chars().count().min(cap));
             }
         }
@@ -674,12 +680,11 @@ impl Preview<'_> {
                 let _ = writeln!(s, "{k:<9} {v}");
             }
         };
-        let [_, account, ..] = cells(&e);
-        field(
-            &mut s,
-            "account",
-            Some(account.as_ref()).filter(|a| *a != "-"),
-        );
+        let account = match (&p.account_id, &p.account_name) {
+            (Some(id), Some(n)) => Some(format!("{id} {n}")),
+            (id, n) => id.as_ref().or(n.as_ref()).cloned(),
+        };
+        field(&mut s, "account", account.as_deref());
         field(&mut s, "role", p.role_name.as_deref());
         field(&mut s, "region", p.region.as_deref());
         let token = match &e.token {
@@ -788,38 +793,6 @@ impl Preview<'_> {
             }
         }
     }
-}
-
-/// [`cells`], made safe to draw ([`shown`]): rows are drawn, measured and matched as
-/// shown. The name never changes: the grammar allows no control character, bidirectional
-/// control or backslash in one, so [`Row::name`] can slice it out of the row.
-fn shown_cells(e: &Entry) -> [Cow<'_, str>; 4] {
-    cells(e).map(|c| match c {
-        Cow::Borrowed(b) => shown(b),
-        Cow::Owned(o) => match shown(&o) {
-            Cow::Borrowed(_) => Cow::Owned(o),
-            Cow::Owned(safe) => Cow::Owned(safe),
-        },
-    })
-}
-
-/// The name, account, role and region cells of `e`, as the files hold them.
-fn cells(e: &Entry) -> [Cow<'_, str>; 4] {
-    let p = &e.profile;
-    fn or_dash(v: &Option<String>) -> Cow<'_, str> {
-        Cow::Borrowed(v.as_deref().unwrap_or("-"))
-    }
-    let account = match (&p.account_id, &p.account_name) {
-        (Some(id), Some(n)) => Cow::Owned(format!("{id} {n}")),
-        (Some(v), None) | (None, Some(v)) => Cow::Borrowed(v.as_str()),
-        (None, None) => Cow::Borrowed("-"),
-    };
-    [
-        Cow::Borrowed(p.name.as_str()),
-        account,
-        or_dash(&p.role_name),
-        or_dash(&p.region),
-    ]
 }
 
 #[cfg(test)]
