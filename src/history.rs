@@ -252,9 +252,16 @@ pub fn order<T>(items: &mut Vec<T>, scores: &HashMap<String, f64>, name: impl Fn
         .enumerate()
         .map(|(i, t)| (scores.get(name(t)).copied().unwrap_or(0.0), i))
         .collect();
+    // Items that come in name order (the picker's names do) need no name compared while
+    // sorting: position is name order. At 10,000 profiles, comparing names was half of
+    // what the picker did before it could draw.
+    let by_name = items.is_sorted_by(|a, b| name(a) <= name(b));
     keys.sort_unstable_by(|a, b| {
         b.0.total_cmp(&a.0)
-            .then_with(|| name(&items[a.1]).cmp(name(&items[b.1])))
+            .then_with(|| match by_name {
+                true => std::cmp::Ordering::Equal,
+                false => name(&items[a.1]).cmp(name(&items[b.1])),
+            })
             .then(a.1.cmp(&b.1))
     });
     let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
@@ -295,6 +302,10 @@ mod tests {
         assert_eq!(s["b"], 8.0);
         assert_eq!(s["a"], 4.0);
         let mut names = vec!["z", "a", "old-favourite", "b", "c"];
+        order(&mut names, &s, |n| n);
+        assert_eq!(names, ["b", "a", "old-favourite", "c", "z"]);
+        // Names already in name order come out the same, however they are sorted.
+        let mut names = vec!["a", "b", "c", "old-favourite", "z"];
         order(&mut names, &s, |n| n);
         assert_eq!(names, ["b", "a", "old-favourite", "c", "z"]);
         fs::remove_dir_all(&d).unwrap();

@@ -129,7 +129,7 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
             if shown.binary_search(&e.profile.name).is_ok() {
                 return Ok(());
             }
-            block.push(Arc::new(layout.row(&e)) as Arc<dyn SkimItem>);
+            block.push(Arc::new(layout.row(e)) as Arc<dyn SkimItem>);
             if block.len() == ROWS_SENT {
                 let _ = items.send(std::mem::replace(&mut block, Vec::with_capacity(ROWS_SENT)));
             }

@@ -46,6 +46,30 @@ pub struct Row {
 }
 
 impl Row {
+    /// A row with nothing in it yet, to decode into.
+    fn blank() -> Row {
+        Row {
+            profile: Profile {
+                name: String::new(),
+                kind: Kind::Unknown,
+                account_id: None,
+                account_name: None,
+                role_name: None,
+                region: None,
+                sso_session: None,
+                sso_start_url: None,
+                sso_region: None,
+                source_profile: None,
+                chain: Vec::new(),
+                chain_error: None,
+                token_key: None,
+            },
+            problem: None,
+            login_session: None,
+            cli: None,
+        }
+    }
+
     /// `profile` of `config`.
     pub fn of(config: &Config, mut profile: Profile) -> Row {
         let problem = setup_problem(config, &profile);
@@ -81,6 +105,18 @@ impl Row {
             cli: self.cli,
             active: self.profile.name == active,
             profile: self.profile,
+        }
+    }
+}
+
+impl Entry {
+    /// The row it was made of, to decode the next one into.
+    fn into_row(self) -> Row {
+        Row {
+            profile: self.profile,
+            problem: self.problem,
+            login_session: self.login_session,
+            cli: self.cli,
         }
     }
 }
@@ -151,58 +187,66 @@ impl Derived for Row {
         true
     }
 
-    fn decode(mut r: wire::Reader) -> Option<Row> {
-        // Struct fields are evaluated in the order written: the order they were encoded.
-        let profile = Profile {
-            name: r.text()?,
-            kind: *KINDS.get(usize::try_from(r.num()?).ok()?)?,
-            account_id: r.maybe()?,
-            account_name: r.maybe()?,
-            role_name: r.maybe()?,
-            region: r.maybe()?,
-            sso_session: r.maybe()?,
-            sso_start_url: r.maybe()?,
-            sso_region: r.maybe()?,
-            source_profile: r.maybe()?,
-            chain: r.texts()?,
-            chain_error: r.maybe()?,
-            token_key: match r.num()? {
-                0 => None,
-                1 => Some(TokenKey::Session(r.text()?)),
-                2 => Some(TokenKey::StartUrl(r.text()?)),
-                _ => return None,
-            },
+    fn decode(mut r: wire::Reader, reuse: Option<Row>) -> Option<Row> {
+        let mut row = reuse.unwrap_or_else(Row::blank);
+        let p = &mut row.profile;
+        r.text(&mut p.name)?;
+        p.kind = *KINDS.get(usize::try_from(r.num()?).ok()?)?;
+        for v in [
+            &mut p.account_id,
+            &mut p.account_name,
+            &mut p.role_name,
+            &mut p.region,
+            &mut p.sso_session,
+            &mut p.sso_start_url,
+            &mut p.sso_region,
+            &mut p.source_profile,
+        ] {
+            r.maybe(v)?;
+        }
+        r.texts(&mut p.chain)?;
+        r.maybe(&mut p.chain_error)?;
+        let mut key = match p.token_key.take() {
+            Some(TokenKey::Session(k) | TokenKey::StartUrl(k)) => k,
+            None => String::new(),
         };
-        let login_session = r.maybe()?;
+        p.token_key = match r.num()? {
+            0 => None,
+            1 => r.text(&mut key).map(|()| TokenKey::Session(key)),
+            2 => r.text(&mut key).map(|()| TokenKey::StartUrl(key)),
+            _ => return None,
+        };
+        r.maybe(&mut row.login_session)?;
+        let text = |r: &mut wire::Reader| r.str().map(str::to_string);
         // The settings a login needs, as `setup_problem` names them.
         let settings = |r: &mut wire::Reader| -> Option<Vec<&'static str>> {
-            r.texts()?
-                .iter()
-                .map(|m| ["sso_start_url", "sso_region"].into_iter().find(|s| s == m))
+            (0..r.count()?)
+                .map(|_| {
+                    let m = r.str()?;
+                    ["sso_start_url", "sso_region"]
+                        .into_iter()
+                        .find(|s| *s == m)
+                })
                 .collect()
         };
-        let problem = match r.num()? {
+        row.problem = match r.num()? {
             0 => None,
             1 => Some(SetupProblem::NoSession {
-                holder: r.text()?,
-                session: r.text()?,
+                holder: text(&mut r)?,
+                session: text(&mut r)?,
             }),
             2 => Some(SetupProblem::SessionIncomplete {
-                session: r.text()?,
+                session: text(&mut r)?,
                 missing: settings(&mut r)?,
             }),
             3 => Some(SetupProblem::LegacyIncomplete {
-                holder: r.text()?,
+                holder: text(&mut r)?,
                 missing: settings(&mut r)?,
             }),
             _ => return None,
         };
-        r.is_empty().then_some(Row {
-            profile,
-            problem,
-            login_session,
-            cli: None,
-        })
+        row.cli = None;
+        r.is_empty().then_some(row)
     }
 }
 
@@ -315,12 +359,14 @@ const BLOCK: usize = 256;
 pub fn each_entry(
     env: &Env,
     names: Option<&[&str]>,
-    mut f: impl FnMut(Entry) -> crate::error::Result<()>,
+    mut f: impl FnMut(&Entry) -> crate::error::Result<()>,
 ) -> crate::error::Result<()> {
     let (active, _) = env.selected_profile();
     let mut tokens = Tokens::new(env);
     Config::load_derived(env, names, BLOCK, |row: Row| {
-        f(row.entry(&mut tokens, &active))
+        let e = row.entry(&mut tokens, &active);
+        f(&e)?;
+        Ok(Some(e.into_row()))
     })
 }
 
@@ -415,17 +461,23 @@ region = ap-south-1
         p.feed(text).unwrap();
         let config = Config::merge(p.finish(), Default::default());
         let mut seen = Vec::new();
+        // Each row is also decoded over the one before, as `list` and the picker do.
+        let mut last = None;
         for (name, raw) in &config.profiles {
             let row = Row::derive(&config, name, raw);
             let mut bytes = String::new();
             assert!(row.encode(&mut wire::Writer(&mut bytes)), "{name}");
-            let back = Row::decode(wire::Reader(&bytes)).unwrap_or_else(|| panic!("{name}"));
-            assert_eq!(format!("{:?}", back.profile), format!("{:?}", row.profile));
-            assert_eq!(back.problem, row.problem, "{name}");
-            assert_eq!(back.login_session, row.login_session, "{name}");
+            for reuse in [None, last.take()] {
+                let back =
+                    Row::decode(wire::Reader(&bytes), reuse).unwrap_or_else(|| panic!("{name}"));
+                assert_eq!(format!("{:?}", back.profile), format!("{:?}", row.profile));
+                assert_eq!(back.problem, row.problem, "{name}");
+                assert_eq!(back.login_session, row.login_session, "{name}");
+                last = Some(back);
+            }
             // Anything cut short or left over is not a row.
-            assert!(Row::decode(wire::Reader(&bytes[..bytes.len() - 1])).is_none());
-            assert!(Row::decode(wire::Reader(&format!("{bytes}x"))).is_none());
+            assert!(Row::decode(wire::Reader(&bytes[..bytes.len() - 1]), None).is_none());
+            assert!(Row::decode(wire::Reader(&format!("{bytes}x")), None).is_none());
             seen.push((
                 row.profile.kind,
                 row.problem.is_some(),

@@ -821,8 +821,9 @@ pub trait Derived: Sized {
     fn derive(config: &Config, name: &str, raw: &RawProfile) -> Self;
     /// Writes itself; `false` when it cannot be kept (nothing is then kept).
     fn encode(&self, w: &mut wire::Writer) -> bool;
-    /// What [`Derived::encode`] wrote, whole.
-    fn decode(r: wire::Reader) -> Option<Self>;
+    /// What [`Derived::encode`] wrote, whole; written over `reuse`, an earlier value done
+    /// with, where that saves allocating.
+    fn decode(r: wire::Reader, reuse: Option<Self>) -> Option<Self>;
 }
 
 /// [`Derived::derive`] for each of `names` that `config` has, given to `each` in turn;
@@ -831,7 +832,7 @@ fn derive_each<D: Derived>(
     config: &Config,
     names: &[&str],
     keep: &mut Option<Keeping>,
-    each: &mut impl FnMut(D) -> Result<()>,
+    each: &mut impl FnMut(D) -> Result<Option<D>>,
 ) -> Result<()> {
     for name in names {
         if let Some((name, raw)) = config.profiles.get_key_value(*name) {
@@ -923,9 +924,9 @@ fn kept_table(body: &str) -> Option<Vec<(&str, &str)>> {
 fn each_kept<D: Derived>(
     kept: &index::Kept,
     done: &mut usize,
-    each: &mut impl FnMut(D) -> Result<()>,
+    each: &mut impl FnMut(D) -> Result<Option<D>>,
 ) -> Result<bool> {
-    let (mut count, mut failed) = (None, None);
+    let (mut count, mut failed, mut reuse) = (None, None, None);
     let whole = kept.each_part(|text| {
         let mut r = wire::Reader(text);
         if count.is_none() {
@@ -937,9 +938,12 @@ fn each_kept<D: Derived>(
             let (Some(_name), Some(d)) = (r.str(), r.str()) else {
                 return Some(text.len() - rest.len());
             };
-            if let Err(e) = each(D::decode(wire::Reader(d))?) {
-                failed = Some(e);
-                return None;
+            match each(D::decode(wire::Reader(d), reuse.take())?) {
+                Ok(back) => reuse = back,
+                Err(e) => {
+                    failed = Some(e);
+                    return None;
+                }
             }
             *done += 1;
         }
@@ -993,12 +997,13 @@ impl Config {
     /// at a time when every profile is asked for, else read whole). Otherwise
     /// the files are read a block of profiles at a time ([`Files::in_blocks`]), and when
     /// that went through a fresh index and gave every profile, what it gave is kept for
-    /// the next command.
+    /// the next command. `each` may hand back the `D` it was given, for the next one to be
+    /// decoded into.
     pub fn load_derived<D: Derived>(
         env: &Env,
         names: Option<&[&str]>,
         block: usize,
-        mut each: impl FnMut(D) -> Result<()>,
+        mut each: impl FnMut(D) -> Result<Option<D>>,
     ) -> Result<()> {
         let files = Files::of(env);
         let build = this_build();
@@ -1045,7 +1050,7 @@ impl Config {
             }
         };
         if let Some(table) = &table {
-            let mut next = 0;
+            let (mut next, mut reuse) = (0, None);
             for name in names {
                 // Names in order are found without a search.
                 let at = match table.get(next) {
@@ -1054,10 +1059,10 @@ impl Config {
                 };
                 // Kept for every profile: a name not there is not in the files.
                 if let Ok(at) = at {
-                    let Some(d) = D::decode(wire::Reader(table[at].1)) else {
+                    let Some(d) = D::decode(wire::Reader(table[at].1), reuse.take()) else {
                         break;
                     };
-                    each(d)?;
+                    reuse = each(d)?;
                     next = at + 1;
                 }
                 done += 1;
