@@ -823,7 +823,7 @@ pub trait Derived: Sized {
     fn encode(&self, w: &mut wire::Writer) -> bool;
     /// What [`Derived::encode`] wrote, whole; written over `reuse`, an earlier value done
     /// with, where that saves allocating.
-    fn decode(r: wire::Reader, reuse: Option<Self>) -> Option<Self>;
+    fn decode(r: wire::Reader, reuse: Option<Box<Self>>) -> Option<Box<Self>>;
 }
 
 /// [`Derived::derive`] for each of `names` that `config` has, given to `each` in turn;
@@ -832,7 +832,7 @@ fn derive_each<D: Derived>(
     config: &Config,
     names: &[&str],
     keep: &mut Option<Keeping>,
-    each: &mut impl FnMut(D) -> Result<Option<D>>,
+    each: &mut impl FnMut(Box<D>) -> Result<Option<Box<D>>>,
 ) -> Result<()> {
     for name in names {
         if let Some((name, raw)) = config.profiles.get_key_value(*name) {
@@ -842,7 +842,7 @@ fn derive_each<D: Derived>(
             {
                 *keep = None;
             }
-            each(d)?;
+            each(Box::new(d))?;
         }
     }
     Ok(())
@@ -924,7 +924,7 @@ fn kept_table(body: &str) -> Option<Vec<(&str, &str)>> {
 fn each_kept<D: Derived>(
     kept: &index::Kept,
     done: &mut usize,
-    each: &mut impl FnMut(D) -> Result<Option<D>>,
+    each: &mut impl FnMut(Box<D>) -> Result<Option<Box<D>>>,
 ) -> Result<bool> {
     let (mut count, mut failed, mut reuse) = (None, None, None);
     let whole = kept.each_part(|text| {
@@ -1003,7 +1003,7 @@ impl Config {
         env: &Env,
         names: Option<&[&str]>,
         block: usize,
-        mut each: impl FnMut(D) -> Result<Option<D>>,
+        mut each: impl FnMut(Box<D>) -> Result<Option<Box<D>>>,
     ) -> Result<()> {
         let files = Files::of(env);
         let build = this_build();
