@@ -75,7 +75,7 @@ fn push_cells(s: &mut String, e: &Entry, sep: char) {
 /// only the profiles a first screen shows, and skim gets those rows at once. Another
 /// thread then reads the rest a block at a time ([`rows::each_entry`]), sending each
 /// block's rows as it is read, so they land where the order puts them and no more than a
-/// block of parsed profiles is ever held; then it serves the preview pane, reading each
+/// block of parsed profiles is ever held. A third serves the preview pane, reading each
 /// profile shown there on its own. Returns the chosen name.
 pub fn pick_streamed(env: &Env) -> Result<String> {
     one_heap();
@@ -117,39 +117,46 @@ pub fn pick_streamed(env: &Env) -> Result<String> {
     });
     drop(order);
     drop(names);
-    let loader_env = env.clone();
-    let loader = std::thread::spawn(move || -> Result<()> {
-        let env = loader_env;
-        yield_to_the_screen();
-        let rest: Option<Vec<&str>> = rest
-            .as_ref()
-            .map(|r| r.iter().map(String::as_str).collect());
-        let mut block = Vec::with_capacity(ROWS_SENT);
-        let read = rows::each_entry(&env, rest.as_deref(), |e| {
-            if shown.binary_search(&e.profile.name).is_ok() {
-                return Ok(());
-            }
-            block.push(Arc::new(layout.row(e)) as Arc<dyn SkimItem>);
-            if block.len() == ROWS_SENT {
-                let _ = items.send(std::mem::replace(&mut block, Vec::with_capacity(ROWS_SENT)));
-            }
-            Ok(())
+    std::thread::scope(|s| {
+        // skim asks a row for its preview on the thread that draws, matches and reads
+        // keys, and waits for the answer. Answered here from the start: answered by the
+        // loader once its last row was sent, a preview asked for while rows were loading
+        // held that thread (nothing drawn, no key read) until then.
+        s.spawn(move || {
+            serve_previews(env, &served, |name| {
+                Config::load_profile(env, name).map(Cow::Owned)
+            })
         });
-        let _ = items.send(block);
-        // The last rows are in: skim's reader can stop.
-        drop(items);
-        serve_previews(&env, &served, |name| {
-            Config::load_profile(&env, name).map(Cow::Owned)
+        let loader = s.spawn(move || -> Result<()> {
+            yield_to_the_screen();
+            let rest: Option<Vec<&str>> = rest
+                .as_ref()
+                .map(|r| r.iter().map(String::as_str).collect());
+            let mut block = Vec::with_capacity(ROWS_SENT);
+            let read = rows::each_entry(env, rest.as_deref(), |e| {
+                if shown.binary_search(&e.profile.name).is_ok() {
+                    return Ok(());
+                }
+                block.push(Arc::new(layout.row(e)) as Arc<dyn SkimItem>);
+                if block.len() == ROWS_SENT {
+                    let _ =
+                        items.send(std::mem::replace(&mut block, Vec::with_capacity(ROWS_SENT)));
+                }
+                Ok(())
+            });
+            let _ = items.send(block);
+            // The last rows are in: skim's reader can stop.
+            drop(items);
+            read
         });
-        read
-    });
-    let name = chosen(Skim::run_with(opts, Some(source)));
-    let _ = previews.send(Req::Stop);
-    let name = name?;
-    loader
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-    Ok(name)
+        let name = chosen(Skim::run_with(opts, Some(source)));
+        let _ = previews.send(Req::Stop);
+        let name = name?;
+        loader
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+        Ok(name)
+    })
 }
 
 /// Makes every thread allocate from one heap. glibc gives each thread that allocates its
