@@ -23,7 +23,7 @@ pub const MISCONFIGURED: &str = "misconfigured";
 /// [`Row`]'s fields are read through it.
 pub struct Entry {
     /// Boxed: 10,000 rows decoded one over the other are handed about as a pointer, not
-    /// moved as some 500 bytes each time (a fifth of `list`'s time).
+    /// moved as some 500 bytes several times each (`list` at 10,000: 15.7 → 13.5 ms).
     row: Box<Row>,
     /// The SSO token's state, or for an `aws login` profile (or a role chain ending in
     /// one) the state of its cached credentials (`Missing` when nothing is cached). None
@@ -42,6 +42,7 @@ impl std::ops::Deref for Entry {
 /// What an [`Entry`] shows that the files alone decide: everything but the token's state
 /// and whether the profile is the active one. Kept beside the profile index, so that
 /// `list` and the picker decode 10,000 of them instead of parsing and resolving.
+#[derive(Default)]
 pub struct Row {
     pub profile: Profile,
     /// A setup the login command can only fail on (shown instead of the token).
@@ -53,30 +54,6 @@ pub struct Row {
 }
 
 impl Row {
-    /// A row with nothing in it yet, to decode into.
-    fn blank() -> Row {
-        Row {
-            profile: Profile {
-                name: String::new(),
-                kind: Kind::Unknown,
-                account_id: None,
-                account_name: None,
-                role_name: None,
-                region: None,
-                sso_session: None,
-                sso_start_url: None,
-                sso_region: None,
-                source_profile: None,
-                chain: Vec::new(),
-                chain_error: None,
-                token_key: None,
-            },
-            problem: None,
-            login_session: None,
-            cli: None,
-        }
-    }
-
     /// `profile` of `config`.
     pub fn of(config: &Config, mut profile: Profile) -> Row {
         let problem = setup_problem(config, &profile);
@@ -180,7 +157,7 @@ impl Derived for Row {
     }
 
     fn decode(mut r: wire::Reader, reuse: Option<Box<Row>>) -> Option<Box<Row>> {
-        let mut row = reuse.unwrap_or_else(|| Box::new(Row::blank()));
+        let mut row = reuse.unwrap_or_default();
         let p = &mut row.profile;
         r.text(&mut p.name)?;
         p.kind = *KINDS.get(usize::try_from(r.num()?).ok()?)?;

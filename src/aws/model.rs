@@ -89,7 +89,7 @@ impl CliView {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Kind {
     Sso,
     SsoLegacy,
@@ -104,6 +104,7 @@ pub enum Kind {
     /// that holds only `region`.
     Settings,
     /// No settings at all.
+    #[default]
     Unknown,
 }
 
@@ -124,7 +125,7 @@ impl Kind {
 }
 
 /// A profile with everything awsp shows or needs worked out.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Profile {
     pub name: String,
     pub kind: Kind,
