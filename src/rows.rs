@@ -157,6 +157,7 @@ impl Derived for Row {
     }
 
     fn decode(mut r: wire::Reader, reuse: Option<Box<Row>>) -> Option<Box<Row>> {
+        // In the order `encode` wrote them, each written over what `reuse` held.
         let mut row = reuse.unwrap_or_default();
         let p = &mut row.profile;
         r.text(&mut p.name)?;
