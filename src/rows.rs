@@ -157,36 +157,58 @@ impl Derived for Row {
     }
 
     fn decode(mut r: wire::Reader, reuse: Option<Box<Row>>) -> Option<Box<Row>> {
-        // In the order `encode` wrote them, each written over what `reuse` held.
+        // In the order `encode` wrote them, each written over what `reuse` held. Every field
+        // is named here, so that a field added to either struct cannot keep the value of an
+        // earlier row unnoticed: it does not compile until it is decoded too.
         let mut row = reuse.unwrap_or_default();
-        let p = &mut row.profile;
-        r.text(&mut p.name)?;
-        p.kind = *KINDS.get(usize::try_from(r.num()?).ok()?)?;
+        let Row {
+            profile,
+            problem,
+            login_session,
+            cli,
+        } = &mut *row;
+        let Profile {
+            name,
+            kind,
+            account_id,
+            account_name,
+            role_name,
+            region,
+            sso_session,
+            sso_start_url,
+            sso_region,
+            source_profile,
+            chain,
+            chain_error,
+            token_key,
+        } = profile;
+        r.text(name)?;
+        *kind = *KINDS.get(usize::try_from(r.num()?).ok()?)?;
         for v in [
-            &mut p.account_id,
-            &mut p.account_name,
-            &mut p.role_name,
-            &mut p.region,
-            &mut p.sso_session,
-            &mut p.sso_start_url,
-            &mut p.sso_region,
-            &mut p.source_profile,
+            account_id,
+            account_name,
+            role_name,
+            region,
+            sso_session,
+            sso_start_url,
+            sso_region,
+            source_profile,
         ] {
             r.maybe(v)?;
         }
-        r.texts(&mut p.chain)?;
-        r.maybe(&mut p.chain_error)?;
-        let mut key = match p.token_key.take() {
+        r.texts(chain)?;
+        r.maybe(chain_error)?;
+        let mut key = match token_key.take() {
             Some(TokenKey::Session(k) | TokenKey::StartUrl(k)) => k,
             None => String::new(),
         };
-        p.token_key = match r.num()? {
+        *token_key = match r.num()? {
             0 => None,
             1 => r.text(&mut key).map(|()| TokenKey::Session(key)),
             2 => r.text(&mut key).map(|()| TokenKey::StartUrl(key)),
             _ => return None,
         };
-        r.maybe(&mut row.login_session)?;
+        r.maybe(login_session)?;
         let text = |r: &mut wire::Reader| r.str().map(str::to_string);
         // The settings a login needs, as `setup_problem` names them.
         let settings = |r: &mut wire::Reader| -> Option<Vec<&'static str>> {
@@ -199,7 +221,7 @@ impl Derived for Row {
                 })
                 .collect()
         };
-        row.problem = match r.num()? {
+        *problem = match r.num()? {
             0 => None,
             1 => Some(SetupProblem::NoSession {
                 holder: text(&mut r)?,
@@ -215,7 +237,7 @@ impl Derived for Row {
             }),
             _ => return None,
         };
-        row.cli = None;
+        *cli = None;
         r.is_empty().then_some(row)
     }
 }
