@@ -14,6 +14,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/pick-once.sh
+. "$root/bench/pick-once.sh"
 rounds=30 profiles=10000
 while getopts n:p: o; do
     case $o in
@@ -46,7 +48,6 @@ for b in "$@"; do
     bins+=("$b")
 done
 
-exec {never}<> <(:)
 tmux -L "$sock" new-session -d -x 200 -y 50 \
     env -i HOME="$work" PATH=/usr/bin:/bin LANG=C.UTF-8 TERM=xterm-256color HISTFILE=/dev/null \
     bash --norc --noprofile
@@ -55,22 +56,12 @@ for ((r = 0; r < rounds; r++)); do
     for k in "${!bins[@]}"; do
         tmux -L "$sock" send-keys "export HOME=$work/home-$k PATH=$work/bin-$k:/usr/bin:/bin; eval \"\$(awsp init bash)\"; clear" Enter
         sleep 0.2
-        t0=${EPOCHREALTIME/[.,]/}
-        tmux -L "$sock" send-keys awsp Enter
-        until tmux -L "$sock" capture-pane -p | grep -q ' p[0-9]'; do
-            read -rt 0.002 -u "$never" || :
-        done
-        t1=${EPOCHREALTIME/[.,]/}
-        until tmux -L "$sock" capture-pane -p | sed -n 2p | grep -q " ${totals[k]}/${totals[k]}"; do
-            read -rt 0.002 -u "$never" || :
-        done
-        t2=${EPOCHREALTIME/[.,]/}
-        first[k]+=" $(((t1 - t0) / 1000))" last[k]+=" $(((t2 - t0) / 1000))"
+        read -r f l < <(pick_once "$sock" "${totals[k]}")
+        first[k]+=" $f" last[k]+=" $l"
         tmux -L "$sock" send-keys Escape
         sleep 0.3
     done
 done
-exec {never}<&-
 
 stats() { # MS...
     printf '%s\n' "$@" | sort -n |

@@ -25,6 +25,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/pick-once.sh
+. "$root/bench/pick-once.sh"
 sizes=${SIZES:-10 1000 10000}
 runs=${RUNS:-100}
 hook_calls=${HOOK_CALLS:-20000}
@@ -171,34 +173,19 @@ print("%.1f µs" % ((time.perf_counter() - t0) * 1e6 / n), end="")'
     esac
 }
 
-# Milliseconds from Enter on a bare `awsp` (the shell function, in a real terminal under
-# tmux) until the first profile row is on screen, and until the counter shows every row
-# (the rows past the first screen stream in after it); medians of 9. Then the picker's
-# peak RSS once every row is in (the most of the 9 runs), from /proc (Linux only). The screen is read
-# every 2 ms: a loop that spawns `tmux capture-pane` back to back would take a core from
-# the picker it is timing.
+# The picker's first frame and last row (`pick_once`), medians of 9; then its peak RSS once
+# every row is in (the most of the 9 runs), from /proc (Linux only).
 first_frame() { # HOME
-    local home=$1 sock="awsp-bench-$$" ms=() all=() t0 t1 never total pid kb peak=0
+    local home=$1 sock="awsp-bench-$$" ms=() all=() first last total pid kb peak=0
     total=$(clean "$home" "" "$bin" list --names | wc -l)
     command -v tmux >/dev/null || { printf 'n/a (no tmux)'; return; }
-    exec {never}<> <(:)
     tmux -L "$sock" new-session -d -x 200 -y 50 \
         env -i HOME="$home" PATH="$path" LANG=C.UTF-8 TERM=xterm-256color bash --norc --noprofile
     tmux -L "$sock" send-keys 'eval "$(awsp init bash)"; clear' Enter
     sleep 0.5
     for _ in 1 2 3 4 5 6 7 8 9; do
-        t0=${EPOCHREALTIME/[.,]/}
-        tmux -L "$sock" send-keys awsp Enter
-        until tmux -L "$sock" capture-pane -p | grep -q ' p[0-9]'; do
-            read -rt 0.002 -u "$never" || :
-        done
-        t1=${EPOCHREALTIME/[.,]/}
-        ms+=($(((t1 - t0) / 1000)))
-        until tmux -L "$sock" capture-pane -p | sed -n 2p | grep -q " $total/$total"; do
-            read -rt 0.002 -u "$never" || :
-        done
-        t1=${EPOCHREALTIME/[.,]/}
-        all+=($(((t1 - t0) / 1000)))
+        read -r first last < <(pick_once "$sock" "$total")
+        ms+=("$first") all+=("$last")
         pid=$(pgrep -n -x awsp || :)
         kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || :)
         ((${kb:-0} > peak)) && peak=$kb
@@ -208,7 +195,6 @@ first_frame() { # HOME
         sleep 0.2
     done
     tmux -L "$sock" kill-server
-    exec {never}<&-
     printf '%s\n' "${ms[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%d ms (range %d–%d)", a[5], a[1], a[9] }'
     printf '\t%s' "$(printf '%s\n' "${all[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%d ms (range %d–%d)", a[5], a[1], a[9] }')"
     if ((peak > 0)); then
